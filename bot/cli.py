@@ -1,0 +1,167 @@
+"""The `assembly-bot` command: one clear line and a non-zero exit for every operator mistake."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.bootstrap import RUNTIMES, build_app
+from bot.config import ConfigError, load_assembly
+from bot.runtime.api import ApiError, Transient, Unauthorized
+from bot.settings import Settings
+
+
+class CliError(Exception):
+    """Printed as `assembly-bot: error: <message>`, exit status 2 (usage) or 1 (runtime)."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        detail = error.errors()[0]
+        name = str(detail["loc"][0]).upper() if detail["loc"] else "environment"
+        raise CliError(f"{name}: {detail['msg']}", 2) from None
+
+
+def _assembly(settings: Settings, path: Path | None) -> Any:
+    try:
+        return load_assembly(path or settings.assembly_config)
+    except ConfigError as error:
+        raise CliError(str(error), 2) from None
+
+
+async def _run(args: argparse.Namespace) -> None:
+    settings = _settings()
+    assembly = _assembly(settings, args.config)
+    if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
+        raise CliError("TELEGRAM_BOT_TOKEN is not set; create a bot with @BotFather and export its token", 2)
+    try:
+        app = await build_app(
+            assembly=assembly,
+            token=settings.telegram_bot_token.get_secret_value(),
+            api_url=settings.telegram_api_url,
+            database_url=settings.database_url,
+            runtime=args.runtime,
+            poll_timeout=settings.poll_timeout,
+        )
+    except Exception as error:
+        if type(error).__name__ == "TokenValidationError":
+            raise CliError(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (<digits>:<secret>)", 2
+            ) from None
+        raise CliError(
+            f"cannot open the database at DATABASE_URL ({type(error).__name__}: "
+            f"{str(error).splitlines()[0][:200]})"
+        ) from None
+    try:
+        try:
+            await app.runner.prepare()
+        except Unauthorized:
+            raise CliError("the Bot API refused TELEGRAM_BOT_TOKEN (401 Unauthorized)") from None
+        except Transient:
+            raise CliError(f"cannot reach the Bot API at {settings.telegram_api_url}") from None
+        except ApiError as error:
+            raise CliError(f"the Bot API refused to start the bot: {error}") from None
+        logging.getLogger("bot").info(
+            "running as @%s for assembly %s on %s", app.runner.username, assembly.id, args.runtime
+        )
+        await _until_signal(app.runner.run())
+    finally:
+        await app.close()
+
+
+async def _until_signal(work: Coroutine[Any, Any, None]) -> None:
+    """Run `work` until it ends or SIGINT/SIGTERM arrives, then cancel it cleanly."""
+    task = asyncio.create_task(work)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _emulator(args: argparse.Namespace) -> None:
+    from bot.emulator import serve_forever  # noqa: PLC0415 (only this command needs the server)
+
+    await _until_signal(serve_forever(args.host, args.port, args.token, args.username))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assembly-bot",
+        description="The citizens' assembly assistant: a multilingual Telegram bot.",
+        epilog="Environment: TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, DATABASE_URL, ASSEMBLY_CONFIG.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="run the bot (long polling)",
+        description="Run the bot against TELEGRAM_API_URL with long polling.",
+    )
+    run.add_argument(
+        "--runtime",
+        choices=RUNTIMES,
+        default="aiogram",
+        help="Telegram framework to run on (default: aiogram)",
+    )
+    run.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="assembly definition file (default: ASSEMBLY_CONFIG or the example)",
+    )
+    run.set_defaults(handler=_run)
+
+    emulator = commands.add_parser(
+        "emulator",
+        help="run the local Bot API emulator for manual trials",
+        description="Serve a local Telegram Bot API emulator on loopback; point "
+        "TELEGRAM_API_URL at the URL it prints.",
+    )
+    emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    emulator.add_argument("--port", type=int, default=8081, help="port (default: 8081)")
+    emulator.add_argument(
+        "--token", default="123456:EMULATOR-TOKEN", help="the bot token the emulator accepts"
+    )
+    emulator.add_argument("--username", default="assembly_demo_bot", help="the bot's username")
+    emulator.set_defaults(handler=_emulator)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("aiogram").setLevel(logging.WARNING)
+    handler: Callable[[argparse.Namespace], Coroutine[Any, Any, None]] = args.handler
+    try:
+        asyncio.run(handler(args))
+    except CliError as error:
+        print(f"assembly-bot: error: {error}", file=sys.stderr)
+        return error.status
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""Loading the assembly definition file: YAML, validated by pydantic, errors in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from flows.assembly import Assembly
+
+
+class ConfigError(Exception):
+    """A problem an organiser can fix in their file, said in one line: file, field, what is wrong."""
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc if part not in ("function-after",)) or "(top level)"
+
+
+def _first_error(error: ValidationError) -> str:
+    detail = error.errors()[0]
+    message = str(detail["msg"]).removeprefix("Value error, ")
+    return f"{_location(tuple(detail['loc']))}: {message}"
+
+
+def load_assembly(path: Path) -> Assembly:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the file ({error})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(error, "problem", None) or "not valid YAML"
+        raise ConfigError(f"{path}: {where}{problem}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of fields at the top level")
+    try:
+        return Assembly.model_validate(data)
+    except ValidationError as error:
+        extra = len(error.errors()) - 1
+        more = f" (and {extra} more problem{'s' if extra > 1 else ''})" if extra else ""
+        raise ConfigError(f"{path}: {_first_error(error)}{more}") from None

@@ -1,0 +1,52 @@
+"""Language detection of free text with langdetect, cautious by design: a wrong guess annoys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+from langdetect.lang_detect_exception import LangDetectException
+
+
+def _factory(codes: list[str] | None) -> DetectorFactory:
+    """A detector factory over some language profiles (all when `codes` is None), seeded for
+    repeatable answers (langdetect is random otherwise)."""
+    factory = DetectorFactory()
+    directory = Path(PROFILES_DIRECTORY)
+    names = sorted(p.name for p in directory.iterdir()) if codes is None else codes
+    factory.load_json_profile([(directory / name).read_text(encoding="utf-8") for name in names])
+    factory.set_seed(0)
+    return factory
+
+
+class LangDetect:
+    """Implements `flows.ports.LanguageDetector`.
+
+    The full model says which language the text is in; a second model that knows only the
+    offered languages says how sure that is, so Dutch is not lost to Afrikaans nor German
+    to Luxembourgish. Short texts (a greeting, a name) never trigger a guess.
+    """
+
+    def __init__(self, offered: list[str], min_letters: int = 25, min_probability: float = 0.95) -> None:
+        self.min_letters, self.min_probability = min_letters, min_probability
+        self._all = _factory(None)
+        self._offered = _factory(offered)
+
+    def detect(self, text: str) -> str | None:
+        if sum(ch.isalpha() for ch in text) < self.min_letters:
+            return None
+        try:
+            top = self._probabilities(self._all, text)[0]
+            ranked = self._probabilities(self._offered, text)
+        except LangDetectException:
+            return None
+        best = ranked[0]
+        if best.lang != top.lang or best.prob < self.min_probability:
+            return None
+        return str(best.lang)
+
+    @staticmethod
+    def _probabilities(factory: DetectorFactory, text: str) -> list:  # type: ignore[type-arg]
+        detector = factory.create()
+        detector.append(text)
+        return list(detector.get_probabilities())

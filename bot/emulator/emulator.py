@@ -1,0 +1,141 @@
+"""The Emulator facade: one local Bot API server for one bot, plus its simulated users."""
+
+from __future__ import annotations
+
+import re
+import time
+from types import TracebackType
+
+from bot.emulator.faults import FaultKind, Faults
+from bot.emulator.limits import Clock, Limits
+from bot.emulator.methods import BotApi
+from bot.emulator.records import ApiCall
+from bot.emulator.server import ApiServer
+from bot.emulator.state import State
+from bot.emulator.users import SimulatedUser
+
+_TOKEN = re.compile(r"^(\d+):\S+$")
+
+
+class Emulator:
+    """A local Telegram Bot API for one bot token; both aiogram and PTB can poll it.
+
+    Build it, `await start()`, point the framework at `url`, then drive users with `user()`.
+    """
+
+    def __init__(
+        self,
+        token: str = "123456:TEST-TOKEN",
+        bot_username: str = "assembly_test_bot",
+        limits: Limits | None = None,
+        *,
+        bot_first_name: str = "Assembly Bot",
+        clock: Clock = time.monotonic,
+    ) -> None:
+        match = _TOKEN.match(token)
+        if match is None:
+            # aiogram refuses such tokens before sending anything, so fail early and clearly.
+            raise ValueError("token must look like '<digits>:<secret>'")
+        self.token = token
+        self.state = State(bot_id=int(match[1]))
+        self._api = BotApi(self.state, limits or Limits(), bot_username, bot_first_name, clock)
+        self._faults = Faults()
+        self._server = ApiServer(token, self._api, self.state, self._faults, clock)
+        self._users: dict[int, SimulatedUser] = {}
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Listen on `host:port` (0 picks a free port); `url` is valid afterwards."""
+        await self._server.start(host, port)
+
+    async def stop(self) -> None:
+        await self._server.stop()
+
+    async def __aenter__(self) -> Emulator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def url(self) -> str:
+        """Base URL without `/bot<token>`, e.g. http://127.0.0.1:8081."""
+        if not self._server.url:
+            raise RuntimeError("the emulator is not started")
+        return self._server.url
+
+    @property
+    def bot_id(self) -> int:
+        return self.state.bot_id
+
+    # -- users --------------------------------------------------------------------------------
+
+    def user(
+        self,
+        user_id: int,
+        first_name: str = "Test",
+        language_code: str | None = None,
+        *,
+        last_name: str | None = None,
+        username: str | None = None,
+    ) -> SimulatedUser:
+        """The user with this id, created on first use (later arguments are then ignored)."""
+        existing = self._users.get(user_id)
+        if existing is not None:
+            return existing
+        chat = self.state.add_chat(
+            user_id,
+            first_name,
+            last_name=last_name,
+            username=username,
+            language_code=language_code,
+        )
+        user = self._users[user_id] = SimulatedUser(self.state, chat)
+        return user
+
+    @property
+    def users(self) -> list[SimulatedUser]:
+        return list(self._users.values())
+
+    # -- inspection and control ---------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[ApiCall]:
+        return self._server.calls
+
+    @property
+    def commands(self) -> dict[tuple[str, int | None, str], list[tuple[str, str]]]:
+        """Command lists keyed by (scope type, chat id or None, language code or "")."""
+        return self.state.commands
+
+    @property
+    def limits(self) -> Limits:
+        return self._api.limits
+
+    @limits.setter
+    def limits(self, limits: Limits) -> None:
+        self._api.limits = self._api.rate.limits = limits
+        self._api.rate.reset()
+
+    def reset_rate_limits(self) -> None:
+        """Refill every bucket, e.g. between the phases of one test."""
+        self._api.rate.reset()
+
+    def fail_next(self, method: str, kind: FaultKind, count: int = 1, delay: float = 0.0) -> None:
+        """Make the next `count` calls of `method` ("*" = any) fail in the way `kind` says."""
+        self._faults.add(method, kind, count, delay)
+
+    def pending_updates(self) -> int:
+        """Updates not yet confirmed by a getUpdates offset."""
+        return len(self.state.updates)
+
+    def sent_count(self, method: str = "sendMessage") -> int:
+        """Successful calls of `method`."""
+        return sum(1 for call in self.calls if call.method == method and call.status == 200)

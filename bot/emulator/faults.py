@@ -1,0 +1,42 @@
+"""Fault injection: the next matching calls fail, stall or lose their connection on purpose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+FaultKind = Literal["5xx", "slow", "drop", "429"]
+
+
+@dataclass
+class Fault:
+    """`remaining` more calls of `method` ("*" for any) suffer `kind`."""
+
+    method: str
+    kind: FaultKind
+    remaining: int
+    delay: float = 0.0
+
+
+class Faults:
+    """Pending faults, consumed in the order they were scheduled."""
+
+    def __init__(self) -> None:
+        self._pending: list[Fault] = []
+
+    def add(self, method: str, kind: FaultKind, count: int = 1, delay: float = 0.0) -> None:
+        if kind not in get_args(FaultKind):
+            raise ValueError(f"unknown fault kind {kind!r}; use one of {get_args(FaultKind)}")
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        self._pending.append(Fault(method, kind, count, delay))
+
+    def take(self, method: str) -> Fault | None:
+        """The fault that applies to this call of `method`, if any (method names ignore case)."""
+        for fault in self._pending:
+            if fault.method == "*" or fault.method.lower() == method.lower():
+                fault.remaining -= 1
+                if fault.remaining == 0:
+                    self._pending.remove(fault)
+                return fault
+        return None

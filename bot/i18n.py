@@ -1,0 +1,72 @@
+"""Babel-backed translators: gettext catalogs compiled from `locales/` at start-up, and
+dates, times and numbers formatted for the language in the assembly's timezone."""
+
+from __future__ import annotations
+
+import gettext
+import io
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+LOCALES = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+
+
+def load_catalog(language: str, directory: Path = LOCALES) -> gettext.GNUTranslations:
+    """Compile `<language>/LC_MESSAGES/messages.po` in memory, so a fresh checkout just works."""
+    with (directory / language / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as po:
+        catalog = read_po(po, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+class BabelTranslator:
+    """Implements `flows.ports.Translator` for one language."""
+
+    def __init__(self, language: str, catalog: gettext.GNUTranslations, zone: tzinfo) -> None:
+        self.language = language
+        self._catalog = catalog
+        self._zone = zone
+        self._locale = Locale.parse(language)
+
+    def gettext(self, message: str) -> str:
+        return self._catalog.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._catalog.ngettext(singular, plural, n)
+
+    def datetime(self, value: datetime, format: str = "medium") -> str:
+        return format_datetime(value, format, tzinfo=self._zone, locale=self._locale)
+
+    def date(self, value: date | datetime, format: str = "long") -> str:
+        if isinstance(value, datetime):
+            value = value.astimezone(self._zone).date()
+        return format_date(value, format, locale=self._locale)
+
+    def number(self, value: float) -> str:
+        return format_decimal(value, locale=self._locale)
+
+    def language_name(self, code: str) -> str:
+        """The name of language `code` in this translator's language, as used mid-sentence."""
+        return Locale.parse(code).get_display_name(self._locale) or code
+
+
+class Catalogs:
+    """Implements `flows.ports.Translations`: one compiled catalog per offered language."""
+
+    def __init__(self, languages: list[str], zone: tzinfo, directory: Path = LOCALES) -> None:
+        self._zone = zone
+        self._translators = {
+            code: BabelTranslator(code, load_catalog(code, directory), zone) for code in languages
+        }
+
+    def for_language(self, language: str) -> BabelTranslator:
+        return self._translators[language]

@@ -1,0 +1,1 @@
+"""How the bot runs: framework adapters, the update loop and the outbox sender."""

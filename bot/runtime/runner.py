@@ -1,0 +1,160 @@
+"""The update loop: fetch, record before acknowledging, run each update once through the flows."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.codec import event_from_json
+from bot.runtime.api import RetryLater, TelegramApi, Transient, Unauthorized
+from bot.runtime.sender import OutboxSender
+from bot.runtime.workers import KeyedWorkers
+from bot.store import outbox, updates
+from bot.store.database import Database
+from bot.store.models import utcnow
+from bot.store.participants import SqlStore, ensure_assembly
+from flows.actions import SendMessage
+from flows.assembly import Assembly
+from flows.basics import menu_commands
+from flows.engine import Context, Router, StepResult, run_step
+from flows.events import Event
+from flows.markers import N_
+from flows.ports import Clock, LanguageDetector, Store, Translations
+
+log = logging.getLogger(__name__)
+
+APOLOGY = N_("Sorry, something went wrong on our side. Please try again in a moment.")
+
+
+@dataclass(frozen=True)
+class Services:
+    """What a flow step needs besides the store, which is bound per transaction."""
+
+    assembly: Assembly
+    translations: Translations
+    detector: LanguageDetector
+    clock: Clock
+    router: Router
+
+    def context(self, store: Store) -> Context:
+        return Context(self.assembly, store, self.translations, self.detector, self.clock)
+
+
+async def handle_event(session: AsyncSession, services: Services, event: Event) -> StepResult:
+    """One flow step inside the caller's transaction: load state, run, save state."""
+    store = SqlStore(session, services.assembly.id)
+    await store.mark_reachable(event.sender.user_id)
+    state = await store.load_state(event.sender.user_id)
+    result = await run_step(services.context(store), services.router, state, event)
+    participant = await store.participant(event.sender.user_id)
+    if participant is not None:
+        await store.save_state(participant.id, result.state)
+    return result
+
+
+class Runner:
+    """Long polling with exactly-once handling: an update is stored before the next getUpdates
+    call acknowledges it, and marked processed in the same transaction as its replies."""
+
+    def __init__(
+        self,
+        db: Database,
+        api: TelegramApi,
+        services: Services,
+        sender: OutboxSender,
+        *,
+        poll_timeout: int = 10,
+        concurrency: int = 32,
+    ) -> None:
+        self.db, self.api, self.services, self.sender = db, api, services, sender
+        self.poll_timeout = poll_timeout
+        self.workers = KeyedWorkers(self._drain_chat, concurrency)
+        self.username = ""
+
+    async def prepare(self) -> None:
+        """Check the token, record the assembly, register the command menu per language."""
+        _, self.username = await self.api.identity()
+        assembly, translations = self.services.assembly, self.services.translations
+        async with self.db.transaction() as session:
+            await ensure_assembly(session, assembly)
+        for language in assembly.languages:
+            await self.api.set_commands(menu_commands(translations.for_language(language)), language)
+        fallback = translations.for_language(assembly.fallback_language)
+        await self.api.set_commands(menu_commands(fallback), None)
+
+    async def run(self) -> None:
+        """Run until cancelled: recovery of recorded updates, polling, and the sender."""
+        sender = asyncio.create_task(self.sender.run())
+        try:
+            async with self.db.transaction() as session:
+                for chat_id in await updates.pending_chats(session):
+                    self.workers.kick(chat_id)
+            await self._poll()
+        finally:
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
+            await self.workers.cancel()
+
+    async def _poll(self) -> None:
+        offset: int | None = None
+        backoff = 1.0
+        while True:
+            try:
+                batch = await self.api.get_updates(offset, self.poll_timeout)
+            except RetryLater as error:
+                await asyncio.sleep(error.seconds)
+                continue
+            except Unauthorized:
+                raise
+            except Transient as error:
+                log.warning("getUpdates failed (%s); retrying in %.1f s", error, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 1.5, 30.0)
+                continue
+            backoff = 1.0
+            if not batch:
+                continue
+            async with self.db.transaction() as session:
+                fresh = await updates.record(session, batch)
+            # Only now may the next getUpdates confirm this batch to the Bot API.
+            offset = max(item.update_id for item in batch) + 1
+            for chat_id in {item.chat_id for item in fresh if item.event is not None}:
+                self.workers.kick(chat_id)
+
+    async def _drain_chat(self, chat_id: int) -> None:
+        async with self.db.transaction() as session:
+            pending = await updates.pending_for_chat(session, chat_id)
+        for update_id in pending:
+            try:
+                await self._process(update_id)
+            except Exception:
+                log.exception("update %s failed in a flow", update_id)
+                await self._give_up(update_id)
+            self.sender.wake()
+
+    async def _process(self, update_id: int) -> None:
+        services = self.services
+        async with self.db.transaction() as session:
+            row = await updates.claim(session, update_id)
+            if row is None or row.event is None:
+                return
+            result = await handle_event(session, services, event_from_json(row.event))
+            outbox.enqueue(session, row.chat_id, result.actions, update_id=update_id)
+            row.processed_at = utcnow()
+
+    async def _give_up(self, update_id: int) -> None:
+        """Mark a failing update handled, so it cannot loop, and tell the person in their language."""
+        assembly = self.services.assembly
+        async with self.db.transaction() as session:
+            row = await session.get_one(updates.InboundUpdate, update_id)
+            row.processed_at, row.error = utcnow(), "flow error"
+            event = event_from_json(row.event) if row.event else None
+            if event is None:
+                return
+            participant = await SqlStore(session, assembly.id).participant(event.sender.user_id)
+            language = participant.language if participant else assembly.fallback_language
+            text = self.services.translations.for_language(language).gettext(APOLOGY)
+            outbox.enqueue(session, row.chat_id, [SendMessage(row.chat_id, text)], update_id=update_id)

@@ -1,0 +1,78 @@
+"""Participants and their conversation state: the flows' `Store` port, on one session."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.store.models import AssemblyRow, ConversationRow, ParticipantRow
+from flows.assembly import Assembly
+from flows.engine import IDLE, ConversationState
+from flows.ports import Participant
+
+
+async def ensure_assembly(session: AsyncSession, assembly: Assembly) -> None:
+    """Mirror the definition's id and name into the store, so rows can refer to it."""
+    row = await session.get(AssemblyRow, assembly.id)
+    name = assembly.text(assembly.name, assembly.fallback_language)
+    if row is None:
+        session.add(AssemblyRow(id=assembly.id, name=name))
+    else:
+        row.name = name
+
+
+def _view(row: ParticipantRow) -> Participant:
+    return Participant(row.id, row.telegram_user_id, row.chat_id, row.language)
+
+
+class SqlStore:
+    """Implements `flows.ports.Store`; the caller owns the transaction."""
+
+    def __init__(self, session: AsyncSession, assembly_id: str) -> None:
+        self.session = session
+        self.assembly_id = assembly_id
+
+    async def participant(self, user_id: int) -> Participant | None:
+        row = await self._row(user_id)
+        return None if row is None else _view(row)
+
+    async def add_participant(self, user_id: int, chat_id: int, language: str) -> Participant:
+        row = ParticipantRow(
+            telegram_user_id=user_id,
+            chat_id=chat_id,
+            language=language,
+            assembly_id=self.assembly_id,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return _view(row)
+
+    async def set_language(self, participant_id: int, language: str) -> None:
+        row = await self.session.get_one(ParticipantRow, participant_id)
+        row.language = language
+
+    async def mark_reachable(self, user_id: int) -> None:
+        """A participant who writes to us has (again) not blocked the bot."""
+        row = await self._row(user_id)
+        if row is not None and row.blocked_at is not None:
+            row.blocked_at = None
+
+    async def _row(self, user_id: int) -> ParticipantRow | None:
+        query = select(ParticipantRow).where(ParticipantRow.telegram_user_id == user_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def load_state(self, user_id: int) -> ConversationState:
+        row = await self._row(user_id)
+        if row is None:
+            return IDLE
+        conversation = await self.session.get(ConversationRow, row.id)
+        if conversation is None:
+            return IDLE
+        return ConversationState(conversation.flow, conversation.step, dict(conversation.data))
+
+    async def save_state(self, participant_id: int, state: ConversationState) -> None:
+        row = await self.session.get(ConversationRow, participant_id)
+        if row is None:
+            row = ConversationRow(participant_id=participant_id)
+            self.session.add(row)
+        row.flow, row.step, row.data = state.flow, state.step, dict(state.data)

@@ -1,0 +1,71 @@
+"""The inbound update log: recorded before acknowledgement, processed once per update id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.store.models import InboundUpdate, utcnow
+
+
+@dataclass(frozen=True)
+class Received:
+    """One update as fetched: its id, the chat it belongs to, and its neutral event (or None)."""
+
+    update_id: int
+    chat_id: int
+    event: dict[str, Any] | None
+
+
+async def record(session: AsyncSession, batch: Sequence[Received]) -> list[Received]:
+    """Store the updates not seen before and return them; redeliveries are dropped here."""
+    if not batch:
+        return []
+    ids = [item.update_id for item in batch]
+    known = set(
+        (
+            await session.execute(select(InboundUpdate.update_id).where(InboundUpdate.update_id.in_(ids)))
+        ).scalars()
+    )
+    fresh = [item for item in batch if item.update_id not in known]
+    now = utcnow()
+    for item in fresh:
+        # Updates without a flow event (kinds we do not handle) are born processed.
+        session.add(
+            InboundUpdate(
+                update_id=item.update_id,
+                chat_id=item.chat_id,
+                event=item.event,
+                received_at=now,
+                processed_at=None if item.event is not None else now,
+            )
+        )
+    return fresh
+
+
+async def pending_chats(session: AsyncSession) -> list[int]:
+    query = select(InboundUpdate.chat_id).where(InboundUpdate.processed_at.is_(None)).distinct()
+    return list((await session.execute(query)).scalars())
+
+
+async def pending_for_chat(session: AsyncSession, chat_id: int) -> list[int]:
+    query = (
+        select(InboundUpdate.update_id)
+        .where(InboundUpdate.processed_at.is_(None), InboundUpdate.chat_id == chat_id)
+        .order_by(InboundUpdate.update_id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def claim(session: AsyncSession, update_id: int) -> InboundUpdate | None:
+    """The update, if still unprocessed; locked on PostgreSQL so two workers never share it."""
+    query = select(InboundUpdate).where(
+        InboundUpdate.update_id == update_id, InboundUpdate.processed_at.is_(None)
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return (await session.execute(query)).scalar_one_or_none()

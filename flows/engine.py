@@ -1,0 +1,100 @@
+"""The run-one-step loop: stored conversation state + one event -> actions + new state."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flows.actions import Action
+from flows.assembly import Assembly
+from flows.events import ButtonPress, Command, Event
+from flows.languages import match_language
+from flows.ports import Clock, LanguageDetector, Participant, Store, Translations, Translator
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    """Where a participant is in a multi-step flow; `flow=None` means idle."""
+
+    flow: str | None = None
+    step: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+IDLE = ConversationState()
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a flow step may use; built once by the composition root."""
+
+    assembly: Assembly
+    store: Store
+    translations: Translations
+    detector: LanguageDetector
+    clock: Clock
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One event being handled for one participant."""
+
+    ctx: Context
+    event: Event
+    participant: Participant
+    state: ConversationState
+    tr: Translator
+
+
+@dataclass(frozen=True)
+class StepResult:
+    actions: tuple[Action, ...]
+    state: ConversationState
+
+
+Handler = Callable[[Turn], Awaitable[StepResult]]
+FlowHandler = Callable[[Turn], Awaitable[StepResult | None]]
+
+
+@dataclass
+class Router:
+    """Which handler owns a command, a button prefix, or an active flow.
+
+    Commands and button prefixes win over the active flow, so /cancel, /help and
+    /language work at every step; a flow returns None for events it does not
+    expect, and the fallback answers them.
+    """
+
+    fallback: Handler
+    commands: dict[str, Handler] = field(default_factory=dict)
+    buttons: dict[str, Handler] = field(default_factory=dict)
+    flows: dict[str, FlowHandler] = field(default_factory=dict)
+
+    async def route(self, turn: Turn) -> StepResult:
+        event = turn.event
+        if isinstance(event, Command) and event.name in self.commands:
+            return await self.commands[event.name](turn)
+        if isinstance(event, ButtonPress):
+            prefix = event.data.split(":", 1)[0]
+            if prefix in self.buttons:
+                return await self.buttons[prefix](turn)
+        flow = self.flows.get(turn.state.flow or "")
+        if flow is not None:
+            result = await flow(turn)
+            if result is not None:
+                return result
+        return await self.fallback(turn)
+
+
+async def run_step(ctx: Context, router: Router, state: ConversationState, event: Event) -> StepResult:
+    """Handle one event for its sender, creating the participant on first contact."""
+    sender = event.sender
+    participant = await ctx.store.participant(sender.user_id)
+    if participant is None:
+        language = (
+            match_language(sender.language_code, ctx.assembly.languages) or ctx.assembly.fallback_language
+        )
+        participant = await ctx.store.add_participant(sender.user_id, sender.chat_id, language)
+    tr = ctx.translations.for_language(participant.language)
+    return await router.route(Turn(ctx, event, participant, state, tr))

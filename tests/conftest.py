@@ -1,0 +1,174 @@
+"""Shared fixtures: real SQLite and PostgreSQL stores, the example assembly, the emulator, a running bot."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from bot.bootstrap import App, build_app, make_services
+from bot.config import load_assembly
+from bot.emulator import Emulator, Limits
+from bot.runtime.runner import handle_event
+from bot.settings import EXAMPLE_ASSEMBLY
+from bot.store.database import Database
+from bot.store.participants import ensure_assembly
+from flows.actions import Action
+from flows.assembly import Assembly
+from flows.events import ButtonPress, Event, Sender
+
+TOKEN = "123456:TEST-TOKEN"
+PG_ADMIN = os.environ.get("TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def assembly() -> Assembly:
+    return load_assembly(EXAMPLE_ASSEMBLY)
+
+
+@contextlib.asynccontextmanager
+async def _postgres_database() -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    name = f"assembly_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(PG_ADMIN)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base = PG_ADMIN.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin = await asyncpg.connect(PG_ADMIN)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@contextlib.asynccontextmanager
+async def database_url(kind: str, tmp_path: Path) -> AsyncIterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'store.sqlite'}"
+    else:
+        async with _postgres_database() as url:
+            yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def db_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    async with database_url(backend, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    database = Database(db_url)
+    await database.migrate()
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[Emulator]:
+    emu = Emulator(token=TOKEN, bot_username="assembly_test_bot", limits=Limits())
+    await emu.start(host="127.0.0.1", port=0)
+    yield emu
+    await emu.stop()
+
+
+class RunningBot:
+    """A bot runtime running in this test's event loop; `restart()` simulates a process restart."""
+
+    def __init__(self, assembly: Assembly, emulator: Emulator, url: str, runtime: str) -> None:
+        self.assembly, self.emulator, self.url, self.runtime = assembly, emulator, url, runtime
+        self.app: App | None = None
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.app = await build_app(
+            assembly=self.assembly,
+            token=TOKEN,
+            api_url=self.emulator.url,
+            database_url=self.url,
+            runtime=self.runtime,
+            poll_timeout=1,
+        )
+        await self.app.runner.prepare()
+        self.task = asyncio.create_task(self.app.runner.run())
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        if self.app is not None:
+            await self.app.close()
+        self.task = self.app = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+
+@pytest.fixture(params=["aiogram"])
+def runtime(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def running_bot(
+    assembly: Assembly, emulator: Emulator, tmp_path: Path, runtime: str
+) -> AsyncIterator[RunningBot]:
+    bot = RunningBot(assembly, emulator, f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}", runtime)
+    await bot.start()
+    yield bot
+    await bot.stop()
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+class FlowHarness:
+    """Drives flows directly on a real store and real catalogs: one transaction per event."""
+
+    def __init__(self, db: Database, assembly: Assembly) -> None:
+        self.db = db
+        self.services = make_services(assembly)
+        self._query = 0
+
+    async def prepare(self) -> None:
+        async with self.db.transaction() as session:
+            await ensure_assembly(session, self.services.assembly)
+
+    async def send(self, event: Event) -> tuple[Action, ...]:
+        async with self.db.transaction() as session:
+            result = await handle_event(session, self.services, event)
+        return result.actions
+
+    def sender(self, user_id: int = 501, language_code: str | None = "en") -> Sender:
+        return Sender(user_id, user_id, "Test", language_code)
+
+    def press(self, sender: Sender, data: str, message_id: int = 1) -> ButtonPress:
+        self._query += 1
+        return ButtonPress(sender, data, message_id, f"q{self._query}")
+
+
+@pytest.fixture
+async def flow(db: Database, assembly: Assembly) -> FlowHarness:
+    harness = FlowHarness(db, assembly)
+    await harness.prepare()
+    return harness

@@ -1,0 +1,70 @@
+"""End to end: a real bot runtime over real HTTP against the emulator, driven by simulated users."""
+
+from __future__ import annotations
+
+import asyncio
+
+from conftest import RunningBot
+
+from bot.emulator import Emulator, Limits
+
+
+async def test_french_user_gets_french_welcome_menu_then_switches_to_arabic(
+    running_bot: RunningBot, emulator: Emulator
+) -> None:
+    amelie = emulator.user(2001, first_name="Amélie", language_code="fr")
+    await amelie.send_text("/start")
+    (welcome,) = await amelie.wait_for_messages(1)
+    assert welcome.text is not None
+    assert welcome.text.startswith("Bienvenue ! Je suis l'assistant de l'Assemblée citoyenne")
+    assert welcome.button_texts == ["🌐 Langue", "❓ Aide"]
+
+    menus = emulator.commands
+    french = dict(menus[("all_private_chats", None, "fr")])
+    assert french["language"] == "Choisir votre langue"
+    assert dict(menus[("all_private_chats", None, "ar")])["help"] == "ما يمكنني فعله"
+    assert dict(menus[("all_private_chats", None, "")])["start"] == "Accueil et menu principal"
+
+    await amelie.send_text("/language")
+    chooser = (await amelie.wait_for_messages(2))[-1]
+    assert chooser.text == "Choisissez votre langue :"
+    await amelie.press("العربية")
+    messages = await amelie.wait_for_messages(3)
+    assert messages[1].text == "✓ العربية"
+    assert messages[1].edited == 1
+    assert messages[2].text == "من الآن فصاعداً سأكتب لك باللغة العربية."
+    assert messages[2].button_texts == ["🌐 اللغة", "❓ مساعدة"]
+
+    await amelie.send_text("/start")
+    again = (await amelie.wait_for_messages(4))[-1]
+    assert again.text is not None
+    assert again.text.startswith("أهلاً وسهلاً! أنا مساعد جمعية مواطني بروكسل")
+
+
+async def test_unknown_command_and_random_text_get_localized_help(
+    running_bot: RunningBot, emulator: Emulator
+) -> None:
+    jan = emulator.user(2002, first_name="Jan", language_code="nl")
+    await jan.send_text("/stemmen")
+    await jan.wait_for_messages(1)
+    await jan.send_text("asdf")
+    replies = [m.text for m in await jan.wait_for_messages(2)]
+    assert replies == [
+        "Ik ken het commando /stemmen niet. Typ /help om te zien wat ik kan doen.",
+        "Sorry, dat heb ik niet begrepen. Typ /help om te zien wat ik kan doen.",
+    ]
+
+
+async def test_past_the_send_limit_everything_is_delivered(
+    running_bot: RunningBot, emulator: Emulator
+) -> None:
+    emulator.limits = Limits(global_per_second=4.0, global_burst=4, per_chat_burst=1)
+    people = [emulator.user(3000 + i, first_name=f"P{i}", language_code="de") for i in range(10)]
+    await asyncio.gather(*(person.send_text("/help") for person in people))
+    for person in people:
+        (reply,) = await person.wait_for_messages(1, timeout=20)
+        assert reply.text is not None
+        assert reply.text.startswith("Das kann ich für Sie tun:")
+    refused = [call for call in emulator.calls if call.status == 429]
+    assert refused, "the emulator should have refused some sends with 429"
+    assert emulator.sent_count("sendMessage") == 10

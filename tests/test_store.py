@@ -1,0 +1,93 @@
+"""The store on SQLite and PostgreSQL: participants, conversation state, the update log and the outbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.codec import event_to_json
+from bot.store import outbox, updates
+from bot.store.database import Database
+from bot.store.models import InboundUpdate, OutboxMessage, ParticipantRow, utcnow
+from bot.store.participants import SqlStore, ensure_assembly
+from flows.actions import Button, SendDocument, SendMessage
+from flows.assembly import Assembly
+from flows.engine import IDLE, ConversationState
+from flows.events import Sender, Text
+
+
+async def test_participant_language_and_state_round_trip(db: Database, assembly: Assembly) -> None:
+    async with db.transaction() as session:
+        await ensure_assembly(session, assembly)
+        store = SqlStore(session, assembly.id)
+        person = await store.add_participant(9_000_000_001, 9_000_000_001, "fr")
+        assert await store.load_state(person.user_id) == IDLE
+        await store.set_language(person.id, "ar")
+        await store.save_state(person.id, ConversationState("registration", "age", {"n": [1, "é"]}))
+    async with db.transaction() as session:
+        store = SqlStore(session, assembly.id)
+        again = await store.participant(9_000_000_001)
+        assert again is not None
+        assert again.language == "ar"
+        state = await store.load_state(again.user_id)
+        assert state == ConversationState("registration", "age", {"n": [1, "é"]})
+        assert await store.participant(42) is None
+
+
+async def test_update_log_drops_redeliveries(db: Database) -> None:
+    event = event_to_json(Text(Sender(7, 7), "hello"))
+    batch = [updates.Received(10, 7, event), updates.Received(11, 0, None)]
+    async with db.transaction() as session:
+        fresh = await updates.record(session, batch)
+    assert [item.update_id for item in fresh] == [10, 11]
+    async with db.transaction() as session:
+        assert await updates.record(session, batch) == []
+        assert await updates.pending_for_chat(session, 7) == [10]
+        assert await updates.pending_chats(session) == [7]
+        row = await updates.claim(session, 10)
+        assert row is not None
+        row.processed_at = utcnow()
+    async with db.transaction() as session:
+        assert await updates.claim(session, 10) is None
+        assert await updates.pending_chats(session) == []
+        count = await session.scalar(select(func.count()).select_from(InboundUpdate))
+        assert count == 2
+
+
+async def test_outbox_order_and_blocking(db: Database, assembly: Assembly) -> None:
+    later = utcnow() + timedelta(hours=1)
+    async with db.transaction() as session:
+        await ensure_assembly(session, assembly)
+        await SqlStore(session, assembly.id).add_participant(5, 5, "en")
+        outbox.enqueue(
+            session,
+            5,
+            [SendMessage(5, "one", ((Button("a", "x:1"),),)), SendDocument(5, b"\x00\x01", "data.json")],
+        )
+        outbox.enqueue(session, 6, [SendMessage(6, "later")], not_before=later)
+    async with db.transaction() as session:
+        assert await outbox.due_chats(session, utcnow()) == [5]
+        first = await outbox.next_for_chat(session, 5)
+        assert first is not None
+        assert outbox.decode(first) == SendMessage(5, "one", ((Button("a", "x:1"),),))
+        first.status = outbox.SENT
+    async with db.transaction() as session:
+        second = await outbox.next_for_chat(session, 5)
+        assert second is not None
+        assert outbox.decode(second) == SendDocument(5, b"\x00\x01", "data.json")
+        await outbox.mark_blocked(session, 5, "Forbidden: bot was blocked by the user")
+    async with db.transaction() as session:
+        statuses = (
+            (
+                await session.execute(
+                    select(OutboxMessage.status).where(OutboxMessage.chat_id == 5).order_by(OutboxMessage.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert statuses == [outbox.SENT, outbox.BLOCKED]
+        person = (await session.execute(select(ParticipantRow))).scalar_one()
+        assert person.blocked_at is not None
+        assert await outbox.earliest_due(session) == later
