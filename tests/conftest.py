@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import asyncpg
@@ -25,6 +25,13 @@ from flows.events import ButtonPress, Event, Sender
 
 TOKEN = "123456:TEST-TOKEN"
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+async def eventually(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Wait until `condition()` holds; for state owned by another process or loop task."""
+    async with asyncio.timeout(timeout):
+        while not condition():  # noqa: ASYNC110 (no event to await across processes)
+            await asyncio.sleep(0.05)
 
 
 @pytest.fixture(scope="session")

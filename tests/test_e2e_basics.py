@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import RunningBot
+from conftest import RunningBot, eventually
 
 from bot.emulator import Emulator, Limits
 
@@ -68,3 +68,17 @@ async def test_past_the_send_limit_everything_is_delivered(
     refused = [call for call in emulator.calls if call.status == 429]
     assert refused, "the emulator should have refused some sends with 429"
     assert emulator.sent_count("sendMessage") == 10
+
+
+async def test_redelivered_update_is_answered_once(running_bot: RunningBot, emulator: Emulator) -> None:
+    sofia = emulator.user(2003, first_name="Sofia", language_code="en")
+    await sofia.send_text("/help")
+    await sofia.wait_for_messages(1)
+    await eventually(lambda: emulator.pending_updates() == 0)  # the bot acknowledged it
+    emulator.redeliver()
+    await sofia.send_text("/cancel")  # a later update, to know the redelivery went through
+    replies = [m.text for m in await sofia.wait_for_messages(2)]
+    await asyncio.sleep(0.3)
+    assert len(sofia.messages) == 2
+    assert replies[1] == "There is nothing to cancel right now."
+    assert emulator.sent_count("sendMessage") == 2

@@ -132,6 +132,17 @@ class Emulator:
         """Make the next `count` calls of `method` ("*" = any) fail in the way `kind` says."""
         self._faults.add(method, kind, count, delay)
 
+    def pending_faults(self) -> int:
+        """Faults scheduled by `fail_next` that no call has suffered yet."""
+        return len(self._faults)
+
+    def redeliver(self, update_id: int | None = None) -> int:
+        """Deliver an update again (default: the newest one); returns its id."""
+        updates = self.state.updates
+        chosen = max(updates.history) if update_id is None else update_id
+        updates.redeliver(chosen)
+        return chosen
+
     def pending_updates(self) -> int:
         """Updates not yet confirmed by a getUpdates offset."""
         return len(self.state.updates)

@@ -31,6 +31,10 @@ class Faults:
             raise ValueError("count must be at least 1")
         self._pending.append(Fault(method, kind, count, delay))
 
+    def __len__(self) -> int:
+        """Scheduled faults not yet consumed; 0 once the last one has hit a call."""
+        return sum(fault.remaining for fault in self._pending)
+
     def take(self, method: str) -> Fault | None:
         """The fault that applies to this call of `method`, if any (method names ignore case)."""
         for fault in self._pending:

@@ -140,6 +140,7 @@ class UpdateQueue:
         self._items: list[JSON] = []
         self._arrived = asyncio.Event()
         self.allowed: list[str] = []
+        self.history: dict[int, JSON] = {}
 
     def __len__(self) -> int:
         return len(self._items)
@@ -155,10 +156,22 @@ class UpdateQueue:
         if not self.accepts(kind):
             return None
         update = {"update_id": next(self._ids), kind: payload}
+        self.history[update["update_id"]] = update
         self._items.append(update)
+        self._wake()
+        return update
+
+    def redeliver(self, update_id: int) -> None:
+        """Queue an update again with its original id, as Telegram does when it believes the
+        bot never got it (a lost acknowledgement, a webhook retry)."""
+        if all(u["update_id"] != update_id for u in self._items):
+            self._items.append(self.history[update_id])
+            self._items.sort(key=lambda u: int(u["update_id"]))
+        self._wake()
+
+    def _wake(self) -> None:
         self._arrived.set()
         self._arrived = asyncio.Event()
-        return update
 
     def confirm(self, offset: int) -> None:
         """Apply getUpdates' offset: positive confirms earlier ids, negative keeps only the tail."""

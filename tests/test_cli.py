@@ -1,0 +1,104 @@
+"""Every operator mistake gets one clear line on stderr and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import TOKEN
+
+from bot.cli import main
+from bot.emulator import Emulator
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "ASSEMBLY_CONFIG", "POLL_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite'}")
+    return monkeypatch
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _one_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    errors = [line for line in err if line.startswith("assembly-bot: error: ")]
+    assert len(errors) == 1, err
+    assert "Traceback" not in "\n".join(err)
+    return errors[0].removeprefix("assembly-bot: error: ")
+
+
+def test_missing_token(env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run"]) == 2
+    assert _one_line(capsys).startswith("TELEGRAM_BOT_TOKEN is not set")
+
+
+def test_malformed_token(env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    env.setenv("TELEGRAM_BOT_TOKEN", "not a token")
+    assert main(["run"]) == 2
+    assert _one_line(capsys).startswith("TELEGRAM_BOT_TOKEN does not look like a bot token")
+
+
+def test_unreachable_api(env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}"
+    env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    env.setenv("TELEGRAM_API_URL", url)
+    assert main(["run"]) == 1
+    assert _one_line(capsys) == f"cannot reach the Bot API at {url}"
+
+
+async def test_refused_token(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], emulator: Emulator
+) -> None:
+    env.setenv("TELEGRAM_BOT_TOKEN", "999:WRONG")
+    env.setenv("TELEGRAM_API_URL", emulator.url)
+    # main() runs its own event loop, so run it in a thread beside the emulator's loop.
+    assert await asyncio.to_thread(main, ["run"]) == 1
+    assert _one_line(capsys) == "the Bot API refused TELEGRAM_BOT_TOKEN (401 Unauthorized)"
+
+
+def test_bad_assembly_file(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    broken = tmp_path / "assembly.yaml"
+    broken.write_text("id: x\nlanguages: [fr]\n", encoding="utf-8")
+    env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    assert main(["run", "--config", str(broken)]) == 2
+    assert _one_line(capsys).startswith(f"{broken}: ")
+    env.setenv("ASSEMBLY_CONFIG", str(tmp_path / "nowhere.yaml"))
+    assert main(["run"]) == 2
+    assert _one_line(capsys) == f"{tmp_path / 'nowhere.yaml'}: file not found"
+
+
+def test_bad_settings(env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    env.setenv("POLL_TIMEOUT", "soon")
+    assert main(["run"]) == 2
+    assert _one_line(capsys).startswith("POLL_TIMEOUT: ")
+    env.delenv("POLL_TIMEOUT")
+    env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    env.setenv("DATABASE_URL", "nosuchdb://somewhere")
+    assert main(["run"]) == 1
+    assert _one_line(capsys).startswith("cannot open the database at DATABASE_URL")
+
+
+def test_help_through_the_installed_entry_point(project_root: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--help"],
+        cwd=project_root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert "run" in result.stdout
+    assert "emulator" in result.stdout
+    assert "TELEGRAM_BOT_TOKEN" in result.stdout
