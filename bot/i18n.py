@@ -3,9 +3,9 @@ dates, times and numbers formatted for the language in the assembly's timezone."
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 import io
-from datetime import date, datetime, tzinfo
 from pathlib import Path
 
 from babel import Locale
@@ -31,7 +31,7 @@ def load_catalog(language: str, directory: Path = LOCALES) -> gettext.GNUTransla
 class BabelTranslator:
     """Implements `flows.ports.Translator` for one language."""
 
-    def __init__(self, language: str, catalog: gettext.GNUTranslations, zone: tzinfo) -> None:
+    def __init__(self, language: str, catalog: gettext.GNUTranslations, zone: dt.tzinfo) -> None:
         self.language = language
         self._catalog = catalog
         self._zone = zone
@@ -43,11 +43,11 @@ class BabelTranslator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self._catalog.ngettext(singular, plural, n)
 
-    def datetime(self, value: datetime, format: str = "medium") -> str:
+    def datetime(self, value: dt.datetime, format: str = "medium") -> str:
         return format_datetime(value, format, tzinfo=self._zone, locale=self._locale)
 
-    def date(self, value: date | datetime, format: str = "long") -> str:
-        if isinstance(value, datetime):
+    def date(self, value: dt.date | dt.datetime, format: str = "long") -> str:
+        if isinstance(value, dt.datetime):
             value = value.astimezone(self._zone).date()
         return format_date(value, format, locale=self._locale)
 
@@ -62,7 +62,7 @@ class BabelTranslator:
 class Catalogs:
     """Implements `flows.ports.Translations`: one compiled catalog per offered language."""
 
-    def __init__(self, languages: list[str], zone: tzinfo, directory: Path = LOCALES) -> None:
+    def __init__(self, languages: list[str], zone: dt.tzinfo, directory: Path = LOCALES) -> None:
         self._zone = zone
         self._translators = {
             code: BabelTranslator(code, load_catalog(code, directory), zone) for code in languages

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.actions import Action, AnswerButton, Button, EditMessage, SendMessage, rows
+from flows.actions import Action, AnswerButton, Button, EditMessage, Keyboard, SendMessage, rows
 from flows.engine import IDLE, Router, StepResult, Turn
 from flows.events import ButtonPress, Command, ContactShared, Text
 from flows.markers import N_
@@ -21,7 +21,7 @@ def menu_commands(tr: Translator) -> list[tuple[str, str]]:
     return [(name, tr.gettext(description)) for name, description in MENU]
 
 
-def _reply(turn: Turn, text: str, *extra: Action, buttons: tuple = ()) -> StepResult:
+def _reply(turn: Turn, text: str, *extra: Action, buttons: Keyboard = ()) -> StepResult:
     message = SendMessage(turn.participant.chat_id, text, buttons=buttons)
     return StepResult((*extra, message), turn.state)
 
@@ -32,7 +32,7 @@ def _help_text(tr: Translator) -> str:
     return "\n".join(lines)
 
 
-def _menu_buttons(tr: Translator) -> tuple[tuple[Button, ...], ...]:
+def _menu_buttons(tr: Translator) -> Keyboard:
     return rows(
         Button(tr.gettext("🌐 Language"), "menu:language"),
         Button(tr.gettext("❓ Help"), "menu:help"),
@@ -56,7 +56,7 @@ def native_name(turn: Turn, code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def _language_buttons(turn: Turn) -> tuple[tuple[Button, ...], ...]:
+def _language_buttons(turn: Turn) -> Keyboard:
     languages = turn.ctx.assembly.languages
     return rows(*(Button(native_name(turn, code), f"lang:{code}") for code in languages))
 

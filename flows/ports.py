@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Protocol
 
 
@@ -36,9 +36,9 @@ class Translator(Protocol):
 
     def ngettext(self, singular: str, plural: str, n: int) -> str: ...
 
-    def datetime(self, value: datetime, format: str = "medium") -> str: ...
+    def datetime(self, value: dt.datetime, format: str = "medium") -> str: ...
 
-    def date(self, value: date | datetime, format: str = "long") -> str: ...
+    def date(self, value: dt.date | dt.datetime, format: str = "long") -> str: ...
 
     def number(self, value: float) -> str: ...
 
@@ -62,4 +62,4 @@ class LanguageDetector(Protocol):
 class Clock(Protocol):
     """Injected time, so tests of timed behaviour never sleep."""
 
-    def now(self) -> datetime: ...
+    def now(self) -> dt.datetime: ...

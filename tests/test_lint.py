@@ -1,4 +1,4 @@
-"""The house style is part of the test run: ruff over the whole tree, with the project's settings."""
+"""The house style is part of the test run: ruff over the whole tree, strict mypy over the code."""
 
 from __future__ import annotations
 
@@ -14,5 +14,14 @@ def test_ruff_is_clean(project_root: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_types_are_strict(project_root: Path, tmp_path: Path) -> None:
+    """`mypy --strict` over the application code (settings in pyproject.toml)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path), "flows", "bot"],
+        cwd=project_root, capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr

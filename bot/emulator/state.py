@@ -155,8 +155,9 @@ class UpdateQueue:
         """Queue an update unless allowed_updates filters its kind out; return it if queued."""
         if not self.accepts(kind):
             return None
-        update = {"update_id": next(self._ids), kind: payload}
-        self.history[update["update_id"]] = update
+        update_id = next(self._ids)
+        update: JSON = {"update_id": update_id, kind: payload}
+        self.history[update_id] = update
         self._items.append(update)
         self._wake()
         return update

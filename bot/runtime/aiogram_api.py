@@ -81,15 +81,15 @@ def to_event(update: Update) -> tuple[int, Event] | None:
         return message.chat.id, Text(sender, text)
     if update.callback_query is not None:
         query = update.callback_query
-        message = query.message
-        chat_id = message.chat.id if message is not None else query.from_user.id
-        message_id = message.message_id if message is not None else None
+        origin = query.message
+        chat_id = origin.chat.id if origin is not None else query.from_user.id
+        message_id = origin.message_id if origin is not None else None
         event = ButtonPress(_sender(query.from_user, chat_id), query.data or "", message_id, query.id)
         return chat_id, event
     if update.poll_answer is not None and update.poll_answer.user is not None:
-        answer = update.poll_answer
-        sender = _sender(answer.user, answer.user.id)
-        return answer.user.id, PollAnswer(sender, answer.poll_id, tuple(answer.option_ids))
+        answer, voter = update.poll_answer, update.poll_answer.user
+        sender = _sender(voter, voter.id)
+        return voter.id, PollAnswer(sender, answer.poll_id, tuple(answer.option_ids))
     return None
 
 

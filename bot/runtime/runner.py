@@ -14,7 +14,7 @@ from bot.runtime.sender import OutboxSender
 from bot.runtime.workers import KeyedWorkers
 from bot.store import outbox, updates
 from bot.store.database import Database
-from bot.store.models import utcnow
+from bot.store.models import InboundUpdate, utcnow
 from bot.store.participants import SqlStore, ensure_assembly
 from flows.actions import SendMessage
 from flows.assembly import Assembly
@@ -149,7 +149,7 @@ class Runner:
         """Mark a failing update handled, so it cannot loop, and tell the person in their language."""
         assembly = self.services.assembly
         async with self.db.transaction() as session:
-            row = await session.get_one(updates.InboundUpdate, update_id)
+            row = await session.get_one(InboundUpdate, update_id)
             row.processed_at, row.error = utcnow(), "flow error"
             event = event_from_json(row.event) if row.event else None
             if event is None:

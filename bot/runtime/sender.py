@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from datetime import timedelta
 
 from aiolimiter import AsyncLimiter
 
@@ -87,44 +86,29 @@ class OutboxSender:
                 return False
             row_id, action = row.id, outbox.decode(row)
         async with self.chat_limits.get(chat_id), self.global_limit:
-            outcome: dict[str, object] = {}
             try:
                 delivery = await self.api.perform(action)
-            except RetryLater as error:
-                outcome = {"retry_after": error.seconds}
             except Blocked as error:
                 async with self.db.transaction() as session:
-                    await outbox.mark_blocked(session, chat_id, str(error)[:300])
-                log.info("chat blocked the bot; pending messages stopped", extra={"chat": chat_id})
+                    await outbox.mark_blocked(session, chat_id, str(error))
+                log.info("chat %s blocked the bot; its pending messages are stopped", chat_id)
                 return False
-            except Transient as error:
-                outcome = {"transient": str(error)}
-            except Exception as error:  # Rejected, or a bug in an adapter: never retried blindly
-                outcome = {"failed": f"{type(error).__name__}: {error}"}
+            except Exception as error:
+                return await self._not_sent(row_id, error)
         async with self.db.transaction() as session:
-            row = await session.get_one(outbox.OutboxMessage, row_id)
-            if "retry_after" in outcome:
-                wait = float(outcome["retry_after"])  # type: ignore[arg-type]
-                row.not_before = utcnow() + timedelta(seconds=wait)
-                row.last_error = f"429 retry after {wait:g}"
-            elif "transient" in outcome:
-                row.attempts += 1
-                row.last_error = str(outcome["transient"])[:300]
-                if row.attempts >= self.max_attempts:
-                    row.status = outbox.FAILED
-                else:
-                    backoff = min(60.0, 0.5 * 2 ** (row.attempts - 1))
-                    row.not_before = utcnow() + timedelta(seconds=backoff)
-            elif "failed" in outcome:
-                row.status, row.last_error = outbox.FAILED, str(outcome["failed"])[:300]
-                row.attempts += 1
-            else:
-                row.status, row.sent_at = outbox.SENT, utcnow()
-                row.attempts += 1
-                row.telegram_message_id = delivery.message_id
-                if delivery.poll_id:
-                    row.result = {"poll_id": delivery.poll_id}
-        if "retry_after" in outcome:
-            await asyncio.sleep(float(outcome["retry_after"]))  # type: ignore[arg-type]
+            await outbox.mark_sent(session, row_id, delivery.message_id, delivery.poll_id)
+        return True
+
+    async def _not_sent(self, row_id: int, error: Exception) -> bool:
+        """Reschedule after a 429 or a transient error, give up on anything else."""
+        async with self.db.transaction() as session:
+            if isinstance(error, RetryLater):
+                await outbox.postpone(session, row_id, error.seconds, f"429 retry after {error.seconds:g} s")
+            elif isinstance(error, Transient):
+                await outbox.retry_or_fail(session, row_id, str(error), self.max_attempts)
+            else:  # Rejected, or a bug in an adapter: retrying the same call cannot help
+                await outbox.mark_failed(session, row_id, f"{type(error).__name__}: {error}")
+        if isinstance(error, RetryLater):
+            await asyncio.sleep(error.seconds)
             return True
-        return "transient" not in outcome
+        return not isinstance(error, Transient)

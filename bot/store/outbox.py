@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,8 +80,38 @@ async def mark_blocked(session: AsyncSession, chat_id: int, error: str) -> None:
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == PENDING)
-        .values(status=BLOCKED, last_error=error)
+        .values(status=BLOCKED, last_error=error[:300])
     )
     await session.execute(
         update(ParticipantRow).where(ParticipantRow.chat_id == chat_id).values(blocked_at=utcnow())
     )
+
+
+async def mark_sent(session: AsyncSession, row_id: int, message_id: int | None, poll_id: str | None) -> None:
+    row = await session.get_one(OutboxMessage, row_id)
+    row.status, row.sent_at, row.attempts = SENT, utcnow(), row.attempts + 1
+    row.telegram_message_id = message_id
+    if poll_id:
+        row.result = {"poll_id": poll_id}
+
+
+async def postpone(session: AsyncSession, row_id: int, seconds: float, reason: str) -> None:
+    """Flood control: the same row goes again after `seconds`, without counting an attempt."""
+    row = await session.get_one(OutboxMessage, row_id)
+    row.not_before, row.last_error = utcnow() + timedelta(seconds=seconds), reason[:300]
+
+
+async def retry_or_fail(session: AsyncSession, row_id: int, reason: str, max_attempts: int) -> None:
+    """A transient failure: back off exponentially (0.5 s doubling, at most a minute), then give up."""
+    row = await session.get_one(OutboxMessage, row_id)
+    row.attempts += 1
+    row.last_error = reason[:300]
+    if row.attempts >= max_attempts:
+        row.status = FAILED
+    else:
+        row.not_before = utcnow() + timedelta(seconds=min(60.0, 0.5 * 2 ** (row.attempts - 1)))
+
+
+async def mark_failed(session: AsyncSession, row_id: int, reason: str) -> None:
+    row = await session.get_one(OutboxMessage, row_id)
+    row.status, row.last_error, row.attempts = FAILED, reason[:300], row.attempts + 1
