@@ -116,9 +116,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--runtime",
-        choices=RUNTIMES,
+        choices=list(RUNTIMES),
         default="aiogram",
-        help="Telegram framework to run on (default: aiogram)",
+        help="Telegram framework to run on: aiogram or ptb (python-telegram-bot) (default: aiogram)",
     )
     run.add_argument(
         "--config",
@@ -151,7 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    logging.getLogger("aiogram").setLevel(logging.WARNING)
+    for library in ("aiogram", "telegram", "httpx"):
+        logging.getLogger(library).setLevel(logging.WARNING)
     handler: Callable[[argparse.Namespace], Coroutine[Any, Any, None]] = args.handler
     try:
         asyncio.run(handler(args))
