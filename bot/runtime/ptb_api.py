@@ -57,9 +57,9 @@ class PtbApi(BotAdapter):
     name = "ptb"
 
     def __init__(self, token: str, api_url: str, request_timeout: float = 30.0) -> None:
-        # PTB 22's own RetryAfter constructor reads its int-or-timedelta attribute, which warns on
-        # every 429 unless PTB_TIMEDELTA is set; `retry_seconds` handles both types, so silence
-        # exactly that warning rather than change PTB's behaviour process-wide through the environment.
+        # PTB 22's own RetryAfter constructor reads its int-valued `retry_after`, which warns on every
+        # 429. Opting in to timedeltas (PTB_TIMEDELTA) would change PTB process-wide, messages
+        # included; `retry_seconds` takes both types, so silence exactly this warning instead.
         warnings.filterwarnings(
             "ignore", message=r".*attribute `retry_after`", category=PTBDeprecationWarning
         )
