@@ -9,6 +9,7 @@ from bot.detection import LangDetect
 from bot.i18n import Catalogs
 from bot.runtime.aiogram_api import AiogramApi
 from bot.runtime.api import TelegramApi
+from bot.runtime.ptb_api import PtbApi
 from bot.runtime.runner import Runner, Services
 from bot.runtime.sender import OutboxSender
 from bot.store.database import Database
@@ -16,12 +17,13 @@ from flows.assembly import Assembly
 from flows.basics import build_router
 from flows.ports import Clock
 
-RUNTIMES = ("aiogram",)
+RUNTIMES: dict[str, type[AiogramApi] | type[PtbApi]] = {"aiogram": AiogramApi, "ptb": PtbApi}
+"""The Telegram frameworks the bot runs on, by the name `--runtime` takes."""
 
 
 def make_api(runtime: str, token: str, api_url: str) -> TelegramApi:
-    if runtime == "aiogram":
-        return AiogramApi(token, api_url)
+    if runtime in RUNTIMES:
+        return RUNTIMES[runtime](token, api_url)
     raise ValueError(f"unknown runtime '{runtime}'; choose from {', '.join(RUNTIMES)}")
 
 

@@ -6,18 +6,24 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from bot.bootstrap import RUNTIMES, build_app
+from bot.bootstrap import RUNTIMES, build_app, make_services
 from bot.config import ConfigError, load_assembly
 from bot.runtime.api import ApiError, Transient, Unauthorized
 from bot.settings import Settings
+from bot.store.database import Database
+from flows.events import Sender
+
+CHAT_DATABASE = "sqlite+aiosqlite:///assembly-chat.sqlite"
+"""`assembly-bot chat` keeps its own store unless told otherwise, so trials never mix with a real bot's."""
 
 
 class CliError(Exception):
@@ -94,6 +100,49 @@ async def _until_signal(work: Coroutine[Any, Any, None]) -> None:
         await task
 
 
+async def _stdin_lines() -> AsyncIterator[str]:
+    """Lines typed on standard input, read without blocking the event loop (a pipe, pty or file)."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    try:
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    except ValueError:  # a regular file cannot be watched; it never blocks for long either
+        for line in sys.stdin:
+            yield line.rstrip("\n")
+        return
+    while line := await reader.readline():
+        yield line.decode("utf-8", "replace").rstrip("\r\n")
+
+
+async def _chat(args: argparse.Namespace) -> None:
+    from rich.console import Console  # noqa: PLC0415 (only this command needs the terminal UI)
+
+    from bot.runtime.console import ConsoleChat  # noqa: PLC0415
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    settings = _settings()
+    assembly = _assembly(settings, args.config)
+    url = args.database_url or os.environ.get("DATABASE_URL") or CHAT_DATABASE
+    db = Database(url)
+    try:
+        await db.migrate()
+    except Exception as error:
+        raise CliError(f"cannot open the database at {url} ({type(error).__name__})") from None
+    console = Console(highlight=False)
+    sender = Sender(args.user_id, args.user_id, args.name, args.language)
+    chat = ConsoleChat(db, make_services(assembly), sender, console, args.files)
+    lines = _stdin_lines()
+
+    async def read_line() -> str | None:
+        console.print("> ", end="", style="bold", markup=False)
+        return await anext(lines, None)
+
+    try:
+        await _until_signal(chat.run(read_line))
+    finally:
+        await db.dispose()
+
+
 async def _emulator(args: argparse.Namespace) -> None:
     from bot.emulator import serve_forever  # noqa: PLC0415 (only this command needs the server)
 
@@ -116,9 +165,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--runtime",
-        choices=RUNTIMES,
+        choices=list(RUNTIMES),
         default="aiogram",
-        help="Telegram framework to run on (default: aiogram)",
+        help="Telegram framework to run on: aiogram or ptb (python-telegram-bot) (default: aiogram)",
     )
     run.add_argument(
         "--config",
@@ -127,6 +176,34 @@ def _parser() -> argparse.ArgumentParser:
         help="assembly definition file (default: ASSEMBLY_CONFIG or the example)",
     )
     run.set_defaults(handler=_run)
+
+    chat = commands.add_parser(
+        "chat",
+        help="talk to the assistant as a participant in this terminal, without Telegram",
+        description="Talk to the assistant as one participant: type messages and /commands; a "
+        "number presses that button of the newest keyboard; ':contact +32...' shares a phone "
+        "number; ':quit' or Ctrl-D leaves. Files the bot sends are saved under --files.",
+    )
+    chat.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="assembly definition (default: ASSEMBLY_CONFIG or the example)",
+    )
+    chat.add_argument(
+        "--database-url",
+        default=None,
+        help=f"store to use (default: DATABASE_URL, else {CHAT_DATABASE})",
+    )
+    chat.add_argument("--user-id", type=int, default=1_000_001, help="the participant's id in the store")
+    chat.add_argument("--name", default="Console", help="the participant's first name")
+    chat.add_argument(
+        "--language", default=None, help="the participant's device language, e.g. fr or nl-BE (default: none)"
+    )
+    chat.add_argument(
+        "--files", type=Path, default=Path("chat-files"), help="where files the bot sends are saved"
+    )
+    chat.set_defaults(handler=_chat)
 
     emulator = commands.add_parser(
         "emulator",
@@ -151,7 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    logging.getLogger("aiogram").setLevel(logging.WARNING)
+    for library in ("aiogram", "telegram", "httpx"):
+        logging.getLogger(library).setLevel(logging.WARNING)
     handler: Callable[[argparse.Namespace], Coroutine[Any, Any, None]] = args.handler
     try:
         asyncio.run(handler(args))

@@ -129,7 +129,7 @@ class RunningBot:
         await self.start()
 
 
-@pytest.fixture(params=["aiogram"])
+@pytest.fixture(params=["aiogram", "ptb"])
 def runtime(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 

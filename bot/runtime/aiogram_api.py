@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import aiohttp
 from aiogram import Bot
@@ -30,91 +30,27 @@ from aiogram.types import (
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
-    Update,
 )
 
-from bot.codec import event_to_json
 from bot.runtime.api import (
     Blocked,
-    Delivery,
     Rejected,
     RetryLater,
     Transient,
     Unauthorized,
 )
+from bot.runtime.inbound import ALLOWED_UPDATES, received
+from bot.runtime.outbound import BotAdapter
 from bot.store.updates import Received
 from flows import actions as act
-from flows.events import (
-    ButtonPress,
-    Command,
-    ContactShared,
-    Event,
-    PollAnswer,
-    Sender,
-    Text,
-    parse_command,
-)
 
 T = TypeVar("T")
-ALLOWED_UPDATES = ["message", "callback_query", "poll_answer"]
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
 
-def _sender(user: Any, chat_id: int) -> Sender:
-    return Sender(user.id, chat_id, user.first_name or "", user.language_code)
-
-
-def to_event(update: Update) -> tuple[int, Event] | None:
-    """(chat id, neutral event) for the update kinds flows handle; None for the rest."""
-    if update.message is not None and update.message.from_user is not None:
-        message = update.message
-        if message.chat.type != "private":
-            return None
-        sender = _sender(message.from_user, message.chat.id)
-        if message.contact is not None:
-            own = message.contact.user_id == sender.user_id
-            return message.chat.id, ContactShared(sender, message.contact.phone_number, own)
-        text = message.text or ""
-        command = parse_command(text)
-        if command is not None:
-            return message.chat.id, Command(sender, *command)
-        return message.chat.id, Text(sender, text)
-    if update.callback_query is not None:
-        query = update.callback_query
-        origin = query.message
-        chat_id = origin.chat.id if origin is not None else query.from_user.id
-        message_id = origin.message_id if origin is not None else None
-        event = ButtonPress(_sender(query.from_user, chat_id), query.data or "", message_id, query.id)
-        return chat_id, event
-    if update.poll_answer is not None and update.poll_answer.user is not None:
-        answer, voter = update.poll_answer, update.poll_answer.user
-        sender = _sender(voter, voter.id)
-        return voter.id, PollAnswer(sender, answer.poll_id, tuple(answer.option_ids))
-    return None
-
-
-def _inline(buttons: act.Keyboard) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row] for row in buttons
-        ]
-    )
-
-
-def _markup(message: act.SendMessage) -> Markup:
-    if message.buttons:
-        return _inline(message.buttons)
-    if message.contact_button:
-        button = KeyboardButton(text=message.contact_button, request_contact=True)
-        return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)
-    return ReplyKeyboardRemove() if message.remove_keyboard else None
-
-
-class AiogramApi:
+class AiogramApi(BotAdapter):
     """Implements `TelegramApi` with a real aiogram `Bot` pointed at `api_url`."""
 
+    bot: Bot
     name = "aiogram"
 
     def __init__(self, token: str, api_url: str, request_timeout: float = 30.0) -> None:
@@ -155,61 +91,32 @@ class AiogramApi:
             ),
             timeout=timeout + 15,
         )
-        received = []
-        for update in updates:
-            found = to_event(update)
-            chat_id, event = found if found is not None else (0, None)
-            payload = event_to_json(event) if event is not None else None
-            received.append(Received(update.update_id, chat_id, payload))
-        return received
+        return [received(update) for update in updates]
 
-    async def perform(self, action: act.Action) -> Delivery:
-        bot = self.bot
-        match action:
-            case act.SendMessage():
-                sent = await self._call(
-                    bot.send_message(action.chat_id, action.text, reply_markup=_markup(action))
-                )
-                return Delivery(sent.message_id)
-            case act.EditMessage():
-                try:
-                    await self._call(
-                        bot.edit_message_text(
-                            text=action.text,
-                            chat_id=action.chat_id,
-                            message_id=action.message_id,
-                            reply_markup=_inline(action.buttons),
-                        )
-                    )
-                except Rejected as error:
-                    if "message is not modified" not in str(error):
-                        raise
-                return Delivery(action.message_id)
-            case act.AnswerButton():
-                await self._call(bot.answer_callback_query(action.query_id, text=action.text or None))
-                return Delivery()
-            case act.SendPoll():
-                sent = await self._call(
-                    bot.send_poll(
-                        action.chat_id,
-                        action.question,
-                        list(action.options),
-                        is_anonymous=False,
-                        allows_multiple_answers=action.multiple,
-                    )
-                )
-                return Delivery(sent.message_id, sent.poll.id if sent.poll else None)
-            case act.SendPhoto():
-                photo = BufferedInputFile(action.data, action.filename)
-                sent = await self._call(bot.send_photo(action.chat_id, photo, caption=action.caption or None))
-                return Delivery(sent.message_id)
-            case act.SendDocument():
-                document = BufferedInputFile(action.data, action.filename)
-                sent = await self._call(
-                    bot.send_document(action.chat_id, document, caption=action.caption or None)
-                )
-                return Delivery(sent.message_id)
-        raise Rejected(f"unknown action {type(action).__name__}")
+    @staticmethod
+    def _inline(buttons: act.Keyboard) -> InlineKeyboardMarkup | None:
+        if not buttons:
+            return None
+        return InlineKeyboardMarkup(
+            inline_keyboard=[
+                [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row] for row in buttons
+            ]
+        )
+
+    @staticmethod
+    def _contact_request(label: str) -> ReplyKeyboardMarkup:
+        button = KeyboardButton(text=label, request_contact=True)
+        return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)
+
+    @staticmethod
+    def _remove_keyboard() -> ReplyKeyboardRemove:
+        return ReplyKeyboardRemove()
+
+    async def _upload(self, action: act.SendPhoto | act.SendDocument) -> int:
+        upload = self.bot.send_photo if isinstance(action, act.SendPhoto) else self.bot.send_document
+        file = BufferedInputFile(action.data, action.filename)
+        sent = await self._call(upload(action.chat_id, file, caption=action.caption or None))
+        return sent.message_id
 
     async def set_commands(self, commands: list[tuple[str, str]], language: str | None) -> None:
         await self._call(

@@ -1,0 +1,96 @@
+"""Flow action -> Bot API call, once for every framework: aiogram's and PTB's `Bot` share method names.
+
+An adapter subclasses `BotAdapter` and supplies what really differs between the libraries: how an
+error is mapped (`_call`), how keyboards and uploads are built, and the `Bot` itself.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+from bot.runtime.api import Delivery, Rejected
+from flows import actions as act
+
+T = TypeVar("T")
+
+
+def not_modified(description: str) -> bool:
+    """An edit that changes nothing is a success: both libraries word this refusal differently."""
+    return "message is not modified" in description.lower()
+
+
+class BotAdapter(ABC):
+    """`perform` for a framework whose `Bot` has send_message, edit_message_text, answer_callback_query
+    and send_poll with the Bot API's own parameter names (both aiogram 3 and PTB 22 do)."""
+
+    bot: Any
+    """The framework's Bot; typed loosely because the two libraries share names, not a base class."""
+
+    @abstractmethod
+    async def _call(self, call: Awaitable[T], timeout: float | None = None) -> T:
+        """Await one Bot API call, mapping the framework's errors to the neutral ones in api.py."""
+
+    @abstractmethod
+    def _inline(self, buttons: act.Keyboard) -> object:
+        """The framework's inline keyboard for `buttons`, or None when there are none."""
+
+    @abstractmethod
+    def _contact_request(self, label: str) -> object:
+        """A one-shot reply keyboard with a single share-my-phone-number button."""
+
+    @abstractmethod
+    def _remove_keyboard(self) -> object:
+        """The markup that takes a reply keyboard away."""
+
+    @abstractmethod
+    async def _upload(self, action: act.SendPhoto | act.SendDocument) -> int:
+        """Send a file; the message id. Each library wraps raw bytes its own way."""
+
+    def _markup(self, message: act.SendMessage) -> object:
+        if message.buttons:
+            return self._inline(message.buttons)
+        if message.contact_button:
+            return self._contact_request(message.contact_button)
+        return self._remove_keyboard() if message.remove_keyboard else None
+
+    async def perform(self, action: act.Action) -> Delivery:
+        bot = self.bot
+        match action:
+            case act.SendMessage():
+                sent = await self._call(
+                    bot.send_message(action.chat_id, action.text, reply_markup=self._markup(action))
+                )
+                return Delivery(sent.message_id)
+            case act.EditMessage():
+                try:
+                    await self._call(
+                        bot.edit_message_text(
+                            text=action.text,
+                            chat_id=action.chat_id,
+                            message_id=action.message_id,
+                            reply_markup=self._inline(action.buttons),
+                        )
+                    )
+                except Rejected as error:
+                    if not not_modified(str(error)):
+                        raise
+                return Delivery(action.message_id)
+            case act.AnswerButton():
+                await self._call(bot.answer_callback_query(action.query_id, text=action.text or None))
+                return Delivery()
+            case act.SendPoll():
+                sent = await self._call(
+                    bot.send_poll(
+                        action.chat_id,
+                        action.question,
+                        list(action.options),
+                        is_anonymous=False,
+                        allows_multiple_answers=action.multiple,
+                    )
+                )
+                return Delivery(sent.message_id, sent.poll.id if sent.poll else None)
+            case act.SendPhoto() | act.SendDocument():
+                return Delivery(await self._upload(action))
+        raise Rejected(f"unknown action {type(action).__name__}")
