@@ -155,7 +155,7 @@ async def test_cancelled_or_removed_session_is_announced_and_never_reminded(
     await add_confirmed(db, two, 500, "nl")
     now = S1_START - timedelta(days=10)
     await mirror_sessions(db, two, now)
-    first, second = two.sessions
+    first = two.sessions[0]
     cancelled = two.model_copy(update={"sessions": [first.model_copy(update={"cancelled": True})]})
     assert await mirror_sessions(db, cancelled, now) == 2  # s1 cancelled, s2 removed
     texts = [r.payload["text"] for r in await _outbox(db)]
