@@ -73,12 +73,14 @@ async def build_app(
     poll_timeout: int = 10,
     clock: Clock | None = None,
     tick: timedelta = timedelta(seconds=15),
+    send_rate: float = 30.0,
 ) -> App:
-    """`tick` is how often store-driven jobs look for due work (reminders are planned at that grain)."""
+    """`tick` is how often store-driven jobs look for due work (reminders are planned at that grain);
+    `send_rate` is the bot-wide messages per second (Telegram allows about 30)."""
     db = Database(database_url)
     await db.migrate()
     api = make_api(runtime, token, api_url)
-    sender = OutboxSender(db, api)
+    sender = OutboxSender(db, api, global_per_second=send_rate)
     services = make_services(assembly, clock)
     scheduler = Scheduler(assembly.zone, services.clock)
     scheduler.every("reminders", tick, ReminderJob(db, assembly, services.translations, sender.wake))

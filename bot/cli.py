@@ -12,41 +12,15 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from bot.bootstrap import RUNTIMES, build_app
-from bot.config import ConfigError, load_assembly
+from bot.cli_common import CliError, read_assembly, read_settings
+from bot.organiser_cli import add_organiser_commands
 from bot.runtime.api import ApiError, Transient, Unauthorized
-from bot.settings import Settings
-
-
-class CliError(Exception):
-    """Printed as `assembly-bot: error: <message>`, exit status 2 (usage) or 1 (runtime)."""
-
-    def __init__(self, message: str, status: int = 1) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as error:
-        detail = error.errors()[0]
-        name = str(detail["loc"][0]).upper() if detail["loc"] else "environment"
-        raise CliError(f"{name}: {detail['msg']}", 2) from None
-
-
-def _assembly(settings: Settings, path: Path | None) -> Any:
-    try:
-        return load_assembly(path or settings.assembly_config)
-    except ConfigError as error:
-        raise CliError(str(error), 2) from None
 
 
 async def _run(args: argparse.Namespace) -> None:
-    settings = _settings()
-    assembly = _assembly(settings, args.config)
+    settings = read_settings()
+    assembly = read_assembly(settings, args.config)
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
         raise CliError("TELEGRAM_BOT_TOKEN is not set; create a bot with @BotFather and export its token", 2)
     try:
@@ -141,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     emulator.add_argument("--username", default="assembly_demo_bot", help="the bot's username")
     emulator.set_defaults(handler=_emulator)
+    add_organiser_commands(commands)
     return parser
 
 

@@ -132,6 +132,10 @@ class Emulator:
         """Make the next `count` calls of `method` ("*" = any) fail in the way `kind` says."""
         self._faults.add(method, kind, count, delay)
 
+    def clear_faults(self) -> None:
+        """Forget every fault still scheduled, e.g. after freezing a bot that was then killed."""
+        self._faults.clear()
+
     def pending_updates(self) -> int:
         """Updates not yet confirmed by a getUpdates offset."""
         return len(self.state.updates)

@@ -31,6 +31,9 @@ class Faults:
             raise ValueError("count must be at least 1")
         self._pending.append(Fault(method, kind, count, delay))
 
+    def clear(self) -> None:
+        self._pending.clear()
+
     def take(self, method: str) -> Fault | None:
         """The fault that applies to this call of `method`, if any (method names ignore case)."""
         for fault in self._pending:
