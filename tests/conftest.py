@@ -14,6 +14,7 @@ import asyncpg
 import pytest
 
 from bot.bootstrap import App, build_app, make_services
+from bot.clock import ManualClock
 from bot.config import load_assembly
 from bot.emulator import Emulator, Limits
 from bot.reminders import sync_sessions
@@ -29,22 +30,6 @@ from flows.ports import Participant
 
 TOKEN = "123456:TEST-TOKEN"
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-class ManualClock:
-    """Injected time that a test sets and advances; nothing ever sleeps for it."""
-
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-    def set(self, now: datetime) -> None:
-        self._now = now
-
-    def advance(self, delta: timedelta) -> None:
-        self._now += delta
 
 
 async def add_confirmed(db: Database, assembly: Assembly, user_id: int, language: str) -> Participant:
