@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import SystemClock
 from bot.detection import LangDetect
 from bot.i18n import Catalogs
+from bot.reminders import ReminderJob, sync_sessions
 from bot.runtime.aiogram_api import AiogramApi
 from bot.runtime.api import TelegramApi
 from bot.runtime.ptb_api import PtbApi
 from bot.runtime.runner import Runner, Services
 from bot.runtime.sender import OutboxSender
+from bot.scheduler import Scheduler
 from bot.store.database import Database
+from flows import checkin, sessions
 from flows.assembly import Assembly
 from flows.basics import build_router
+from flows.engine import Router
 from flows.ports import Clock
 
 RUNTIMES: dict[str, type[AiogramApi] | type[PtbApi]] = {"aiogram": AiogramApi, "ptb": PtbApi}
@@ -27,13 +34,20 @@ def make_api(runtime: str, token: str, api_url: str) -> TelegramApi:
     raise ValueError(f"unknown runtime '{runtime}'; choose from {', '.join(RUNTIMES)}")
 
 
+def make_router() -> Router:
+    router = build_router()
+    sessions.install(router)
+    checkin.install(router)
+    return router
+
+
 def make_services(assembly: Assembly, clock: Clock | None = None) -> Services:
     return Services(
         assembly=assembly,
         translations=Catalogs(assembly.languages, assembly.zone),
         detector=LangDetect(assembly.languages),
         clock=clock or SystemClock(),
-        router=build_router(),
+        router=make_router(),
     )
 
 
@@ -44,6 +58,7 @@ class App:
     db: Database
     api: TelegramApi
     runner: Runner
+    scheduler: Scheduler
 
     async def close(self) -> None:
         await self.api.close()
@@ -59,10 +74,23 @@ async def build_app(
     runtime: str = "aiogram",
     poll_timeout: int = 10,
     clock: Clock | None = None,
+    tick: timedelta = timedelta(seconds=15),
+    send_rate: float = 30.0,
 ) -> App:
+    """`tick` is how often store-driven jobs look for due work (reminders are planned at that grain);
+    `send_rate` is the bot-wide messages per second (Telegram allows about 30)."""
     db = Database(database_url)
     await db.migrate()
     api = make_api(runtime, token, api_url)
-    sender = OutboxSender(db, api)
-    runner = Runner(db, api, make_services(assembly, clock), sender, poll_timeout=poll_timeout)
-    return App(db, api, runner)
+    sender = OutboxSender(db, api, global_per_second=send_rate)
+    services = make_services(assembly, clock)
+    scheduler = Scheduler(assembly.zone, services.clock)
+    scheduler.every("reminders", tick, ReminderJob(db, assembly, services.translations, sender.wake))
+
+    async def mirror_sessions(session: AsyncSession) -> None:
+        await sync_sessions(session, assembly, services.translations, services.clock.now())
+
+    runner = Runner(
+        db, api, services, sender, scheduler=scheduler, startup=[mirror_sessions], poll_timeout=poll_timeout
+    )
+    return App(db, api, runner, scheduler)

@@ -13,12 +13,10 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from bot.bootstrap import RUNTIMES, build_app, make_services
-from bot.config import ConfigError, load_assembly
+from bot.cli_common import CliError, read_assembly, read_settings
+from bot.organiser_cli import add_organiser_commands
 from bot.runtime.api import ApiError, Transient, Unauthorized
-from bot.settings import Settings
 from bot.store.database import Database
 from flows.events import Sender
 
@@ -26,33 +24,9 @@ CHAT_DATABASE = "sqlite+aiosqlite:///assembly-chat.sqlite"
 """`assembly-bot chat` keeps its own store unless told otherwise, so trials never mix with a real bot's."""
 
 
-class CliError(Exception):
-    """Printed as `assembly-bot: error: <message>`, exit status 2 (usage) or 1 (runtime)."""
-
-    def __init__(self, message: str, status: int = 1) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as error:
-        detail = error.errors()[0]
-        name = str(detail["loc"][0]).upper() if detail["loc"] else "environment"
-        raise CliError(f"{name}: {detail['msg']}", 2) from None
-
-
-def _assembly(settings: Settings, path: Path | None) -> Any:
-    try:
-        return load_assembly(path or settings.assembly_config)
-    except ConfigError as error:
-        raise CliError(str(error), 2) from None
-
-
 async def _run(args: argparse.Namespace) -> None:
-    settings = _settings()
-    assembly = _assembly(settings, args.config)
+    settings = read_settings()
+    assembly = read_assembly(settings, args.config)
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
         raise CliError("TELEGRAM_BOT_TOKEN is not set; create a bot with @BotFather and export its token", 2)
     try:
@@ -120,8 +94,8 @@ async def _chat(args: argparse.Namespace) -> None:
     from bot.runtime.console import ConsoleChat  # noqa: PLC0415
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    settings = _settings()
-    assembly = _assembly(settings, args.config)
+    settings = read_settings()
+    assembly = read_assembly(settings, args.config)
     url = args.database_url or os.environ.get("DATABASE_URL") or CHAT_DATABASE
     db = Database(url)
     try:
@@ -218,6 +192,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     emulator.add_argument("--username", default="assembly_demo_bot", help="the bot's username")
     emulator.set_defaults(handler=_emulator)
+    add_organiser_commands(commands)
     return parser
 
 

@@ -9,7 +9,7 @@ import io
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -50,6 +50,9 @@ class BabelTranslator:
         if isinstance(value, dt.datetime):
             value = value.astimezone(self._zone).date()
         return format_date(value, format, locale=self._locale)
+
+    def time(self, value: dt.datetime, format: str = "short") -> str:
+        return format_time(value, format, tzinfo=self._zone, locale=self._locale)
 
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self._locale)

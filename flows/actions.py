@@ -85,3 +85,20 @@ Action = SendMessage | EditMessage | AnswerButton | SendPoll | SendPhoto | SendD
 def rows(*buttons: Button, width: int = 2) -> Keyboard:
     """Lay buttons out in rows of `width`, the usual shape for choice lists."""
     return tuple(tuple(buttons[i : i + width]) for i in range(0, len(buttons), width))
+
+
+MAX_TEXT = 4096
+"""Telegram's limit for one message's text."""
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Cut a long text into messages Telegram accepts, at paragraph, line or word breaks when possible."""
+    parts: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
+        cut = cut if cut > limit // 2 else limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    return [*parts, rest] if rest else parts

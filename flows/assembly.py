@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from flows.languages import SHIPPED
 
@@ -16,6 +17,73 @@ LocalizedText = dict[str, Annotated[str, Field(min_length=1, max_length=3000)]]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+_SHORT_DURATION = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def _duration(value: object) -> object:
+    """Accept the short forms organisers write ("7d", "2h", "30m"); pydantic handles ISO 8601 ("PT2H")."""
+    if isinstance(value, str) and (match := _SHORT_DURATION.match(value)):
+        return timedelta(**{_UNITS[match[2]]: int(match[1])})
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+"""A span of time written as "7d", "1d", "2h", "30m" or ISO 8601 ("P7D", "PT2H")."""
+
+
+class Session(_Strict):
+    """One meeting of the assembly; `starts` and `ends` are wall-clock times in the assembly's timezone."""
+
+    id: Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    title: LocalizedText
+    place: LocalizedText
+    starts: datetime
+    ends: datetime
+    online_link: Annotated[str, Field(pattern=r"^https://\S+$")] | None = None
+    cancelled: bool = False
+
+    @field_validator("starts", "ends")
+    @classmethod
+    def _wall_clock(cls, value: datetime) -> datetime:
+        if value.tzinfo is not None:
+            raise ValueError(
+                "write the local time without an offset, e.g. 2027-03-06T09:30; the timezone applies"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _order(self) -> Session:
+        if self.ends <= self.starts:
+            raise ValueError(f"session '{self.id}' ends before it starts")
+        return self
+
+
+class Reminders(_Strict):
+    """When participants are reminded of each session, and how late a missed reminder may still go."""
+
+    offsets: list[Duration] = Field(
+        default_factory=lambda: [timedelta(days=7), timedelta(days=1), timedelta(hours=2)]
+    )
+    grace: Duration = timedelta(hours=3)
+
+    @field_validator("offsets")
+    @classmethod
+    def _positive(cls, value: list[timedelta]) -> list[timedelta]:
+        if any(offset <= timedelta(0) for offset in value):
+            raise ValueError("every offset must be a positive duration before the session, e.g. 2h")
+        if len(set(value)) != len(value):
+            raise ValueError("an offset is listed twice")
+        return sorted(value, reverse=True)
+
+
+class CheckIn(_Strict):
+    """When a session's check-in code works, and from when an arrival counts as late."""
+
+    opens_before: Duration = timedelta(hours=1)
+    late_after: Duration = timedelta(minutes=15)
 
 
 class Assembly(_Strict):
@@ -28,6 +96,9 @@ class Assembly(_Strict):
     fallback_language: str
     timezone: str
     organiser_contact: str = ""
+    sessions: list[Session] = Field(default_factory=list)
+    reminders: Reminders = Field(default_factory=Reminders)
+    checkin: CheckIn = Field(default_factory=CheckIn)
 
     @field_validator("id")
     @classmethod
@@ -64,11 +135,31 @@ class Assembly(_Strict):
             missing = [code for code in self.languages if code not in texts]
             if missing:
                 raise ValueError(f"{field_name} has no text for {', '.join(missing)}")
+        seen: set[str] = set()
+        for session in self.sessions:
+            if session.id in seen:
+                raise ValueError(f"session id '{session.id}' is used twice")
+            seen.add(session.id)
+            for field_name in ("title", "place"):
+                missing = [code for code in self.languages if code not in getattr(session, field_name)]
+                if missing:
+                    languages = ", ".join(missing)
+                    raise ValueError(f"session '{session.id}' {field_name} has no text for {languages}")
         return self
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def session(self, session_id: str) -> Session | None:
+        return next((s for s in self.sessions if s.id == session_id), None)
+
+    def start_of(self, session: Session) -> datetime:
+        """The session's start as an aware datetime in the assembly's timezone."""
+        return session.starts.replace(tzinfo=self.zone)
+
+    def end_of(self, session: Session) -> datetime:
+        return session.ends.replace(tzinfo=self.zone)
 
     def text(self, texts: dict[str, str], language: str) -> str:
         """Pick the text for `language`, else the fallback language's."""

@@ -63,16 +63,22 @@ class Router:
 
     Commands and button prefixes win over the active flow, so /cancel, /help and
     /language work at every step; a flow returns None for events it does not
-    expect, and the fallback answers them.
+    expect, and the fallback answers them. A deep link (`/start checkin-K7P3QX`)
+    goes to the handler of its prefix; plain /start stays with the start command.
     """
 
     fallback: Handler
     commands: dict[str, Handler] = field(default_factory=dict)
     buttons: dict[str, Handler] = field(default_factory=dict)
     flows: dict[str, FlowHandler] = field(default_factory=dict)
+    start_links: dict[str, Handler] = field(default_factory=dict)
 
     async def route(self, turn: Turn) -> StepResult:
         event = turn.event
+        if isinstance(event, Command) and event.name == "start" and event.argument:
+            prefix = event.argument.split("-", 1)[0]
+            if prefix in self.start_links:
+                return await self.start_links[prefix](turn)
         if isinstance(event, Command) and event.name in self.commands:
             return await self.commands[event.name](turn)
         if isinstance(event, ButtonPress):

@@ -7,21 +7,26 @@ import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 import pytest
 
 from bot.bootstrap import App, build_app, make_services
+from bot.clock import ManualClock
 from bot.config import load_assembly
 from bot.emulator import Emulator, Limits
+from bot.reminders import sync_sessions
 from bot.runtime.runner import handle_event
 from bot.settings import EXAMPLE_ASSEMBLY
 from bot.store.database import Database
-from bot.store.participants import ensure_assembly
+from bot.store.models import ParticipantRow
+from bot.store.participants import SqlStore, ensure_assembly
 from flows.actions import Action
 from flows.assembly import Assembly
 from flows.events import ButtonPress, Event, Sender
+from flows.ports import Participant
 
 TOKEN = "123456:TEST-TOKEN"
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -32,6 +37,23 @@ async def eventually(condition: Callable[[], bool], timeout: float = 20.0) -> No
     async with asyncio.timeout(timeout):
         while not condition():  # noqa: ASYNC110 (no event to await across processes)
             await asyncio.sleep(0.05)
+
+
+async def add_confirmed(db: Database, assembly: Assembly, user_id: int, language: str) -> Participant:
+    """A participant whom registration has confirmed (created through the real store)."""
+    async with db.transaction() as session:
+        await ensure_assembly(session, assembly)
+        person = await SqlStore(session, assembly.id).add_participant(user_id, user_id, language)
+        (await session.get_one(ParticipantRow, person.id)).status = "confirmed"
+    return person
+
+
+async def mirror_sessions(db: Database, assembly: Assembly, now: datetime) -> int:
+    """Mirror the definition's sessions into the store, as the bot does at start-up."""
+    services = make_services(assembly)
+    async with db.transaction() as session:
+        await ensure_assembly(session, assembly)
+        return await sync_sessions(session, assembly, services.translations, now)
 
 
 @pytest.fixture(scope="session")
@@ -98,8 +120,16 @@ async def emulator() -> AsyncIterator[Emulator]:
 class RunningBot:
     """A bot runtime running in this test's event loop; `restart()` simulates a process restart."""
 
-    def __init__(self, assembly: Assembly, emulator: Emulator, url: str, runtime: str) -> None:
+    def __init__(
+        self,
+        assembly: Assembly,
+        emulator: Emulator,
+        url: str,
+        runtime: str,
+        clock: ManualClock | None = None,
+    ) -> None:
         self.assembly, self.emulator, self.url, self.runtime = assembly, emulator, url, runtime
+        self.clock = clock
         self.app: App | None = None
         self.task: asyncio.Task[None] | None = None
 
@@ -111,6 +141,8 @@ class RunningBot:
             database_url=self.url,
             runtime=self.runtime,
             poll_timeout=1,
+            clock=self.clock,
+            tick=timedelta(seconds=0.2),
         )
         await self.app.runner.prepare()
         self.task = asyncio.create_task(self.app.runner.run())
@@ -154,7 +186,8 @@ class FlowHarness:
 
     def __init__(self, db: Database, assembly: Assembly) -> None:
         self.db = db
-        self.services = make_services(assembly)
+        self.clock = ManualClock(datetime(2027, 2, 1, 9, 0, tzinfo=UTC))
+        self.services = make_services(assembly, self.clock)
         self._query = 0
 
     async def prepare(self) -> None:

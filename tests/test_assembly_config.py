@@ -17,6 +17,14 @@ def test_example_is_complete(project_root: Path) -> None:
     assert assembly.languages == ["fr", "nl", "en", "de", "ar"]
     assert assembly.zone.key == "Europe/Brussels"
     assert assembly.text(assembly.welcome, "ar").startswith("أهلاً وسهلاً")
+    assert [s.starts.strftime("%a %Y-%m-%d %H:%M") for s in assembly.sessions] == [
+        "Sat 2027-03-06 09:30",
+        "Sat 2027-03-20 09:30",
+        "Sat 2027-04-17 09:30",
+        "Sat 2027-05-08 09:30",
+        "Sat 2027-05-29 09:30",
+        "Sat 2027-06-12 09:30",
+    ]
 
 
 def _write(tmp_path: Path, change: dict[str, object] | None = None, drop: str = "") -> Path:
@@ -39,6 +47,38 @@ def _write(tmp_path: Path, change: dict[str, object] | None = None, drop: str = 
         ({"colour": "blue"}, "", "colour: Extra inputs are not permitted"),
         ({}, "timezone", "timezone: Field required"),
         ({"languages": "fr"}, "", "languages: Input should be a valid list"),
+        ({"reminders": {"offsets": ["7d", "0m"]}}, "", "reminders.offsets: every offset must be a positive"),
+        ({"reminders": {"grace": "soon"}}, "", "reminders.grace: Input should be a valid timedelta"),
+        (
+            {
+                "sessions": [
+                    {
+                        "id": "s1",
+                        "title": {"fr": "x"},
+                        "place": {"fr": "y"},
+                        "starts": "2027-03-06T09:30",
+                        "ends": "2027-03-06T16:30",
+                    }
+                ]
+            },
+            "",
+            "session 's1' title has no text for nl, en, de, ar",
+        ),
+        (
+            {
+                "sessions": [
+                    {
+                        "id": "s1",
+                        "title": {},
+                        "place": {},
+                        "starts": "2027-03-06T09:30+01:00",
+                        "ends": "2027-03-06T16:30",
+                    }
+                ]
+            },
+            "",
+            "sessions.0.starts: write the local time without an offset",
+        ),
     ],
 )
 def test_each_mistake_gets_one_clear_line(

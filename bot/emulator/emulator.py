@@ -143,6 +143,10 @@ class Emulator:
         updates.redeliver(chosen)
         return chosen
 
+    def clear_faults(self) -> None:
+        """Forget every fault still scheduled, e.g. after freezing a bot that was then killed."""
+        self._faults.clear()
+
     def pending_updates(self) -> int:
         """Updates not yet confirmed by a getUpdates offset."""
         return len(self.state.updates)

@@ -35,6 +35,9 @@ class Faults:
         """Scheduled faults not yet consumed; 0 once the last one has hit a call."""
         return sum(fault.remaining for fault in self._pending)
 
+    def clear(self) -> None:
+        self._pending.clear()
+
     def take(self, method: str) -> Fault | None:
         """The fault that applies to this call of `method`, if any (method names ignore case)."""
         for fault in self._pending:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,7 @@ from bot.codec import event_from_json
 from bot.runtime.api import RetryLater, TelegramApi, Transient, Unauthorized
 from bot.runtime.sender import OutboxSender
 from bot.runtime.workers import KeyedWorkers
+from bot.scheduler import Scheduler
 from bot.store import outbox, updates
 from bot.store.database import Database
 from bot.store.models import InboundUpdate, utcnow
@@ -25,6 +27,9 @@ from flows.markers import N_
 from flows.ports import Clock, LanguageDetector, Store, Translations
 
 log = logging.getLogger(__name__)
+
+StartupStep = Callable[[AsyncSession], Awaitable[None]]
+"""Work done once at start-up inside the preparing transaction, e.g. mirroring sessions into the store."""
 
 APOLOGY = N_("Sorry, something went wrong on our side. Please try again in a moment.")
 
@@ -66,10 +71,13 @@ class Runner:
         services: Services,
         sender: OutboxSender,
         *,
+        scheduler: Scheduler | None = None,
+        startup: Sequence[StartupStep] = (),
         poll_timeout: int = 10,
         concurrency: int = 32,
     ) -> None:
         self.db, self.api, self.services, self.sender = db, api, services, sender
+        self.scheduler, self.startup = scheduler, tuple(startup)
         self.poll_timeout = poll_timeout
         self.workers = KeyedWorkers(self._drain_chat, concurrency)
         self.username = ""
@@ -80,13 +88,19 @@ class Runner:
         assembly, translations = self.services.assembly, self.services.translations
         async with self.db.transaction() as session:
             await ensure_assembly(session, assembly)
+            for step in self.startup:
+                await step(session)
         for language in assembly.languages:
             await self.api.set_commands(menu_commands(translations.for_language(language)), language)
         fallback = translations.for_language(assembly.fallback_language)
         await self.api.set_commands(menu_commands(fallback), None)
 
     async def run(self) -> None:
-        """Run until cancelled: recovery of recorded updates, polling, and the sender."""
+        """Run until cancelled: timed work caught up, recovery of recorded updates, polling, the sender."""
+        if self.scheduler is not None:
+            # Before anything is sent: reminders past their grace period are withdrawn first.
+            await self.scheduler.catch_up()
+            self.scheduler.start()
         sender = asyncio.create_task(self.sender.run())
         try:
             async with self.db.transaction() as session:
@@ -94,6 +108,8 @@ class Runner:
                     self.workers.kick(chat_id)
             await self._poll()
         finally:
+            if self.scheduler is not None:
+                self.scheduler.shutdown()
             sender.cancel()
             await asyncio.gather(sender, return_exceptions=True)
             await self.workers.cancel()

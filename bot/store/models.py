@@ -16,6 +16,7 @@ from sqlalchemy import (
     MetaData,
     String,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -131,5 +132,91 @@ class OutboxMessage(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     last_error: Mapped[str | None] = mapped_column(String(300))
     update_id: Mapped[int | None] = mapped_column(BigInteger)
+    topic: Mapped[str | None] = mapped_column(String(60), index=True)
+    """What the message belongs to ("reminder:s1", "announcement:3"), for progress and reports."""
 
     __table_args__ = (Index("ix_outbox_due", "status", "chat_id", "id"),)
+
+
+class SessionRow(Base):
+    """A session mirrored from the definition: its current times, revision and check-in code.
+
+    `revision` goes up whenever the times change, so a reminder planned for an older revision
+    is recognised as stale and never sent (Decidim keeps a checksum of the time for the same reason).
+    """
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assembly_id: Mapped[str] = mapped_column(ForeignKey("assemblies.id"))
+    key: Mapped[str] = mapped_column(String(20))
+    title: Mapped[dict[str, Any]] = mapped_column(JSON)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    revision: Mapped[int] = mapped_column(default=1)
+    cancelled_at: Mapped[datetime | None]
+    checkin_code: Mapped[str] = mapped_column(String(12), unique=True)
+
+    __table_args__ = (UniqueConstraint("assembly_id", "key"),)
+
+
+class ReminderDelivery(Base):
+    """One reminder for one participant: planned once, whatever restarts happen.
+
+    The unique key (session, revision, offset, participant) makes planning idempotent; the
+    outcome of sending is the linked outbox row's status.
+    """
+
+    __tablename__ = "reminder_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    revision: Mapped[int]
+    offset_minutes: Mapped[int]
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(12))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("session_id", "revision", "offset_minutes", "participant_id"),)
+
+
+class RsvpRow(Base):
+    """A participant's answer for a session; the latest answer stands."""
+
+    __tablename__ = "rsvps"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    answer: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str | None] = mapped_column(String(1000))
+    answered_at: Mapped[datetime]
+
+
+class AttendanceRow(Base):
+    """A participant present at a session, by code or marked by hand."""
+
+    __tablename__ = "attendance"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    checked_in_at: Mapped[datetime]
+    late: Mapped[bool]
+    method: Mapped[str] = mapped_column(String(8))
+
+
+class AnnouncementRow(Base):
+    """An organiser's message to all confirmed participants or those of one session."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assembly_id: Mapped[str] = mapped_column(ForeignKey("assemblies.id"))
+    session_key: Mapped[str | None] = mapped_column(String(20))
+    recipients: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

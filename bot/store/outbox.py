@@ -13,6 +13,8 @@ from bot.store.models import OutboxMessage, ParticipantRow, utcnow
 from flows.actions import Action
 
 PENDING, SENT, FAILED, BLOCKED = "pending", "sent", "failed", "blocked"
+CANCELLED = "cancelled"
+"""Withdrawn before sending, e.g. a reminder for a session that moved; `last_error` says why."""
 
 
 def enqueue(
@@ -22,20 +24,48 @@ def enqueue(
     *,
     update_id: int | None = None,
     not_before: datetime | None = None,
-) -> None:
+    topic: str | None = None,
+) -> list[OutboxMessage]:
     """Queue actions for one chat, in order; they leave only after the caller commits."""
+    rows = []
     for action in actions:
         kind, payload, blob = action_to_json(action)
-        session.add(
-            OutboxMessage(
-                chat_id=chat_id,
-                kind=kind,
-                payload=payload,
-                blob=blob,
-                update_id=update_id,
-                not_before=not_before or utcnow(),
-            )
+        row = OutboxMessage(
+            chat_id=chat_id,
+            kind=kind,
+            payload=payload,
+            blob=blob,
+            update_id=update_id,
+            not_before=not_before or utcnow(),
+            topic=topic,
         )
+        session.add(row)
+        rows.append(row)
+    return rows
+
+
+async def cancel_pending(session: AsyncSession, ids: Iterable[int], reason: str) -> list[int]:
+    """Withdraw the still-pending rows among `ids`; returns those withdrawn (a sent row stays sent)."""
+    wanted = list(ids)
+    if not wanted:
+        return []
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(wanted), OutboxMessage.status == PENDING)
+        .values(status=CANCELLED, last_error=reason)
+        .returning(OutboxMessage.id)
+    )
+    return list(result.scalars())
+
+
+async def topic_progress(session: AsyncSession, topic: str) -> dict[str, int]:
+    """How many rows of a topic are in each status."""
+    query = (
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.topic == topic)
+        .group_by(OutboxMessage.status)
+    )
+    return {status: count for status, count in (await session.execute(query)).tuples()}
 
 
 async def due_chats(session: AsyncSession, now: datetime, limit: int = 1000) -> list[int]:

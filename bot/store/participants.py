@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import AssemblyRow, ConversationRow, ParticipantRow
+from bot.store.sessions import SqlSessions
 from flows.assembly import Assembly
 from flows.engine import IDLE, ConversationState
 from flows.ports import Participant
@@ -31,6 +32,11 @@ class SqlStore:
     def __init__(self, session: AsyncSession, assembly_id: str) -> None:
         self.session = session
         self.assembly_id = assembly_id
+        self._sessions = SqlSessions(session, assembly_id)
+
+    @property
+    def sessions(self) -> SqlSessions:
+        return self._sessions
 
     async def participant(self, user_id: int) -> Participant | None:
         row = await self._row(user_id)

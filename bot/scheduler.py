@@ -1,0 +1,86 @@
+"""The bot's one APScheduler 3.11 `AsyncIOScheduler`, in the assembly's timezone, driving store-driven jobs.
+
+Jobs keep no state of their own: each run reads what is due from the store and acts on it, so a
+restart loses nothing and the in-memory job store is enough (the truth lives in our tables, not in
+pickled jobs). A job receives the injected clock's `now`, so tests drive time without sleeping.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, time, timedelta, tzinfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from flows.ports import Clock
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[datetime], Awaitable[None]]
+"""A unit of timed work; it gets the current time and finds its work in the store."""
+
+
+class Scheduler:
+    """Register jobs by name: `every` (polling the store), `daily` (a local hour), `once` (a moment).
+
+    Every job runs at most one instance at a time, and missed runs are coalesced into one, so a
+    slow store or a suspended laptop never piles runs up.
+    """
+
+    def __init__(self, zone: tzinfo, clock: Clock) -> None:
+        self.clock = clock
+        self._jobs: dict[str, Job] = {}
+        self._periodic: list[str] = []
+        self._aps = AsyncIOScheduler(
+            timezone=zone,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+
+    def every(self, name: str, interval: timedelta, job: Job) -> None:
+        """Run `job` every `interval`, and once in `catch_up()` at start-up."""
+        self._add(name, job, IntervalTrigger(seconds=interval.total_seconds()))
+        self._periodic.append(name)
+
+    def daily(self, name: str, at: time, job: Job) -> None:
+        """Run `job` every day at the local time `at`, in the assembly's timezone."""
+        trigger = CronTrigger(hour=at.hour, minute=at.minute, second=at.second, timezone=self._aps.timezone)
+        self._add(name, job, trigger)
+
+    def once(self, name: str, when: datetime, job: Job) -> None:
+        """Run `job` once at `when` (replacing an earlier plan of the same name); late is still run."""
+        self._add(name, job, DateTrigger(run_date=when))
+
+    def _add(self, name: str, job: Job, trigger: object) -> None:
+        self._jobs[name] = job
+        self._aps.add_job(self.run, trigger, args=[name], id=name, replace_existing=True)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._jobs)
+
+    def next_run(self, name: str) -> datetime | None:
+        job = self._aps.get_job(name)
+        return None if job is None else job.next_run_time
+
+    async def run(self, name: str) -> None:
+        """Run one job now with the clock's time; errors are logged and the next run tries again."""
+        try:
+            await self._jobs[name](self.clock.now())
+        except Exception:
+            log.exception("scheduled job %s failed; it runs again at its next time", name)
+
+    async def catch_up(self) -> None:
+        """Run every periodic job once, in the order registered: what fell due while the bot was down."""
+        for name in self._periodic:
+            await self.run(name)
+
+    def start(self) -> None:
+        self._aps.start()
+
+    def shutdown(self) -> None:
+        if self._aps.running:
+            self._aps.shutdown(wait=False)
