@@ -13,8 +13,8 @@ from bot.runtime.runner import Runner, Services
 from bot.runtime.sender import OutboxSender
 from bot.store.database import Database
 from flows.assembly import Assembly
-from flows.basics import build_router
 from flows.ports import Clock
+from flows.routes import build_router
 
 RUNTIMES = ("aiogram",)
 

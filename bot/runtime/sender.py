@@ -102,7 +102,9 @@ class OutboxSender:
             except Exception as error:  # Rejected, or a bug in an adapter: never retried blindly
                 outcome = {"failed": f"{type(error).__name__}: {error}"}
         async with self.db.transaction() as session:
-            row = await session.get_one(outbox.OutboxMessage, row_id)
+            row = await session.get(outbox.OutboxMessage, row_id)
+            if row is None:  # erased meanwhile by /forget
+                return False
             if "retry_after" in outcome:
                 wait = float(outcome["retry_after"])  # type: ignore[arg-type]
                 row.not_before = utcnow() + timedelta(seconds=wait)
@@ -118,6 +120,8 @@ class OutboxSender:
             elif "failed" in outcome:
                 row.status, row.last_error = outbox.FAILED, str(outcome["failed"])[:300]
                 row.attempts += 1
+            elif row.purge_after_send:
+                await session.delete(row)
             else:
                 row.status, row.sent_at = outbox.SENT, utcnow()
                 row.attempts += 1

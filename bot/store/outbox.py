@@ -22,6 +22,7 @@ def enqueue(
     *,
     update_id: int | None = None,
     not_before: datetime | None = None,
+    purge_after_send: bool = False,
 ) -> None:
     """Queue actions for one chat, in order; they leave only after the caller commits."""
     for action in actions:
@@ -34,6 +35,7 @@ def enqueue(
                 blob=blob,
                 update_id=update_id,
                 not_before=not_before or utcnow(),
+                purge_after_send=purge_after_send,
             )
         )
 
