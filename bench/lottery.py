@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import load_assembly
 from bot.lottery.draw import Candidate, draw
+from bot.lottery.options import DrawError
 from bot.settings import EXAMPLE_ASSEMBLY
 
 
@@ -51,10 +52,14 @@ def main() -> None:
     for algorithm in args.algorithms.split(","):
         for repeat in range(args.repeats):
             start = time.perf_counter()
-            result = draw(registration, pool, args.seats, seed=1000 + repeat, algorithm=algorithm)
+            try:
+                result = draw(registration, pool, args.seats, seed=1000 + repeat, algorithm=algorithm)
+                outcome = f"{len(result.selected)} drawn"
+            except DrawError as error:  # legacy is a greedy heuristic: it can miss tight quotas
+                outcome = "failed: " + str(error).splitlines()[0]
             elapsed = time.perf_counter() - start
             timings.setdefault(algorithm, []).append(elapsed)
-            print(f"{algorithm} run {repeat + 1}: {elapsed:.2f} s ({len(result.selected)} drawn)", flush=True)
+            print(f"{algorithm} run {repeat + 1}: {elapsed:.2f} s ({outcome})", flush=True)
     baseline = statistics.median(timings["legacy"]) if "legacy" in timings else None
     print(f"\n{args.people} registrations, {args.seats} seats, {len(registration.features)} features")
     for algorithm, values in timings.items():
