@@ -1,4 +1,4 @@
-"""The lottery on a simulated pool: quotas met, same seed same draw, infeasible quotas refused, reserves promoted."""
+"""The lottery on a simulated pool: quotas met, same seed same draw, infeasible refused, reserves promoted."""
 
 from __future__ import annotations
 
@@ -99,7 +99,8 @@ async def test_draw_meets_quotas_is_repeatable_and_promotes_reserves(
         reached = await release_seat(
             store, assembly, translations, participant_id=leaver, selection_id=selection_id, now=now
         )
-    assert reached is not None and expected is not None
+    assert reached is not None
+    assert expected is not None
     assert reached.participant_id == expected.participant_id
     assert sum(1 for k, v in expected.features.items() if mine[k] == v) >= max(
         sum(1 for k, v in r.features.items() if mine[k] == v) for r in reserves
