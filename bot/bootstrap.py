@@ -18,11 +18,9 @@ from bot.runtime.runner import Runner, Services
 from bot.runtime.sender import OutboxSender
 from bot.scheduler import Scheduler
 from bot.store.database import Database
-from flows import checkin, sessions
 from flows.assembly import Assembly
-from flows.basics import build_router
-from flows.engine import Router
 from flows.ports import Clock
+from flows.routes import build_router
 
 RUNTIMES: dict[str, type[AiogramApi] | type[PtbApi]] = {"aiogram": AiogramApi, "ptb": PtbApi}
 """The Telegram frameworks the bot runs on, by the name `--runtime` takes."""
@@ -34,20 +32,13 @@ def make_api(runtime: str, token: str, api_url: str) -> TelegramApi:
     raise ValueError(f"unknown runtime '{runtime}'; choose from {', '.join(RUNTIMES)}")
 
 
-def make_router() -> Router:
-    router = build_router()
-    sessions.install(router)
-    checkin.install(router)
-    return router
-
-
 def make_services(assembly: Assembly, clock: Clock | None = None) -> Services:
     return Services(
         assembly=assembly,
         translations=Catalogs(assembly.languages, assembly.zone),
         detector=LangDetect(assembly.languages),
         clock=clock or SystemClock(),
-        router=make_router(),
+        router=build_router(),
     )
 
 
@@ -76,13 +67,17 @@ async def build_app(
     clock: Clock | None = None,
     tick: timedelta = timedelta(seconds=15),
     send_rate: float = 30.0,
+    chat_rate: float = 1.0,
 ) -> App:
     """`tick` is how often store-driven jobs look for due work (reminders are planned at that grain);
-    `send_rate` is the bot-wide messages per second (Telegram allows about 30)."""
+    `send_rate` is the bot-wide messages per second (Telegram allows about 30), `chat_rate` the
+    messages per second to one chat (about 1, with short bursts)."""
     db = Database(database_url)
     await db.migrate()
     api = make_api(runtime, token, api_url)
-    sender = OutboxSender(db, api, global_per_second=send_rate)
+    sender = OutboxSender(
+        db, api, global_per_second=send_rate, chat_per_second=chat_rate, chat_burst=max(3, int(chat_rate))
+    )
     services = make_services(assembly, clock)
     scheduler = Scheduler(assembly.zone, services.clock)
     scheduler.every("reminders", tick, ReminderJob(db, assembly, services.translations, sender.wake))

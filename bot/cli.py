@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.bootstrap import RUNTIMES, build_app, make_services
 from bot.cli_common import CliError, read_assembly, read_settings
+from bot.lottery_cli import add_lottery_commands
 from bot.organiser_cli import add_organiser_commands
 from bot.runtime.api import ApiError, Transient, Unauthorized
 from bot.store.database import Database
@@ -193,6 +194,7 @@ def _parser() -> argparse.ArgumentParser:
     emulator.add_argument("--username", default="assembly_demo_bot", help="the bot's username")
     emulator.set_defaults(handler=_emulator)
     add_organiser_commands(commands)
+    add_lottery_commands(commands)
     return parser
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from flows.languages import SHIPPED
+from flows.questionnaire import Registration
 
 LocalizedText = dict[str, Annotated[str, Field(min_length=1, max_length=3000)]]
 """A text per language code; every offered language must be present."""
@@ -99,6 +100,8 @@ class Assembly(_Strict):
     sessions: list[Session] = Field(default_factory=list)
     reminders: Reminders = Field(default_factory=Reminders)
     checkin: CheckIn = Field(default_factory=CheckIn)
+    bot_username: Annotated[str, Field(max_length=64)] = ""
+    registration: Registration | None = None
 
     @field_validator("id")
     @classmethod
@@ -130,11 +133,13 @@ class Assembly(_Strict):
     def _complete(self) -> Assembly:
         if self.fallback_language not in self.languages:
             raise ValueError(f"fallback_language '{self.fallback_language}' is not one of languages")
-        for field_name in ("name", "welcome"):
-            texts: dict[str, str] = getattr(self, field_name)
+        localized: list[tuple[str, dict[str, str]]] = [("name", self.name), ("welcome", self.welcome)]
+        if self.registration is not None:
+            localized += self.registration.localized()
+        for where, texts in localized:
             missing = [code for code in self.languages if code not in texts]
             if missing:
-                raise ValueError(f"{field_name} has no text for {', '.join(missing)}")
+                raise ValueError(f"{where} has no text for {', '.join(missing)}")
         seen: set[str] = set()
         for session in self.sessions:
             if session.id in seen:

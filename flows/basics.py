@@ -15,6 +15,8 @@ MENU: tuple[tuple[str, str], ...] = (
     ("language", N_("Choose your language")),
     ("help", N_("What I can do")),
     ("cancel", N_("Stop what you are doing")),
+    ("mydata", N_("See the data I keep about you")),
+    ("forget", N_("Erase your data")),
 )
 """The command menu; its descriptions are registered per language with setMyCommands."""
 

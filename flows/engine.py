@@ -49,8 +49,11 @@ class Turn:
 
 @dataclass(frozen=True)
 class StepResult:
+    """What a step does; `erased` says it erased the sender, so the runtime keeps no trace of this update."""
+
     actions: tuple[Action, ...]
     state: ConversationState
+    erased: bool = False
 
 
 Handler = Callable[[Turn], Awaitable[StepResult]]

@@ -29,6 +29,12 @@ from flows.events import ButtonPress, Event, Sender
 from flows.ports import Participant
 
 TOKEN = "123456:TEST-TOKEN"
+CONVERSATION_LIMITS = Limits(per_chat_per_second=10.0, per_chat_burst=10)
+"""Conversation tests talk faster than a person types, so the emulator and the bot allow 10
+messages a second to one chat instead of Telegram's 1; the flood limits themselves are tested
+with Telegram's real figures (test_e2e_basics, test_fanout)."""
+CHAT_RATE = 10.0
+
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -111,7 +117,7 @@ async def db(db_url: str) -> AsyncIterator[Database]:
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[Emulator]:
-    emu = Emulator(token=TOKEN, bot_username="assembly_test_bot", limits=Limits())
+    emu = Emulator(token=TOKEN, bot_username="assembly_test_bot", limits=CONVERSATION_LIMITS)
     await emu.start(host="127.0.0.1", port=0)
     yield emu
     await emu.stop()
@@ -143,6 +149,7 @@ class RunningBot:
             poll_timeout=1,
             clock=self.clock,
             tick=timedelta(seconds=0.2),
+            chat_rate=CHAT_RATE,
         )
         await self.app.runner.prepare()
         self.task = asyncio.create_task(self.app.runner.run())

@@ -19,7 +19,7 @@ async def test_start_greets_in_telegram_language_with_menu(flow: FlowHarness) ->
     assert message.text.startswith("Welkom! Ik ben de assistent")
     assert "Gebruik de knoppen hieronder" in message.text
     labels = [b.text for row in message.buttons for b in row]
-    assert labels == ["🌐 Taal", "❓ Hulp"]
+    assert labels == ["📝 Inschrijven", "🌐 Taal", "❓ Hulp"]  # the example allows open registration
 
 
 async def test_unoffered_telegram_language_gets_fallback(flow: FlowHarness) -> None:

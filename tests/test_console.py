@@ -56,12 +56,12 @@ async def test_typed_lines_drive_the_flows_and_numbers_press_the_newest_buttons(
         db,
         assembly,
         tmp_path,
-        ["/start", "1", "9", "2", "/hulp", "", ":contact +32470000002", "/cancel", ":quit", "/help"],
+        ["/start", "2", "9", "2", "/hulp", "", ":contact +32470000002", "/cancel", ":quit", "/help"],
     )
     lines = [line.strip() for line in printed.splitlines() if line.strip()]
     assert lines[0].startswith("Typ een bericht of een /commando.")
     assert lines[1].startswith("Welkom!")
-    assert "[1] 🌐 Taal" in lines
+    assert "[2] 🌐 Taal" in lines  # after "[1] 📝 Inschrijven": the example allows open registration
     chooser = lines.index("Kies je taal:")
     assert lines[chooser + 1 : chooser + 6] == [
         "[1] Français",
@@ -153,8 +153,8 @@ def test_a_new_user_chats_in_a_real_terminal(project_root: Path, tmp_path: Path)
     try:
         _expect(main, "Tapez un message ou une /commande.", seen)
         for typed, answer in [
-            ("/start", "[2] ❓ Aide"),
-            ("1", "[5] العربية"),
+            ("/start", "[3] ❓ Aide"),
+            ("2", "[5] العربية"),
             ("5", "من الآن فصاعداً سأكتب لك باللغة العربية."),
             ("/help", "/cancel – إيقاف ما تقوم به الآن"),
             ("7", "عذراً، لم أفهم ذلك."),

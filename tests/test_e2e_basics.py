@@ -17,7 +17,7 @@ async def test_french_user_gets_french_welcome_menu_then_switches_to_arabic(
     (welcome,) = await amelie.wait_for_messages(1)
     assert welcome.text is not None
     assert welcome.text.startswith("Bienvenue ! Je suis l'assistant de l'Assemblée citoyenne")
-    assert welcome.button_texts == ["🌐 Langue", "❓ Aide"]
+    assert welcome.button_texts == ["📝 M'inscrire", "🌐 Langue", "❓ Aide"]
 
     menus = emulator.commands
     french = dict(menus[("all_private_chats", None, "fr")])

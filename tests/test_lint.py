@@ -22,6 +22,9 @@ def test_types_are_strict(project_root: Path, tmp_path: Path) -> None:
     """`mypy --strict` over the application code (settings in pyproject.toml)."""
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path), "flows", "bot"],
-        cwd=project_root, capture_output=True, text=True, check=False,
+        cwd=project_root,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -157,8 +157,16 @@ class Runner:
             row = await updates.claim(session, update_id)
             if row is None or row.event is None:
                 return
+            chat_id = row.chat_id
             result = await handle_event(session, services, event_from_json(row.event))
-            outbox.enqueue(session, row.chat_id, result.actions, update_id=update_id)
+            # An erasure has already scrubbed this update's row; its reply leaves no trace once sent.
+            outbox.enqueue(
+                session,
+                chat_id,
+                result.actions,
+                update_id=None if result.erased else update_id,
+                purge_after_send=result.erased,
+            )
             row.processed_at = utcnow()
 
     async def _give_up(self, update_id: int) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 
 from aiolimiter import AsyncLimiter
 
@@ -14,6 +15,7 @@ from bot.runtime.workers import KeyedWorkers
 from bot.store import outbox
 from bot.store.database import Database
 from bot.store.models import utcnow
+from flows.actions import Action, AnswerButton
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +87,7 @@ class OutboxSender:
             if row is None or row.not_before > utcnow():
                 return False
             row_id, action = row.id, outbox.decode(row)
-        async with self.chat_limits.get(chat_id), self.global_limit:
+        async with self._limits(chat_id, action):
             try:
                 delivery = await self.api.perform(action)
             except Blocked as error:
@@ -98,6 +100,16 @@ class OutboxSender:
         async with self.db.transaction() as session:
             await outbox.mark_sent(session, row_id, delivery.message_id, delivery.poll_id)
         return True
+
+    @contextlib.asynccontextmanager
+    async def _limits(self, chat_id: int, action: Action) -> AsyncIterator[None]:
+        """Wait for the buckets a call must pass. A button acknowledgement is not a message,
+        so it waits for neither: Telegram's flood limits count messages and edits."""
+        if isinstance(action, AnswerButton):
+            yield
+            return
+        async with self.chat_limits.get(chat_id), self.global_limit:
+            yield
 
     async def _not_sent(self, row_id: int, error: Exception) -> bool:
         """Reschedule after a 429 or a transient error, give up on anything else."""

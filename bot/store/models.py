@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -15,8 +16,10 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -82,6 +85,9 @@ class ParticipantRow(Base):
     status: Mapped[str] = mapped_column(String(20), default="contact")
     blocked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    consent_version: Mapped[str | None] = mapped_column(String(40))
+    consented_at: Mapped[datetime | None]
+    registered_at: Mapped[datetime | None]
 
 
 class ConversationRow(Base):
@@ -134,6 +140,8 @@ class OutboxMessage(Base):
     update_id: Mapped[int | None] = mapped_column(BigInteger)
     topic: Mapped[str | None] = mapped_column(String(60), index=True)
     """What the message belongs to ("reminder:s1", "announcement:3"), for progress and reports."""
+
+    purge_after_send: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (Index("ix_outbox_due", "status", "chat_id", "id"),)
 
@@ -220,3 +228,66 @@ class AnnouncementRow(Base):
     session_key: Mapped[str | None] = mapped_column(String(20))
     recipients: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InvitationRow(Base):
+    """A single-use invitation code, stored only as its SHA-256 (the code itself is printed, never kept)."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assembly_id: Mapped[str] = mapped_column(ForeignKey("assemblies.id"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
+
+
+class AnswerRow(Base):
+    """One registration answer per participant and question, so views can count by stratum."""
+
+    __tablename__ = "answers"
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SelectionRow(Base):
+    """One lottery draw: its inputs (seats, seed, algorithm) and the library's report, for audit."""
+
+    __tablename__ = "selections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assembly_id: Mapped[str] = mapped_column(ForeignKey("assemblies.id"))
+    seats: Mapped[int]
+    seed: Mapped[int] = mapped_column(BigInteger)
+    requested_algorithm: Mapped[str] = mapped_column(String(20))
+    algorithm: Mapped[str] = mapped_column(String(20))
+    pool_size: Mapped[int]
+    report: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SeatRow(Base):
+    """A participant's place in a draw: drawn (`selected`) or `reserve` with its rank, and how it ended."""
+
+    __tablename__ = "selection_members"
+
+    selection_id: Mapped[int] = mapped_column(
+        ForeignKey("selections.id", ondelete="CASCADE"), primary_key=True
+    )
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10))
+    rank: Mapped[int] = mapped_column(default=0)
+    offered_at: Mapped[datetime | None]
+    deadline: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(12))
+    responded_at: Mapped[datetime | None]
+    replaces_id: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_selection_members_deadline", "outcome", "deadline"),)

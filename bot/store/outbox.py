@@ -25,6 +25,7 @@ def enqueue(
     update_id: int | None = None,
     not_before: datetime | None = None,
     topic: str | None = None,
+    purge_after_send: bool = False,
 ) -> list[OutboxMessage]:
     """Queue actions for one chat, in order; they leave only after the caller commits."""
     rows = []
@@ -38,6 +39,7 @@ def enqueue(
             update_id=update_id,
             not_before=not_before or utcnow(),
             topic=topic,
+            purge_after_send=purge_after_send,
         )
         session.add(row)
         rows.append(row)
@@ -118,7 +120,13 @@ async def mark_blocked(session: AsyncSession, chat_id: int, error: str) -> None:
 
 
 async def mark_sent(session: AsyncSession, row_id: int, message_id: int | None, poll_id: str | None) -> None:
-    row = await session.get_one(OutboxMessage, row_id)
+    """Record a delivery; the goodbye to a person who used /forget leaves no row behind."""
+    row = await session.get(OutboxMessage, row_id)
+    if row is None:  # erased meanwhile by /forget
+        return
+    if row.purge_after_send:
+        await session.delete(row)
+        return
     row.status, row.sent_at, row.attempts = SENT, utcnow(), row.attempts + 1
     row.telegram_message_id = message_id
     if poll_id:
@@ -127,13 +135,17 @@ async def mark_sent(session: AsyncSession, row_id: int, message_id: int | None, 
 
 async def postpone(session: AsyncSession, row_id: int, seconds: float, reason: str) -> None:
     """Flood control: the same row goes again after `seconds`, without counting an attempt."""
-    row = await session.get_one(OutboxMessage, row_id)
+    row = await session.get(OutboxMessage, row_id)
+    if row is None:  # erased meanwhile by /forget
+        return
     row.not_before, row.last_error = utcnow() + timedelta(seconds=seconds), reason[:300]
 
 
 async def retry_or_fail(session: AsyncSession, row_id: int, reason: str, max_attempts: int) -> None:
     """A transient failure: back off exponentially (0.5 s doubling, at most a minute), then give up."""
-    row = await session.get_one(OutboxMessage, row_id)
+    row = await session.get(OutboxMessage, row_id)
+    if row is None:  # erased meanwhile by /forget
+        return
     row.attempts += 1
     row.last_error = reason[:300]
     if row.attempts >= max_attempts:
@@ -143,5 +155,7 @@ async def retry_or_fail(session: AsyncSession, row_id: int, reason: str, max_att
 
 
 async def mark_failed(session: AsyncSession, row_id: int, reason: str) -> None:
-    row = await session.get_one(OutboxMessage, row_id)
+    row = await session.get(OutboxMessage, row_id)
+    if row is None:  # erased meanwhile by /forget
+        return
     row.status, row.last_error, row.attempts = FAILED, reason[:300], row.attempts + 1

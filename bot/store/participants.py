@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import AssemblyRow, ConversationRow, ParticipantRow
+from bot.store.registrations import RegistryMixin
 from bot.store.sessions import SqlSessions
 from flows.assembly import Assembly
 from flows.engine import IDLE, ConversationState
@@ -26,8 +27,8 @@ def _view(row: ParticipantRow) -> Participant:
     return Participant(row.id, row.telegram_user_id, row.chat_id, row.language)
 
 
-class SqlStore:
-    """Implements `flows.ports.Store`; the caller owns the transaction."""
+class SqlStore(RegistryMixin):
+    """Implements `flows.ports.Store` and `flows.registry.Registry`; the caller owns the transaction."""
 
     def __init__(self, session: AsyncSession, assembly_id: str) -> None:
         self.session = session

@@ -1,7 +1,7 @@
 """sessions, reminders, RSVPs, attendance and announcements
 
 Revision ID: 0003_sessions
-Revises: 0001
+Revises: 0002_registration
 Create Date: 2026-11-26
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_sessions"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_registration"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""The civic lottery: stratified draws with sortition-algorithms, and the confirmations that follow."""

@@ -1,0 +1,154 @@
+"""After the lottery: what the drawn, the reserves and the others are told, confirming a seat, and
+offering a freed seat to the reserve who best matches the strata of the person who left."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flows.actions import AnswerButton, Button, EditMessage, SendMessage
+from flows.assembly import Assembly
+from flows.engine import Router, StepResult, Turn
+from flows.events import ButtonPress
+from flows.ports import Translations, Translator
+from flows.registry import Reachable, Registry, Reserve, registry
+from flows.status import ParticipantStatus
+
+PREFIX = "cf"
+CONFIRMED, DECLINED, EXPIRED = "confirmed", "declined", "expired"
+
+
+def _name(tr: Translator, assembly: Assembly) -> str:
+    return assembly.text(assembly.name, tr.language)
+
+
+def seat_offer(
+    tr: Translator, assembly: Assembly, chat_id: int, selection_id: int, deadline: datetime
+) -> SendMessage:
+    text = tr.gettext(
+        "Good news: you have been drawn by lot for the {assembly}! Please confirm by {deadline} that you"
+        " will take part. If you cannot, say so, and your seat goes to someone else."
+    ).format(assembly=_name(tr, assembly), deadline=tr.datetime(deadline, "long"))
+    buttons = (
+        (
+            Button(tr.gettext("✅ I will take part"), f"{PREFIX}:{selection_id}:yes"),
+            Button(tr.gettext("❌ I cannot take part"), f"{PREFIX}:{selection_id}:no"),
+        ),
+    )
+    return SendMessage(chat_id, text, buttons=buttons)
+
+
+def reserve_notice(tr: Translator, assembly: Assembly, chat_id: int) -> SendMessage:
+    text = tr.gettext(
+        "Thank you for registering for the {assembly}. You were not drawn for now, but you are on the"
+        " reserve list: if a seat frees up, I will write to you."
+    ).format(assembly=_name(tr, assembly))
+    return SendMessage(chat_id, text)
+
+
+def not_selected_notice(tr: Translator, assembly: Assembly, chat_id: int) -> SendMessage:
+    text = tr.gettext(
+        "Thank you for registering for the {assembly}. The lottery did not draw you this time. Every"
+        " registration made the draw fairer, and the assembly's recommendations will be public."
+    ).format(assembly=_name(tr, assembly))
+    return SendMessage(chat_id, text)
+
+
+def expired_notice(tr: Translator, chat_id: int) -> SendMessage:
+    text = tr.gettext(
+        "The time to confirm your seat has passed, so it has been offered to someone else."
+        " Thank you for your interest."
+    )
+    return SendMessage(chat_id, text)
+
+
+def best_reserve(leaver: dict[str, object], reserves: list[Reserve]) -> Reserve | None:
+    """The reserve sharing most strata with the person who left; the draw's order breaks ties."""
+    if not reserves:
+        return None
+
+    def score(reserve: Reserve) -> tuple[int, int]:
+        same = sum(1 for key, value in reserve.features.items() if leaver.get(key) == value)
+        return same, -reserve.rank
+
+    return max(reserves, key=score)
+
+
+async def release_seat(
+    store: Registry,
+    assembly: Assembly,
+    translations: Translations,
+    *,
+    participant_id: int,
+    selection_id: int,
+    now: datetime,
+) -> Reachable | None:
+    """Offer the seat `participant_id` left to the best-matching reserve, and ask them to confirm."""
+    reg = assembly.registration
+    assert reg is not None
+    answers = await store.answers(participant_id)
+    leaver = {q.id: answers.get(q.id) for q in reg.features}
+    chosen = best_reserve(leaver, await store.reserves(selection_id, list(leaver)))
+    if chosen is None:
+        return None
+    deadline = now + timedelta(days=reg.confirmation_days)
+    reached = await store.offer_seat(chosen.participant_id, selection_id, now, deadline, participant_id)
+    tr = translations.for_language(reached.language)
+    await store.notify(reached.chat_id, [seat_offer(tr, assembly, reached.chat_id, selection_id, deadline)])
+    return reached
+
+
+async def leave_seat(turn: Turn, outcome: str) -> None:
+    """The sender gives up a seat they were offered or had confirmed; a reserve is asked in their place."""
+    store, pid, now = registry(turn), turn.participant.id, turn.ctx.clock.now()
+    seat = await store.seat(pid)
+    status = await store.status(pid)
+    if seat is None or status not in (ParticipantStatus.SELECTED, ParticipantStatus.CONFIRMED):
+        return
+    await store.close_seat(pid, seat.selection_id, outcome, now)
+    await store.set_status(pid, ParticipantStatus.DECLINED, now)
+    await release_seat(
+        store,
+        turn.ctx.assembly,
+        turn.ctx.translations,
+        participant_id=pid,
+        selection_id=seat.selection_id,
+        now=now,
+    )
+
+
+async def on_button(turn: Turn) -> StepResult:
+    """`cf:<selection>:yes|no`: only for the draw the person is currently asked about, before its deadline."""
+    event, tr, chat = turn.event, turn.tr, turn.participant.chat_id
+    assert isinstance(event, ButtonPress)
+    _, selection, answer = ([*event.data.split(":", 2), "", ""])[:3]
+    store, pid, now = registry(turn), turn.participant.id, turn.ctx.clock.now()
+    seat = await store.seat(pid)
+    status = await store.status(pid)
+    if (
+        seat is None
+        or str(seat.selection_id) != selection
+        or status is not ParticipantStatus.SELECTED
+        or answer not in ("yes", "no")
+    ):
+        notice = tr.gettext("This question is closed: there is no seat waiting for your answer.")
+        return StepResult((AnswerButton(event.query_id, notice),), turn.state)
+    edit = (
+        ()
+        if event.message_id is None
+        else (EditMessage(chat, event.message_id, _name(tr, turn.ctx.assembly)),)
+    )
+    if seat.deadline is not None and now > seat.deadline:
+        await leave_seat(turn, EXPIRED)
+        return StepResult((AnswerButton(event.query_id), *edit, expired_notice(tr, chat)), turn.state)
+    if answer == "yes":
+        await store.close_seat(pid, seat.selection_id, CONFIRMED, now)
+        await store.set_status(pid, ParticipantStatus.CONFIRMED, now)
+        text = tr.gettext("Thank you! Your seat is confirmed. I will remind you of each session.")
+    else:
+        await leave_seat(turn, DECLINED)
+        text = tr.gettext("Thank you for letting us know. Your seat will be offered to someone else.")
+    return StepResult((AnswerButton(event.query_id), *edit, SendMessage(chat, text)), turn.state)
+
+
+def install(router: Router) -> None:
+    router.buttons[PREFIX] = on_button

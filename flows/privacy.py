@@ -1,0 +1,111 @@
+"""A participant's own data: /mydata shows it (also as a JSON file), /forget erases it once confirmed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flows.actions import AnswerButton, Button, SendDocument, SendMessage
+from flows.confirmation import DECLINED, leave_seat
+from flows.engine import IDLE, ConversationState, Router, StepResult, Turn
+from flows.events import ButtonPress
+from flows.markers import N_
+from flows.registration import answer_text
+from flows.registry import registry
+from flows.status import ParticipantStatus
+
+FLOW, PREFIX = "forget", "fg"
+MAX_TEXT = 4000
+
+STATUS_LABELS = {
+    ParticipantStatus.CONTACT: N_("in contact, not registered"),
+    ParticipantStatus.REGISTERING: N_("registration under way"),
+    ParticipantStatus.REGISTERED: N_("registered for the lottery"),
+    ParticipantStatus.CONSENT_DECLINED: N_("declined the privacy notice"),
+    ParticipantStatus.SELECTED: N_("drawn, confirmation awaited"),
+    ParticipantStatus.CONFIRMED: N_("drawn and confirmed"),
+    ParticipantStatus.DECLINED: N_("seat declined"),
+    ParticipantStatus.RESERVE: N_("on the reserve list"),
+    ParticipantStatus.NOT_SELECTED: N_("not drawn"),
+    ParticipantStatus.WITHDRAWN: N_("withdrawn"),
+    ParticipantStatus.FORGOTTEN: N_("erased"),
+}
+
+
+def _lines(turn: Turn, data: dict[str, Any]) -> list[str]:
+    tr, assembly = turn.tr, turn.ctx.assembly
+    lines = [
+        tr.gettext("This is what I keep about you:"),
+        tr.gettext("Language: {language}").format(language=tr.language_name(data["language"])),
+        tr.gettext("Status: {status}").format(
+            status=tr.gettext(STATUS_LABELS[ParticipantStatus(data["status"])])
+        ),
+    ]
+    if data.get("consent_version"):
+        lines.append(
+            tr.gettext("Privacy notice accepted: version {version}").format(version=data["consent_version"])
+        )
+    reg = assembly.registration
+    answers: dict[str, Any] = data.get("answers", {})
+    if reg is not None and answers:
+        lines.append("")
+        for question in reg.questions:
+            if question.id in answers:
+                asked = assembly.text(question.text, tr.language)
+                lines.append(f"• {asked}\n  → {answer_text(turn, tr, question, answers[question.id])}")
+    lines += ["", tr.gettext("The attached file holds the same data. Type /forget to erase it.")]
+    return lines
+
+
+async def mydata(turn: Turn) -> StepResult:
+    data = await registry(turn).personal_data(turn.participant.id)
+    text = "\n".join(_lines(turn, data))
+    if len(text) > MAX_TEXT:
+        text = text[: MAX_TEXT - 1] + "…"
+    document = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode()
+    chat = turn.participant.chat_id
+    caption = turn.tr.gettext("Your data, as stored")
+    return StepResult(
+        (SendMessage(chat, text), SendDocument(chat, document, "my-data.json", caption)), turn.state
+    )
+
+
+async def forget(turn: Turn) -> StepResult:
+    tr = turn.tr
+    text = tr.gettext(
+        "Do you want me to erase everything I keep about you? Your answers, your registration and your"
+        " place in the assembly will be gone; only anonymous counts remain. This cannot be undone."
+    )
+    buttons = (
+        (
+            Button(tr.gettext("🗑 Yes, erase my data"), f"{PREFIX}:yes"),
+            Button(tr.gettext("No, keep it"), f"{PREFIX}:no"),
+        ),
+    )
+    previous = {"flow": turn.state.flow, "step": turn.state.step, "data": dict(turn.state.data)}
+    state = ConversationState(FLOW, "confirm", {"previous": previous})
+    return StepResult((SendMessage(turn.participant.chat_id, text, buttons=buttons),), state)
+
+
+async def on_button(turn: Turn) -> StepResult:
+    event, tr, chat = turn.event, turn.tr, turn.participant.chat_id
+    assert isinstance(event, ButtonPress)
+    if turn.state.flow != FLOW:
+        notice = tr.gettext("This button is no longer valid.")
+        return StepResult((AnswerButton(event.query_id, notice),), turn.state)
+    if event.data == f"{PREFIX}:yes":
+        await leave_seat(turn, DECLINED)
+        await registry(turn).erase(turn.participant.id, ParticipantStatus.FORGOTTEN)
+        done = tr.gettext("Done: I have erased your data. Goodbye, and thank you.")
+        return StepResult(
+            (AnswerButton(event.query_id), SendMessage(chat, done, remove_keyboard=True)), IDLE, True
+        )
+    previous = turn.state.data.get("previous") or {}
+    state = ConversationState(previous.get("flow"), previous.get("step"), previous.get("data") or {})
+    kept = tr.gettext("Nothing was erased.")
+    return StepResult((AnswerButton(event.query_id), SendMessage(chat, kept)), state)
+
+
+def install(router: Router) -> None:
+    router.commands.update({"mydata": mydata, "forget": forget})
+    router.buttons[PREFIX] = on_button

@@ -1,0 +1,13 @@
+"""The full router: the always-available commands, then each feature's commands, buttons and flows."""
+
+from __future__ import annotations
+
+from flows import basics, checkin, confirmation, privacy, registration, sessions
+from flows.engine import Router
+
+
+def build_router() -> Router:
+    router = basics.build_router()
+    for feature in (registration, confirmation, privacy, sessions, checkin):
+        feature.install(router)
+    return router
