@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import SystemClock
 from bot.detection import LangDetect
 from bot.i18n import Catalogs
+from bot.lottery.confirmations import expire_overdue
 from bot.reminders import ReminderJob, sync_sessions
 from bot.runtime.aiogram_api import AiogramApi
 from bot.runtime.api import TelegramApi
@@ -81,6 +82,14 @@ async def build_app(
     services = make_services(assembly, clock)
     scheduler = Scheduler(assembly.zone, services.clock)
     scheduler.every("reminders", tick, ReminderJob(db, assembly, services.translations, sender.wake))
+
+    async def confirmation_deadlines(now: datetime) -> None:
+        async with db.transaction() as session:
+            closed = await expire_overdue(session, assembly, now, services.translations)
+        if closed:
+            sender.wake()
+
+    scheduler.every("confirmation-deadlines", tick, confirmation_deadlines)
 
     async def mirror_sessions(session: AsyncSession) -> None:
         await sync_sessions(session, assembly, services.translations, services.clock.now())

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from conftest import RunningBot
 from sqlalchemy import func, select
 
+from bot.clock import ManualClock
+from bot.emulator import Emulator
 from bot.i18n import Catalogs
 from bot.lottery.confirmations import expire_overdue
 from bot.lottery.options import DrawError
@@ -155,3 +160,31 @@ async def test_maximin_is_repeatable_and_infeasible_quotas_change_nothing(
         )
     assert "gender" in str(refused.value)
     assert await _statuses(db) == before
+
+
+async def test_the_running_bot_closes_missed_deadlines_on_its_own(
+    assembly: Assembly, emulator: Emulator, tmp_path: Path
+) -> None:
+    """The scheduler's deadline job: no organiser command, the reserves are asked by the bot itself."""
+    clock = ManualClock(utcnow())
+    bot = RunningBot(assembly, emulator, f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}", "aiogram", clock)
+    await bot.start()
+    try:
+        assert bot.app is not None
+        db = bot.app.db
+        await _pool(db, assembly, size=40)
+        reg = assembly.registration
+        assert reg is not None
+        translations = Catalogs(assembly.languages, assembly.zone)
+        await run_selection(
+            db, assembly, translations, seats=6, seed=77, algorithm="legacy", reserves=4, now=clock.now()
+        )
+        assert (await _statuses(db))["selected"] == 6
+        clock.advance(timedelta(days=reg.confirmation_days, hours=1))
+        async with asyncio.timeout(20):
+            while (await _statuses(db)).get("declined") != 6:  # noqa: ASYNC110 (the bot's own job)
+                await asyncio.sleep(0.1)
+        statuses = await _statuses(db)
+        assert statuses["selected"] == 4  # the four reserves, now asked to confirm
+    finally:
+        await bot.stop()
