@@ -101,7 +101,7 @@ async def test_english_with_every_kind_of_bad_answer_and_an_edit(
     await _text(sam, "/start register", "You are already registered.")
 
 
-async def test_french_restart_mid_questionnaire_continues_where_it_was(
+async def test_french_restart_mid_questionnaire_continues_where_it_was_to_the_end(
     running_bot: RunningBot, emulator: Emulator
 ) -> None:
     lea = emulator.user(4002, first_name="Léa", language_code="fr")
@@ -122,6 +122,24 @@ async def test_french_restart_mid_questionnaire_continues_where_it_was(
     await _until(lea, lambda m: "Question 3 sur 12" in (m.text or ""), since)
     assert "Ce bouton appartient à une étape précédente." in lea.callback_answers[-1]
     assert (await _answers(running_bot, 4002))["age_band"] == "a35_44"
+    # ... and on to the end of the questionnaire, in French.
+    for number, label in enumerate(("une femme", "Bruxelles-Ville", "secondaire", "beaucoup")):
+        await _press(lea, label, f"Question {number + 4} sur 12")
+    await _text(lea, "3", "Question 8 sur 12")
+    await _toggle(lea, "français")
+    await _press(lea, "Terminé ✓", "Question 9 sur 12")
+    await _toggle(lea, "samedi 20 mars 2027")
+    await _press(lea, "Terminé ✓", "Question 10 sur 12")
+    await _press(lea, "Non", "Question 11 sur 12")
+    await _press(lea, "Terminé ✓", "Y a-t-il autre chose à savoir")
+    await _text(lea, "Une place près de la sortie, merci", "Le bouton se trouve sous le champ de saisie.")
+    await lea.share_contact("+32470112233")
+    await _until(lea, lambda m: "Vérifiez vos réponses :" in (m.text or ""), 0)
+    await _press(lea, "✅ Confirmer", "Merci, votre inscription est complète !")
+    answers = await _answers(running_bot, 4002)
+    assert answers["household"] == 3
+    assert answers["gender"] == "woman"
+    assert answers["languages"] == ["fr"]
 
 
 async def test_dutch_cancel_and_arabic_decline(running_bot: RunningBot, emulator: Emulator) -> None:

@@ -51,7 +51,6 @@ async def _statuses(db: Database) -> dict[str, int]:
         return dict(rows.all())
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_draw_meets_quotas_is_repeatable_and_promotes_reserves(
     db: Database, assembly: Assembly
 ) -> None:
@@ -128,7 +127,6 @@ async def test_draw_meets_quotas_is_repeatable_and_promotes_reserves(
     assert promoted == 10
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_maximin_is_repeatable_and_infeasible_quotas_change_nothing(
     db: Database, assembly: Assembly
 ) -> None:
