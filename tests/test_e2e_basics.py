@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from conftest import RunningBot, eventually
+from sqlalchemy import select
 
 from bot.emulator import Emulator, Limits
+from bot.store.models import InboundUpdate
 
 
 async def test_french_user_gets_french_welcome_menu_then_switches_to_arabic(
@@ -82,3 +84,18 @@ async def test_redelivered_update_is_answered_once(running_bot: RunningBot, emul
     assert len(sofia.messages) == 2
     assert replies[1] == "There is nothing to cancel right now."
     assert emulator.sent_count("sendMessage") == 2
+
+
+async def test_the_update_log_keeps_no_words_once_handled(
+    running_bot: RunningBot, emulator: Emulator
+) -> None:
+    """Exactly-once needs the update ids, not what people typed or shared."""
+    omar = emulator.user(2004, first_name="Omar", language_code="ar")
+    await omar.send_text("رقمي الخاص هو سر")
+    await omar.share_contact("+32471000111")
+    await omar.wait_for_messages(2)
+    assert running_bot.app is not None
+    async with running_bot.app.db.transaction() as session:
+        rows = (await session.execute(select(InboundUpdate))).scalars().all()
+    assert len(rows) == 2
+    assert all(row.processed_at is not None and row.event is None for row in rows)

@@ -84,10 +84,15 @@ async def test_english_with_every_kind_of_bad_answer_and_an_edit(
     await _text(sam, "I come with my guide dog", "The button is below the typing field.")
     assert sam.keyboard[0][0].request_contact
     await _text(sam, "+32 470 12 34 56", "Please do not type your number")
+    for someone_else in (4999, None):  # a friend's contact, a phone-book entry
+        since = len(sam.messages)
+        await sam.share_contact("+32470999999", of_user=someone_else)
+        await _until(sam, lambda m: "That is someone else's contact" in (m.text or ""), since)
     await sam.share_contact("+32470123456")
     summary = await _until(sam, lambda m: "Please check your answers:" in (m.text or ""), 0)
     assert "→ Sam" in (summary.text or "")
     assert "→ wheelchair access (I come with my guide dog)" in (summary.text or "")
+    assert "+32470999999" not in (summary.text or "")
     assert sam.keyboard == []
     await _press(sam, "✏️ 3", "Question 3 of 12")
     edited = await _press(sam, "a woman", "Please check your answers:")

@@ -123,14 +123,14 @@ class SimulatedUser:
         await asyncio.sleep(0)
         return int(message["message_id"])
 
-    async def share_contact(self, phone_number: str) -> int:
-        """Share one's own contact, as a request_contact button does."""
-        contact: JSON = {
-            "phone_number": phone_number,
-            "first_name": self.first_name,
-            "user_id": self.id,
-        }
-        if "last_name" in self._chat.user:
+    async def share_contact(self, phone_number: str, *, of_user: int | None = -1) -> int:
+        """Share one's own contact, as a request_contact button does; `of_user` shares someone
+        else's instead (a Telegram user id, or None for a phone-book entry without one)."""
+        contact: JSON = {"phone_number": phone_number, "first_name": self.first_name}
+        owner = self.id if of_user == -1 else of_user
+        if owner is not None:
+            contact["user_id"] = owner
+        if owner == self.id and "last_name" in self._chat.user:
             contact["last_name"] = self._chat.user["last_name"]
         message = self._message({"contact": contact})
         self._state.updates.push("message", message)

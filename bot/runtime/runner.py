@@ -167,15 +167,16 @@ class Runner:
                 update_id=None if result.erased else update_id,
                 purge_after_send=result.erased,
             )
-            row.processed_at = utcnow()
+            # What was typed lives on only where a flow stored it: the log keeps the id, not the words.
+            row.processed_at, row.event = utcnow(), None
 
     async def _give_up(self, update_id: int) -> None:
         """Mark a failing update handled, so it cannot loop, and tell the person in their language."""
         assembly = self.services.assembly
         async with self.db.transaction() as session:
             row = await session.get_one(InboundUpdate, update_id)
-            row.processed_at, row.error = utcnow(), "flow error"
             event = event_from_json(row.event) if row.event else None
+            row.processed_at, row.error, row.event = utcnow(), "flow error", None
             if event is None:
                 return
             participant = await SqlStore(session, assembly.id).participant(event.sender.user_id)
