@@ -23,7 +23,7 @@ from bot.store.participants import SqlStore, ensure_assembly
 from flows.assembly import Assembly
 from flows.status import ParticipantStatus
 
-POOL = 120
+POOL = 300
 
 
 async def _pool(db: Database, assembly: Assembly, size: int = POOL) -> None:
@@ -58,7 +58,7 @@ async def test_draw_meets_quotas_is_repeatable_and_promotes_reserves(
     translations = Catalogs(assembly.languages, assembly.zone)
     now = utcnow()
     outcome = await run_selection(
-        db, assembly, translations, seats=12, seed=4242, algorithm="legacy", reserves=10, now=now
+        db, assembly, translations, seats=12, seed=4242, algorithm="maximin", reserves=10, now=now
     )
     drawn = set(outcome.draw.selected)
     assert len(drawn) == 12
