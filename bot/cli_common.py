@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,9 @@ from pydantic import ValidationError
 
 from bot.config import ConfigError, load_assembly
 from bot.settings import Settings
+from bot.store.database import Database
+from bot.store.participants import ensure_assembly
+from flows.assembly import Assembly
 
 
 class CliError(Exception):
@@ -33,3 +37,38 @@ def read_assembly(settings: Settings, path: Path | None) -> Any:
         return load_assembly(path or settings.assembly_config)
     except ConfigError as error:
         raise CliError(str(error), 2) from None
+
+
+def with_assembly(parser: argparse.ArgumentParser) -> None:
+    """The options of every organiser command: which assembly, from which definition file."""
+    parser.add_argument("--assembly", required=True, metavar="ID", help="the assembly's id (checked)")
+    parser.add_argument(
+        "--config", type=Path, default=None, help="assembly definition file (default: ASSEMBLY_CONFIG)"
+    )
+
+
+def assembly_for(args: argparse.Namespace) -> tuple[Settings, Assembly]:
+    """The settings and the assembly named by --assembly, which must be the configured one."""
+    settings = read_settings()
+    assembly: Assembly = read_assembly(settings, args.config)
+    if args.assembly != assembly.id:
+        where = args.config or settings.assembly_config
+        raise CliError(
+            f"--assembly '{args.assembly}' is not the assembly defined in {where} ('{assembly.id}')", 2
+        )
+    return settings, assembly
+
+
+async def open_database(settings: Settings, assembly: Assembly) -> Database:
+    """The store at DATABASE_URL, migrated, with the assembly recorded; one clear line if not."""
+    try:
+        db = Database(settings.database_url)
+        await db.migrate()
+        async with db.transaction() as session:
+            await ensure_assembly(session, assembly)
+    except Exception as error:
+        raise CliError(
+            f"cannot open the database at DATABASE_URL ({type(error).__name__}: "
+            f"{str(error).splitlines()[0][:200]})"
+        ) from None
+    return db

@@ -14,46 +14,23 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.cli_common import CliError, read_assembly, read_settings
+from bot.cli_common import CliError, assembly_for, open_database, with_assembly
 from bot.i18n import Catalogs
 from bot.lottery.confirmations import expire_overdue
 from bot.lottery.options import ALGORITHMS, DrawError, new_seed
 from bot.settings import Settings
 from bot.store import invitations
-from bot.store.database import Database
 from bot.store.models import utcnow
-from bot.store.participants import ensure_assembly
 from flows.assembly import Assembly
 
 MAX_INVITES = 100_000
 
 
 def _for_assembly(args: argparse.Namespace) -> tuple[Settings, Assembly]:
-    """The settings and the assembly named by --assembly, which must be the configured one."""
-    settings = read_settings()
-    assembly: Assembly = read_assembly(settings, args.config)
-    if args.assembly != assembly.id:
-        where = args.config or settings.assembly_config
-        raise CliError(
-            f"--assembly '{args.assembly}' is not the assembly defined in {where} ('{assembly.id}')", 2
-        )
+    settings, assembly = assembly_for(args)
     if assembly.registration is None:
         raise CliError(f"assembly '{assembly.id}' has no registration section in its definition", 2)
     return settings, assembly
-
-
-async def _database(settings: Settings, assembly: Assembly) -> Database:
-    try:
-        db = Database(settings.database_url)
-        await db.migrate()
-        async with db.transaction() as session:
-            await ensure_assembly(session, assembly)
-    except Exception as error:
-        raise CliError(
-            f"cannot open the database at DATABASE_URL ({type(error).__name__}: "
-            f"{str(error).splitlines()[0][:200]})"
-        ) from None
-    return db
 
 
 def _positive(value: str) -> int:
@@ -78,7 +55,7 @@ async def _invites(args: argparse.Namespace) -> None:
     if args.out is not None and args.out.exists():
         raise CliError(f"{args.out} already exists; codes cannot be recovered, so it is never overwritten", 2)
     expires = utcnow() + timedelta(days=args.expires_days) if args.expires_days else None
-    db = await _database(settings, assembly)
+    db = await open_database(settings, assembly)
     try:
         rows = [["code", "link", "expires_at"]]
         async with db.transaction() as session:
@@ -109,7 +86,7 @@ async def _select(args: argparse.Namespace) -> None:
         raise CliError("--seed 0 would make the draw unrepeatable; give another number", 2)
     from bot.lottery.selection import run_selection  # noqa: PLC0415 (the solver stack is heavy to import)
 
-    db = await _database(settings, assembly)
+    db = await open_database(settings, assembly)
     try:
         outcome = await run_selection(
             db,
@@ -141,7 +118,7 @@ async def _select(args: argparse.Namespace) -> None:
 
 async def _expire(args: argparse.Namespace) -> None:
     settings, assembly = _for_assembly(args)
-    db = await _database(settings, assembly)
+    db = await open_database(settings, assembly)
     try:
         async with db.transaction() as session:
             closed = await expire_overdue(session, assembly, utcnow())
@@ -149,13 +126,6 @@ async def _expire(args: argparse.Namespace) -> None:
         await db.dispose()
     print(
         f"{closed} overdue confirmation(s) closed; their seats were offered to reserves where any were left."
-    )
-
-
-def _with_assembly(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--assembly", required=True, metavar="ID", help="the assembly's id (checked)")
-    parser.add_argument(
-        "--config", type=Path, default=None, help="assembly definition file (default: ASSEMBLY_CONFIG)"
     )
 
 
@@ -168,7 +138,7 @@ def add_lottery_commands(commands: Any) -> None:
         help="create single-use invitation codes and their deep links (CSV)",
         description="Create single-use codes, stored hashed, and write code,link,expires_at as CSV.",
     )
-    _with_assembly(create)
+    with_assembly(create)
     create.add_argument("--count", type=_positive, required=True, help="how many codes")
     create.add_argument("--expires-days", type=_positive, default=None, help="days until the codes expire")
     create.add_argument("--out", type=Path, default=None, help="CSV file to write (default: standard output)")
@@ -183,7 +153,7 @@ def add_lottery_commands(commands: Any) -> None:
         description="Draw SEATS people from the complete registrations, meeting the quotas; store the "
         "draw, the reserves, the seed and the report, and queue the messages to everyone in the pool.",
     )
-    _with_assembly(draw)
+    with_assembly(draw)
     draw.add_argument("--seats", type=_positive, required=True, help="how many people to draw")
     draw.add_argument(
         "--seed", type=int, default=None, help="random seed for a repeatable draw (default: random)"
@@ -203,5 +173,5 @@ def add_lottery_commands(commands: Any) -> None:
         help="offer the seats of people past their confirmation deadline to reserves",
         description="Close every confirmation past its deadline and ask the best-matching reserve instead.",
     )
-    _with_assembly(expire)
+    with_assembly(expire)
     expire.set_defaults(handler=_expire)

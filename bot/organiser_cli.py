@@ -20,14 +20,13 @@ from sqlalchemy import select
 
 from bot.announce import AnnouncementError, load_texts, progress, queue_announcement
 from bot.bootstrap import make_api
-from bot.cli_common import CliError, read_assembly, read_settings
+from bot.cli_common import CliError, assembly_for, open_database, read_settings, with_assembly
 from bot.clock import SystemClock
 from bot.i18n import Catalogs
 from bot.reminders import sync_sessions
 from bot.store import outbox
 from bot.store.database import Database
 from bot.store.models import AttendanceRow, ParticipantRow, RsvpRow, SessionRow
-from bot.store.participants import ensure_assembly
 from bot.store.sessions import CONFIRMED, SqlSessions, session_row, session_rows
 from flows.assembly import Assembly
 from flows.checkin import LINK_PREFIX
@@ -39,19 +38,10 @@ console = Console()
 @contextlib.asynccontextmanager
 async def _store(args: argparse.Namespace) -> AsyncIterator[tuple[Database, Assembly]]:
     """The store, migrated, with the definition's sessions mirrored; `--assembly` must match the file."""
-    settings = read_settings()
-    assembly: Assembly = read_assembly(settings, args.config)
-    if args.assembly != assembly.id:
-        raise CliError(
-            f"--assembly {args.assembly} does not match the definition's id '{assembly.id}' "
-            f"({args.config or settings.assembly_config})",
-            2,
-        )
-    db = Database(settings.database_url)
+    settings, assembly = assembly_for(args)
+    db = await open_database(settings, assembly)
     try:
-        await db.migrate()
         async with db.transaction() as session:
-            await ensure_assembly(session, assembly)
             translations = Catalogs(assembly.languages, assembly.zone)
             await sync_sessions(session, assembly, translations, SystemClock().now())
         yield db, assembly
@@ -229,13 +219,6 @@ async def _attend(args: argparse.Namespace) -> None:
             console.print(f"Participant {args.participant} was already checked in at {when:%H:%M}.")
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--assembly", required=True, metavar="ID", help="the assembly's id (checked)")
-    parser.add_argument(
-        "--config", type=Path, default=None, help="definition file (default: ASSEMBLY_CONFIG)"
-    )
-
-
 def add_organiser_commands(commands: Any) -> None:
     """Register `announce` and `sessions ...` on the `assembly-bot` sub-command parser."""
     announce = commands.add_parser(
@@ -244,7 +227,7 @@ def add_organiser_commands(commands: Any) -> None:
         description="Queue a message for every confirmed participant (or those expected at one session) "
         "in their language, and watch the running bot deliver it.",
     )
-    _common(announce)
+    with_assembly(announce)
     announce.add_argument("--file", type=Path, required=True, help="YAML file with one text per language")
     announce.add_argument(
         "--session", metavar="S", help="only those expected at session S (not who declined)"
@@ -255,20 +238,20 @@ def add_organiser_commands(commands: Any) -> None:
     sessions = commands.add_parser("sessions", help="sessions: list, answers, check-in code, attendance")
     verbs = sessions.add_subparsers(dest="verb", required=True, metavar="VERB")
     listing = verbs.add_parser("list", help="the sessions with their times and check-in codes")
-    _common(listing)
+    with_assembly(listing)
     listing.set_defaults(handler=_list)
     rsvps = verbs.add_parser("rsvps", help="who is coming, who is not, who checked in")
-    _common(rsvps)
+    with_assembly(rsvps)
     rsvps.add_argument("--session", metavar="S", help="details for session S")
     rsvps.set_defaults(handler=_rsvps)
     code = verbs.add_parser("code", help="show a session's check-in code, link and QR code")
-    _common(code)
+    with_assembly(code)
     code.add_argument("--session", metavar="S", required=True)
     code.add_argument("--bot", metavar="USERNAME", help="the bot's username (default: ask the Bot API)")
     code.add_argument("--qr", type=Path, metavar="FILE.png", help="write the QR code as a PNG instead")
     code.set_defaults(handler=_code)
     attend = verbs.add_parser("attend", help="mark a participant present by hand")
-    _common(attend)
+    with_assembly(attend)
     attend.add_argument("--session", metavar="S", required=True)
     attend.add_argument(
         "--participant", type=int, required=True, metavar="PID", help="id from `sessions rsvps`"
