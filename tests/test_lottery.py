@@ -11,6 +11,7 @@ import pytest
 from conftest import RunningBot
 from sqlalchemy import func, select
 
+from bot.cli import main
 from bot.clock import ManualClock
 from bot.emulator import Emulator
 from bot.i18n import Catalogs
@@ -186,3 +187,31 @@ async def test_the_running_bot_closes_missed_deadlines_on_its_own(
         assert statuses["selected"] == 4  # the four reserves, now asked to confirm
     finally:
         await bot.stop()
+
+
+def test_select_and_expire_commands(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, assembly: Assembly, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'store.sqlite'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("ASSEMBLY_CONFIG", raising=False)
+
+    async def populate() -> None:
+        db = Database(url)
+        await db.migrate()
+        try:
+            await _pool(db, assembly, size=60)
+        finally:
+            await db.dispose()
+
+    asyncio.run(populate())
+    draw = ["select", "--assembly", assembly.id, "--algorithm", "legacy"]
+    assert main([*draw, "--seats", "8", "--seed", "11", "--reserves", "5"]) == 0
+    printed = capsys.readouterr().out
+    assert "8 drawn and 5 reserves from 60 complete registrations, algorithm legacy, seed 11" in printed
+    assert main([*draw, "--seats", "55", "--seed", "12"]) == 1  # quotas cannot be met with 55 of 60
+    error = capsys.readouterr().err
+    assert "the draw was not made, nothing changed" in error
+    assert "Traceback" not in error
+    assert main(["confirmations", "expire", "--assembly", assembly.id]) == 0
+    assert "0 overdue confirmation(s) closed" in capsys.readouterr().out
