@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.charts import BarCharts
 from bot.clock import SystemClock
 from bot.detection import LangDetect
 from bot.i18n import Catalogs
+from bot.polljobs import PollJob
 from bot.reminders import ReminderJob, sync_sessions
 from bot.runtime.aiogram_api import AiogramApi
 from bot.runtime.api import TelegramApi
@@ -18,7 +20,7 @@ from bot.runtime.runner import Runner, Services
 from bot.runtime.sender import OutboxSender
 from bot.scheduler import Scheduler
 from bot.store.database import Database
-from flows import checkin, sessions
+from flows import ballots, checkin, feedback, polls, roles, sessions, tables
 from flows.assembly import Assembly
 from flows.basics import build_router
 from flows.engine import Router
@@ -38,6 +40,11 @@ def make_router() -> Router:
     router = build_router()
     sessions.install(router)
     checkin.install(router)
+    roles.install(router)
+    tables.install(router)
+    polls.install(router)
+    ballots.install(router)
+    feedback.install(router)
     return router
 
 
@@ -48,6 +55,7 @@ def make_services(assembly: Assembly, clock: Clock | None = None) -> Services:
         detector=LangDetect(assembly.languages),
         clock=clock or SystemClock(),
         router=make_router(),
+        charts=BarCharts(),
     )
 
 
@@ -75,10 +83,12 @@ async def build_app(
     poll_timeout: int = 10,
     clock: Clock | None = None,
     tick: timedelta = timedelta(seconds=15),
+    poll_tick: timedelta = timedelta(seconds=3),
     send_rate: float = 30.0,
 ) -> App:
     """`tick` is how often store-driven jobs look for due work (reminders are planned at that grain);
-    `send_rate` is the bot-wide messages per second (Telegram allows about 30)."""
+    `poll_tick` how often live poll counts are refreshed and poll timers checked (at most one edit
+    per live message per tick); `send_rate` is the bot-wide messages per second (Telegram allows 30)."""
     db = Database(database_url)
     await db.migrate()
     api = make_api(runtime, token, api_url)
@@ -86,6 +96,7 @@ async def build_app(
     services = make_services(assembly, clock)
     scheduler = Scheduler(assembly.zone, services.clock)
     scheduler.every("reminders", tick, ReminderJob(db, assembly, services.translations, sender.wake))
+    scheduler.every("polls", poll_tick, PollJob(db, services, sender.wake))
 
     async def mirror_sessions(session: AsyncSession) -> None:
         await sync_sessions(session, assembly, services.translations, services.clock.now())

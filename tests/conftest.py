@@ -143,6 +143,7 @@ class RunningBot:
             poll_timeout=1,
             clock=self.clock,
             tick=timedelta(seconds=0.2),
+            poll_tick=timedelta(seconds=0.2),
         )
         await self.app.runner.prepare()
         self.task = asyncio.create_task(self.app.runner.run())

@@ -24,7 +24,7 @@ from flows.basics import menu_commands
 from flows.engine import Context, Router, StepResult, run_step
 from flows.events import Event
 from flows.markers import N_
-from flows.ports import Clock, LanguageDetector, Store, Translations
+from flows.ports import Charts, Clock, LanguageDetector, Store, Translations
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +43,10 @@ class Services:
     detector: LanguageDetector
     clock: Clock
     router: Router
+    charts: Charts
 
     def context(self, store: Store) -> Context:
-        return Context(self.assembly, store, self.translations, self.detector, self.clock)
+        return Context(self.assembly, store, self.translations, self.detector, self.clock, self.charts)
 
 
 async def handle_event(session: AsyncSession, services: Services, event: Event) -> StepResult:
@@ -158,8 +159,10 @@ class Runner:
             if row is None or row.event is None:
                 return
             result = await handle_event(session, services, event_from_json(row.event))
-            outbox.enqueue(session, row.chat_id, result.actions, update_id=update_id)
+            outbox.enqueue_each(session, row.chat_id, result.actions, update_id=update_id)
             row.processed_at = utcnow()
+            if result.private:
+                row.event = None  # a secret vote: the log must not tie the voter to the choice
 
     async def _give_up(self, update_id: int) -> None:
         """Mark a failing update handled, so it cannot loop, and tell the person in their language."""

@@ -37,11 +37,20 @@ def enqueue(
             blob=blob,
             update_id=update_id,
             not_before=not_before or utcnow(),
-            topic=topic,
+            topic=topic or getattr(action, "tag", None),
         )
         session.add(row)
         rows.append(row)
     return rows
+
+
+def enqueue_each(
+    session: AsyncSession, chat_id: int, actions: Iterable[Action], *, update_id: int | None = None
+) -> None:
+    """Queue a step's actions, each under the chat it goes to (a poll's ballots go to many chats),
+    so every chat keeps its own order and rate limit; a button answer goes to `chat_id`."""
+    for action in actions:
+        enqueue(session, getattr(action, "chat_id", chat_id), [action], update_id=update_id)
 
 
 async def cancel_pending(session: AsyncSession, ids: Iterable[int], reason: str) -> list[int]:
@@ -66,6 +75,17 @@ async def topic_progress(session: AsyncSession, topic: str) -> dict[str, int]:
         .group_by(OutboxMessage.status)
     )
     return {status: count for status, count in (await session.execute(query)).tuples()}
+
+
+async def sent_message_id(session: AsyncSession, topic: str) -> int | None:
+    """The Telegram id of the sent message tagged `topic` (see `SendMessage.tag`), once it is sent."""
+    query = (
+        select(OutboxMessage.telegram_message_id)
+        .where(OutboxMessage.topic == topic, OutboxMessage.status == SENT)
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def due_chats(session: AsyncSession, now: datetime, limit: int = 1000) -> list[int]:
