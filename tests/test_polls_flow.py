@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from conftest import FlowHarness
 from polls_room import (
     PEOPLE,
+    S1_START,
     ballots_sent,
     close,
     data,
@@ -19,8 +22,17 @@ from polls_room import (
 )
 from sqlalchemy import select
 
+from bot.polljobs import PollJob
 from bot.store.database import Database
-from bot.store.models import PollAnswerRow, PollRecipientRow, SecretBallotRow
+from bot.store.models import (
+    FeedbackCommentRow,
+    FeedbackRatingRow,
+    OutboxMessage,
+    PollAnswerRow,
+    PollRecipientRow,
+    SecretBallotRow,
+)
+from bot.store.participants import SqlStore
 from flows.actions import SendPhoto
 from flows.assembly import Assembly
 from flows.events import Command, Text
@@ -263,3 +275,49 @@ async def test_composed_poll_is_labelled_and_only_facilitators_may_start_or_clos
     for button in ("pt:car-free-2035", "pk:new", "ps:car-free-2035:s", f"pf:{1}:close"):
         answer = await room.send(room.press(member, button))
         assert not ballots_sent(answer)
+
+
+async def test_a_poll_closes_by_its_timer_and_the_session_end_asks_for_feedback(room: FlowHarness) -> None:
+    facilitator, _, people = await open_room(room)
+    poll, _ = await start(room, facilitator, "car-free-2035")  # duration 15m
+    await room.send(room.press(people[0], f"pv:{poll}:c:0"))
+    job = PollJob(room.db, room.services, wake=lambda: None)
+    await job(room.clock.now())
+    async with room.db.transaction() as session:
+        assert (await SqlStore(session, room.services.assembly.id).polls.get(poll)).closed is False  # type: ignore[union-attr]
+    room.clock.advance(timedelta(minutes=16))
+    await job(room.clock.now())
+    await job(room.clock.now())  # a second run sends nothing twice
+    async with room.db.transaction() as session:
+        rows = list((await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars())
+    results_rows = [r for r in rows if r.kind == "SendMessage" and r.payload["text"].startswith("📊")]
+    assert sorted(r.chat_id for r in results_rows) == sorted(
+        [facilitator.chat_id, *(p.chat_id for p in people)]
+    )
+    assert "1 answer" in next(r.payload["text"] for r in results_rows if r.chat_id == facilitator.chat_id)
+
+    room.clock.set(S1_START + timedelta(hours=8))
+    await job(room.clock.now())
+    await job(room.clock.now())
+    async with room.db.transaction() as session:
+        asked = list(
+            (
+                await session.execute(select(OutboxMessage).where(OutboxMessage.topic == "feedback:s1"))
+            ).scalars()
+        )
+    assert sorted(r.chat_id for r in asked) == sorted(p.chat_id for p in people)
+    member = people[2]  # Arabic
+    first = next(r for r in asked if r.chat_id == member.chat_id)
+    assert first.payload["text"].startswith("شكراً لمشاركتك في")
+    await room.send(room.press(member, "fb:s1:0:4"))
+    await room.send(room.press(member, "fb:s1:1:2"))
+    await room.send(Text(member, "ok"))  # too short to tell its language: stored without one
+    async with room.db.transaction() as session:
+        (comment,) = (await session.execute(select(FeedbackCommentRow))).scalars()
+        ratings = sorted(
+            (r.question, r.value) for r in (await session.execute(select(FeedbackRatingRow))).scalars()
+        )
+    assert (comment.text, comment.language) == ("ok", None)
+    assert ratings == [("heard", 4), ("informed", 2)]
+    forged = await room.send(room.press(member, "fb:s1:7:9"))
+    assert notices(forged) == ["هذا الزر لم يعد صالحاً."]
