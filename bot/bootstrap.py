@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.charts import BarCharts
 from bot.clock import SystemClock
 from bot.detection import LangDetect
 from bot.i18n import Catalogs
 from bot.lottery.confirmations import expire_overdue
+from bot.polljobs import PollJob
 from bot.reminders import ReminderJob, sync_sessions
 from bot.runtime.aiogram_api import AiogramApi
 from bot.runtime.api import TelegramApi
@@ -40,6 +42,7 @@ def make_services(assembly: Assembly, clock: Clock | None = None) -> Services:
         detector=LangDetect(assembly.languages),
         clock=clock or SystemClock(),
         router=build_router(),
+        charts=BarCharts(),
     )
 
 
@@ -67,12 +70,14 @@ async def build_app(
     poll_timeout: int = 10,
     clock: Clock | None = None,
     tick: timedelta = timedelta(seconds=15),
+    poll_tick: timedelta = timedelta(seconds=3),
     send_rate: float = 30.0,
     chat_rate: float = 1.0,
 ) -> App:
     """`tick` is how often store-driven jobs look for due work (reminders are planned at that grain);
     `send_rate` is the bot-wide messages per second (Telegram allows about 30), `chat_rate` the
-    messages per second to one chat (about 1, with short bursts)."""
+    messages per second to one chat (about 1, with short bursts); `poll_tick` how often live poll
+    counts are refreshed and poll timers checked (at most one edit per live message per tick)."""
     db = Database(database_url)
     await db.migrate()
     api = make_api(runtime, token, api_url)
@@ -82,6 +87,7 @@ async def build_app(
     services = make_services(assembly, clock)
     scheduler = Scheduler(assembly.zone, services.clock)
     scheduler.every("reminders", tick, ReminderJob(db, assembly, services.translations, sender.wake))
+    scheduler.every("polls", poll_tick, PollJob(db, services, sender.wake))
 
     async def confirmation_deadlines(now: datetime) -> None:
         async with db.transaction() as session:

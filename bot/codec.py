@@ -29,6 +29,7 @@ _ACTIONS: dict[str, type[Any]] = {
         actions.SendPoll,
         actions.SendPhoto,
         actions.SendDocument,
+        actions.SetMenu,
     )
 }
 
@@ -62,5 +63,7 @@ def action_from_json(kind: str, payload: dict[str, Any], blob: bytes | None) -> 
         fields["buttons"] = tuple(tuple(Button(**b) for b in row) for row in fields["buttons"])
     if "options" in fields:
         fields["options"] = tuple(fields["options"])
+    if "commands" in fields:
+        fields["commands"] = tuple((name, text) for name, text in fields["commands"])
     action: Action = _ACTIONS[kind](**fields)
     return action

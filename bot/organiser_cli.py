@@ -1,4 +1,4 @@
-"""Organisers' commands: `announce` and `sessions list|rsvps|code|attend`, working on the store directly.
+"""Organisers' commands: `announce`, `sessions list|rsvps|code|attend` and `roles invite`, on the store.
 
 Each command mirrors the definition's sessions first (as the bot does at start-up), so it works
 before the bot's first run; anything to send goes to the outbox for the running bot's sender.
@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,12 @@ from bot.reminders import sync_sessions
 from bot.store import outbox
 from bot.store.database import Database
 from bot.store.models import AttendanceRow, ParticipantRow, RsvpRow, SessionRow
+from bot.store.roles import create_invite
 from bot.store.sessions import CONFIRMED, SqlSessions, session_row, session_rows
 from flows.assembly import Assembly
 from flows.checkin import LINK_PREFIX
-from flows.ports import Presence
+from flows.ports import ROLES, Presence
+from flows.roles import LINK_PREFIX as ROLE_PREFIX
 
 console = Console()
 
@@ -219,6 +222,20 @@ async def _attend(args: argparse.Namespace) -> None:
             console.print(f"Participant {args.participant} was already checked in at {when:%H:%M}.")
 
 
+async def _invite(args: argparse.Namespace) -> None:
+    """A one-time role invite: shown once here, stored only as a hash, single use, expiring."""
+    if not 1 <= args.expires_hours <= 24 * 30:
+        raise CliError("--expires-hours must be between 1 and 720", 2)
+    async with _store(args) as (db, assembly), db.transaction() as session:
+        code = await create_invite(
+            session, assembly.id, args.role, SystemClock().now(), timedelta(hours=args.expires_hours)
+        )
+    username = args.bot or await _bot_username()
+    console.print(f"One-time {args.role} invite for {assembly.id}, valid {args.expires_hours} h:")
+    console.print(f"https://t.me/{username}?start={ROLE_PREFIX}-{code}", markup=False, soft_wrap=True)
+    console.print("Send it to one person only; it works once and is not stored in readable form.")
+
+
 def add_organiser_commands(commands: Any) -> None:
     """Register `announce` and `sessions ...` on the `assembly-bot` sub-command parser."""
     announce = commands.add_parser(
@@ -260,3 +277,12 @@ def add_organiser_commands(commands: Any) -> None:
     late.add_argument("--late", dest="late", action="store_true", default=None, help="record as late")
     late.add_argument("--on-time", dest="late", action="store_false", help="record as on time")
     attend.set_defaults(handler=_attend)
+
+    roles = commands.add_parser("roles", help="facilitator and organiser roles")
+    role_verbs = roles.add_subparsers(dest="verb", required=True, metavar="VERB")
+    invite = role_verbs.add_parser("invite", help="print a one-time invite link for a role")
+    with_assembly(invite)
+    invite.add_argument("--role", choices=list(ROLES), required=True)
+    invite.add_argument("--expires-hours", type=int, default=72, metavar="H", help="validity (default 72)")
+    invite.add_argument("--bot", metavar="USERNAME", help="the bot's username (default: ask the Bot API)")
+    invite.set_defaults(handler=_invite)

@@ -29,6 +29,8 @@ class SendMessage:
     buttons: Keyboard = ()
     contact_button: str | None = None
     remove_keyboard: bool = False
+    tag: str | None = None
+    """Names the message for later edits (e.g. "poll:12"): the outbox row keeps it with the sent id."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,15 @@ class SendDocument:
     caption: str = ""
 
 
-Action = SendMessage | EditMessage | AnswerButton | SendPoll | SendPhoto | SendDocument
+@dataclass(frozen=True)
+class SetMenu:
+    """The command menu of one private chat (a per-chat command scope), e.g. after a role is granted."""
+
+    chat_id: int
+    commands: tuple[tuple[str, str], ...]
+
+
+Action = SendMessage | EditMessage | AnswerButton | SendPoll | SendPhoto | SendDocument | SetMenu
 
 
 def rows(*buttons: Button, width: int = 2) -> Keyboard:

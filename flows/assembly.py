@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -87,6 +87,82 @@ class CheckIn(_Strict):
     late_after: Duration = timedelta(minutes=15)
 
 
+Slug = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+
+
+class Tables(_Strict):
+    """How the people of a session sit: table size, features spread across tables or kept together."""
+
+    size: Annotated[int, Field(ge=2, le=30)] = 8
+    count: Annotated[int, Field(ge=1, le=100)] | None = None
+    balance: list[str] = Field(default_factory=list)
+    cluster: list[str] = Field(default_factory=list)
+    min_result: Annotated[int, Field(ge=1, le=50)] = 3
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> Tables:
+        both = set(self.balance) & set(self.cluster)
+        if both:
+            raise ValueError(f"a feature cannot be both balanced and clustered: {', '.join(sorted(both))}")
+        return self
+
+
+PollKind = Literal["single", "multiple", "scale", "proposal", "score", "dots", "ranking", "text"]
+WITH_OPTIONS: frozenset[str] = frozenset({"single", "multiple", "dots", "ranking"})
+SECRET_KINDS: frozenset[str] = frozenset({"single", "scale", "proposal", "score"})
+"""Kinds answered in one press (plus a block reason): a secret ballot leaves no draft behind."""
+THRESHOLD_KINDS: frozenset[str] = frozenset({"proposal", "scale"})
+
+
+class PollTemplate(_Strict):
+    """A poll a facilitator can start in one tap; texts per language."""
+
+    id: Slug
+    kind: PollKind
+    question: LocalizedText
+    options: list[LocalizedText] = Field(default_factory=list, max_length=10)
+    none_option: bool = False
+    scale: Literal["agree5", "gradients"] = "agree5"
+    score_max: Annotated[int, Field(ge=2, le=10)] = 10
+    points: Annotated[int, Field(ge=2, le=20)] = 10
+    method: Literal["borda", "irv"] = "borda"
+    secret: bool = False
+    hide_results: bool = False
+    share_results: bool = False
+    quorum: Annotated[int, Field(ge=1)] | None = None
+    threshold: Annotated[float, Field(gt=0, le=1)] | None = None
+    duration: Duration | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> PollTemplate:
+        if self.kind in WITH_OPTIONS and len(self.options) < 2:
+            raise ValueError(f"poll '{self.id}' ({self.kind}) needs at least two options")
+        if self.kind not in WITH_OPTIONS and self.options:
+            raise ValueError(f"poll '{self.id}' ({self.kind}) takes no options")
+        if self.none_option and self.kind != "single":
+            raise ValueError(f"poll '{self.id}': none_option is for single-choice polls")
+        if self.secret and self.kind not in SECRET_KINDS:
+            kinds = ", ".join(sorted(SECRET_KINDS))
+            raise ValueError(f"poll '{self.id}': a secret ballot must be one of {kinds}")
+        if self.threshold is not None and self.kind not in THRESHOLD_KINDS:
+            raise ValueError(f"poll '{self.id}': a pass threshold applies to proposal and scale polls")
+        return self
+
+
+class Rating(_Strict):
+    """A 1-5 rating question of the post-session evaluation."""
+
+    id: Slug
+    text: LocalizedText
+
+
+class Feedback(_Strict):
+    """The short evaluation checked-in participants get when a session ends."""
+
+    ratings: list[Rating] = Field(default_factory=list, max_length=5)
+    comment: LocalizedText | None = None
+
+
 class Assembly(_Strict):
     """One citizens' assembly: identity, languages, timezone and what participants are told."""
 
@@ -102,6 +178,10 @@ class Assembly(_Strict):
     checkin: CheckIn = Field(default_factory=CheckIn)
     bot_username: Annotated[str, Field(max_length=64)] = ""
     registration: Registration | None = None
+
+    tables: Tables = Field(default_factory=Tables)
+    polls: list[PollTemplate] = Field(default_factory=list)
+    feedback: Feedback = Field(default_factory=Feedback)
 
     @field_validator("id")
     @classmethod
@@ -140,6 +220,15 @@ class Assembly(_Strict):
             missing = [code for code in self.languages if code not in texts]
             if missing:
                 raise ValueError(f"{where} has no text for {', '.join(missing)}")
+        if self.registration is not None:
+            known = {q.id for q in self.registration.questions if q.kind in ("choice", "yes_no")} | {
+                "language"
+            }
+            unknown = [f for f in (*self.tables.balance, *self.tables.cluster) if f not in known]
+            if unknown:
+                raise ValueError(
+                    f"tables: {', '.join(unknown)} is not a single-choice registration question or 'language'"
+                )
         seen: set[str] = set()
         for session in self.sessions:
             if session.id in seen:
@@ -150,7 +239,27 @@ class Assembly(_Strict):
                 if missing:
                     languages = ", ".join(missing)
                     raise ValueError(f"session '{session.id}' {field_name} has no text for {languages}")
+        ids = [poll.id for poll in self.polls]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a poll id is used twice")
+        for poll in self.polls:
+            for index, texts in enumerate([poll.question, *poll.options]):
+                self._complete_texts(
+                    texts, f"poll '{poll.id}' " + ("question" if not index else f"option {index}")
+                )
+        for rating in self.feedback.ratings:
+            self._complete_texts(rating.text, f"feedback rating '{rating.id}'")
+        if self.feedback.comment is not None:
+            self._complete_texts(self.feedback.comment, "feedback comment")
         return self
+
+    def _complete_texts(self, texts: dict[str, str], where: str) -> None:
+        missing = [code for code in self.languages if code not in texts]
+        if missing:
+            raise ValueError(f"{where} has no text for {', '.join(missing)}")
+
+    def poll(self, poll_id: str) -> PollTemplate | None:
+        return next((p for p in self.polls if p.id == poll_id), None)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -12,6 +12,7 @@ MENU: tuple[tuple[str, str], ...] = (
     ("start", N_("Welcome and main menu")),
     ("sessions", N_("Your sessions and answers")),
     ("checkin", N_("Check in at a session")),
+    ("mytable", N_("Your table at today's session")),
     ("language", N_("Choose your language")),
     ("help", N_("What I can do")),
     ("cancel", N_("Stop what you are doing")),

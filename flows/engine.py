@@ -10,7 +10,7 @@ from flows.actions import Action
 from flows.assembly import Assembly
 from flows.events import ButtonPress, Command, Event
 from flows.languages import match_language
-from flows.ports import Clock, LanguageDetector, Participant, Store, Translations, Translator
+from flows.ports import Charts, Clock, LanguageDetector, Participant, Store, Translations, Translator
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Context:
     translations: Translations
     detector: LanguageDetector
     clock: Clock
+    charts: Charts
 
 
 @dataclass(frozen=True)

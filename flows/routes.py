@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
-from flows import basics, checkin, confirmation, privacy, registration, sessions
+from flows import (
+    ballots,
+    basics,
+    checkin,
+    confirmation,
+    feedback,
+    polls,
+    privacy,
+    registration,
+    roles,
+    sessions,
+    tables,
+)
 from flows.engine import Router
 
 
 def build_router() -> Router:
     router = basics.build_router()
-    for feature in (registration, confirmation, privacy, sessions, checkin):
+    for feature in (
+        registration,
+        confirmation,
+        privacy,
+        sessions,
+        checkin,
+        roles,
+        tables,
+        polls,
+        ballots,
+        feedback,
+    ):
         feature.install(router)
     return router

@@ -150,6 +150,7 @@ class RunningBot:
             clock=self.clock,
             tick=timedelta(seconds=0.2),
             chat_rate=CHAT_RATE,
+            poll_tick=timedelta(seconds=0.2),
         )
         await self.app.runner.prepare()
         self.task = asyncio.create_task(self.app.runner.run())

@@ -24,6 +24,7 @@ from aiogram.exceptions import (
 from aiogram.types import (
     BotCommand,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
     BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -118,11 +119,15 @@ class AiogramApi(BotAdapter):
         sent = await self._call(upload(action.chat_id, file, caption=action.caption or None))
         return sent.message_id
 
-    async def set_commands(self, commands: list[tuple[str, str]], language: str | None) -> None:
+    async def set_commands(
+        self, commands: list[tuple[str, str]], language: str | None, chat_id: int | None = None
+    ) -> None:
         await self._call(
             self.bot.set_my_commands(
                 [BotCommand(command=name, description=text) for name, text in commands],
-                scope=BotCommandScopeAllPrivateChats(),
+                scope=BotCommandScopeChat(chat_id=chat_id)
+                if chat_id is not None
+                else BotCommandScopeAllPrivateChats(),
                 language_code=language,
             )
         )

@@ -48,6 +48,12 @@ class BotAdapter(ABC):
     async def _upload(self, action: act.SendPhoto | act.SendDocument) -> int:
         """Send a file; the message id. Each library wraps raw bytes its own way."""
 
+    @abstractmethod
+    async def set_commands(
+        self, commands: list[tuple[str, str]], language: str | None, chat_id: int | None = None
+    ) -> None:
+        """setMyCommands, scoped to all private chats or, with `chat_id`, to that one chat."""
+
     def _markup(self, message: act.SendMessage) -> object:
         if message.buttons:
             return self._inline(message.buttons)
@@ -93,4 +99,7 @@ class BotAdapter(ABC):
                 return Delivery(sent.message_id, sent.poll.id if sent.poll else None)
             case act.SendPhoto() | act.SendDocument():
                 return Delivery(await self._upload(action))
+            case act.SetMenu():
+                await self.set_commands(list(action.commands), None, chat_id=action.chat_id)
+                return Delivery()
         raise Rejected(f"unknown action {type(action).__name__}")

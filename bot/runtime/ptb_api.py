@@ -17,6 +17,7 @@ from telegram import (
     Bot,
     BotCommand,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -134,11 +135,15 @@ class PtbApi(BotAdapter):
         )
         return sent.message_id
 
-    async def set_commands(self, commands: list[tuple[str, str]], language: str | None) -> None:
+    async def set_commands(
+        self, commands: list[tuple[str, str]], language: str | None, chat_id: int | None = None
+    ) -> None:
         await self._call(
             self.bot.set_my_commands(
                 [BotCommand(name, text) for name, text in commands],
-                scope=BotCommandScopeAllPrivateChats(),
+                scope=BotCommandScopeChat(chat_id)
+                if chat_id is not None
+                else BotCommandScopeAllPrivateChats(),
                 language_code=language,
             )
         )

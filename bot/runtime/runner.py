@@ -24,7 +24,7 @@ from flows.basics import menu_commands
 from flows.engine import Context, Router, StepResult, run_step
 from flows.events import Event
 from flows.markers import N_
-from flows.ports import Clock, LanguageDetector, Store, Translations
+from flows.ports import Charts, Clock, LanguageDetector, Store, Translations
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +43,10 @@ class Services:
     detector: LanguageDetector
     clock: Clock
     router: Router
+    charts: Charts
 
     def context(self, store: Store) -> Context:
-        return Context(self.assembly, store, self.translations, self.detector, self.clock)
+        return Context(self.assembly, store, self.translations, self.detector, self.clock, self.charts)
 
 
 async def handle_event(session: AsyncSession, services: Services, event: Event) -> StepResult:
@@ -160,14 +161,15 @@ class Runner:
             chat_id = row.chat_id
             result = await handle_event(session, services, event_from_json(row.event))
             # An erasure has already scrubbed this update's row; its reply leaves no trace once sent.
-            outbox.enqueue(
+            outbox.enqueue_each(
                 session,
                 chat_id,
                 result.actions,
                 update_id=None if result.erased else update_id,
                 purge_after_send=result.erased,
             )
-            # What was typed lives on only where a flow stored it: the log keeps the id, not the words.
+            # What was typed lives on only where a flow stored it: the log keeps the id, not the words
+            # (and a secret vote leaves nothing that ties the voter to the choice).
             row.processed_at, row.event = utcnow(), None
 
     async def _give_up(self, update_id: int) -> None:

@@ -291,3 +291,163 @@ class SeatRow(Base):
     replaces_id: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_selection_members_deadline", "outcome", "deadline"),)
+
+
+class RoleInviteRow(Base):
+    """A one-time role invite: only the SHA-256 of its 128-bit secret is kept, with expiry and use."""
+
+    __tablename__ = "role_invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assembly_id: Mapped[str] = mapped_column(ForeignKey("assemblies.id"))
+    role: Mapped[str] = mapped_column(String(12))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
+
+
+class RoleRow(Base):
+    """A facilitator or organiser role held by a participant."""
+
+    __tablename__ = "roles"
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), default="")
+    """The first name participants see for their facilitator."""
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TablePin(Base):
+    """An organiser's decision that a participant always sits at one table (a hearing loop, a helper)."""
+
+    __tablename__ = "table_pins"
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    table_no: Mapped[int]
+
+
+class TableSeatRow(Base):
+    """Where a participant sits in one session."""
+
+    __tablename__ = "table_seats"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    table_no: Mapped[int]
+
+
+class TableRow(Base):
+    """One table of a session and its facilitator."""
+
+    __tablename__ = "session_tables"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    table_no: Mapped[int] = mapped_column(primary_key=True)
+    facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
+
+
+class PollRow(Base):
+    """A poll started by a facilitator; `spec` is what it asks and how it counts, `shown` the answer
+    count last shown in the facilitator's live message (the live-count job edits it when it differs)."""
+
+    __tablename__ = "polls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    table_no: Mapped[int | None]
+    facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closes_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    shown: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (Index("ix_polls_open", "closed_at"),)
+
+
+class PollRecipientRow(Base):
+    """Who a poll went to, and whether they have answered (never what: see the answer tables)."""
+
+    __tablename__ = "poll_recipients"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    voted: Mapped[bool] = mapped_column(default=False)
+
+
+class PollAnswerRow(Base):
+    """An open (not secret) answer: the latest one per participant stands."""
+
+    __tablename__ = "poll_answers"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    ballot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    answered_at: Mapped[datetime]
+
+
+class SecretBallotRow(Base):
+    """A secret ballot: a random key, the poll and the choice, nothing else.
+
+    No participant, no time, no sequence: stored without SQLite's rowid, so even the storage order
+    follows the random key rather than the order of voting.
+    """
+
+    __tablename__ = "poll_ballots"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    ballot: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 (SQLAlchemy's declarative form)
+
+
+class FeedbackRequestRow(Base):
+    """The evaluation sent to one participant after one session: planned once, like a reminder."""
+
+    __tablename__ = "feedback_requests"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeedbackRatingRow(Base):
+    """A 1-5 rating of a session; the latest per question stands."""
+
+    __tablename__ = "feedback_ratings"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    question: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[int]
+
+
+class FeedbackCommentRow(Base):
+    """A free-text comment on a session, with its detected language (None when too short to tell)."""
+
+    __tablename__ = "feedback_comments"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    text: Mapped[str] = mapped_column(String(2000))
+    language: Mapped[str | None] = mapped_column(String(8))

@@ -38,12 +38,27 @@ def enqueue(
             blob=blob,
             update_id=update_id,
             not_before=not_before or utcnow(),
-            topic=topic,
+            topic=topic or getattr(action, "tag", None),
             purge_after_send=purge_after_send,
         )
         session.add(row)
         rows.append(row)
     return rows
+
+
+def enqueue_each(
+    session: AsyncSession,
+    chat_id: int,
+    actions: Iterable[Action],
+    *,
+    update_id: int | None = None,
+    purge_after_send: bool = False,
+) -> None:
+    """Queue a step's actions, each under the chat it goes to (a poll's ballots go to many chats),
+    so every chat keeps its own order and rate limit; a button answer goes to `chat_id`."""
+    for action in actions:
+        target = getattr(action, "chat_id", chat_id)
+        enqueue(session, target, [action], update_id=update_id, purge_after_send=purge_after_send)
 
 
 async def cancel_pending(session: AsyncSession, ids: Iterable[int], reason: str) -> list[int]:
@@ -68,6 +83,17 @@ async def topic_progress(session: AsyncSession, topic: str) -> dict[str, int]:
         .group_by(OutboxMessage.status)
     )
     return {status: count for status, count in (await session.execute(query)).tuples()}
+
+
+async def sent_message_id(session: AsyncSession, topic: str) -> int | None:
+    """The Telegram id of the sent message tagged `topic` (see `SendMessage.tag`), once it is sent."""
+    query = (
+        select(OutboxMessage.telegram_message_id)
+        .where(OutboxMessage.topic == topic, OutboxMessage.status == SENT)
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def due_chats(session: AsyncSession, now: datetime, limit: int = 1000) -> list[int]:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.store.feedback import SqlFeedback
 from bot.store.models import AssemblyRow, ConversationRow, ParticipantRow
+from bot.store.polls import SqlPolls
 from bot.store.registrations import RegistryMixin
+from bot.store.roles import SqlRoles
 from bot.store.sessions import SqlSessions
+from bot.store.tables import SqlTables
 from flows.assembly import Assembly
 from flows.engine import IDLE, ConversationState
 from flows.ports import Participant
@@ -34,10 +40,38 @@ class SqlStore(RegistryMixin):
         self.session = session
         self.assembly_id = assembly_id
         self._sessions = SqlSessions(session, assembly_id)
+        self._roles = SqlRoles(session, assembly_id)
+        self._tables = SqlTables(session, assembly_id)
+        self._polls = SqlPolls(session, assembly_id)
+        self._feedback = SqlFeedback(session, assembly_id)
 
     @property
     def sessions(self) -> SqlSessions:
         return self._sessions
+
+    @property
+    def roles(self) -> SqlRoles:
+        return self._roles
+
+    @property
+    def tables(self) -> SqlTables:
+        return self._tables
+
+    @property
+    def polls(self) -> SqlPolls:
+        return self._polls
+
+    @property
+    def feedback(self) -> SqlFeedback:
+        return self._feedback
+
+    async def participants(self, participant_ids: Sequence[int]) -> list[Participant]:
+        query = (
+            select(ParticipantRow)
+            .where(ParticipantRow.id.in_(list(participant_ids)))
+            .order_by(ParticipantRow.id)
+        )
+        return [_view(row) for row in (await self.session.execute(query)).scalars()]
 
     async def participant(self, user_id: int) -> Participant | None:
         row = await self._row(user_id)

@@ -1,0 +1,191 @@
+"""Polls in the store: the flows' `PollStore` port.
+
+Who has answered is `poll_recipients.voted`; what was answered is `poll_answers` (open polls, one
+row per participant, replaced on change) or `poll_ballots` (secret polls: a random key, the poll and
+the choice; no participant, no time, no sequence). A secret ballot therefore cannot be changed: the
+store keeps nothing that could find it again, which is the point.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.store.models import (
+    ParticipantRow,
+    PollAnswerRow,
+    PollRecipientRow,
+    PollRow,
+    SecretBallotRow,
+    SessionRow,
+)
+from bot.store.sessions import session_row
+from flows.ports import Participant, Poll, PollSpec
+
+
+def spec_from_json(data: Mapping[str, Any]) -> PollSpec:
+    fields = dict(data)
+    fields["options"] = tuple(fields.get("options", ()))
+    return PollSpec(**fields)
+
+
+def view(row: PollRow, session_key: str) -> Poll:
+    return Poll(
+        id=row.id,
+        spec=spec_from_json(row.spec),
+        session=session_key,
+        table=row.table_no,
+        facilitator_id=row.facilitator_id or 0,
+        closed=row.closed_at is not None,
+        closes_at=row.closes_at,
+    )
+
+
+async def progress(session: AsyncSession, poll_id: int) -> tuple[int, int]:
+    """(answered, recipients) of a poll."""
+    query = select(func.count(), func.count().filter(PollRecipientRow.voted)).where(
+        PollRecipientRow.poll_id == poll_id
+    )
+    total, answered = (await session.execute(query)).one()
+    return int(answered), int(total)
+
+
+class SqlPolls:
+    """Implements `flows.ports.PollStore` on the caller's session; never commits."""
+
+    def __init__(self, session: AsyncSession, assembly_id: str) -> None:
+        self.session, self.assembly_id = session, assembly_id
+
+    async def create(
+        self,
+        spec: PollSpec,
+        session_id: str,
+        *,
+        table: int | None,
+        facilitator_id: int,
+        recipients: Sequence[int],
+        now: datetime,
+        closes_at: datetime | None,
+    ) -> Poll:
+        session = await session_row(self.session, self.assembly_id, session_id)
+        if session is None:
+            raise LookupError(f"session {session_id!r} is not in the store")
+        row = PollRow(
+            session_id=session.id,
+            table_no=table,
+            facilitator_id=facilitator_id,
+            spec=dataclasses.asdict(spec),
+            created_at=now,
+            closes_at=closes_at,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        self.session.add_all(PollRecipientRow(poll_id=row.id, participant_id=p) for p in recipients)
+        await self.session.flush()
+        return view(row, session_id)
+
+    async def get(self, poll_id: int) -> Poll | None:
+        query = (
+            select(PollRow, SessionRow.key)
+            .join(SessionRow, SessionRow.id == PollRow.session_id)
+            .where(PollRow.id == poll_id, SessionRow.assembly_id == self.assembly_id)
+        )
+        found = (await self.session.execute(query)).tuples().one_or_none()
+        return None if found is None else view(*found)
+
+    async def is_recipient(self, poll_id: int, participant_id: int) -> bool:
+        return await self.session.get(PollRecipientRow, (poll_id, participant_id)) is not None
+
+    async def has_voted(self, poll_id: int, participant_id: int) -> bool:
+        row = await self.session.get(PollRecipientRow, (poll_id, participant_id))
+        return row is not None and row.voted
+
+    async def answer(self, poll: Poll, participant_id: int, ballot: Mapping[str, Any], now: datetime) -> bool:
+        if poll.spec.secret:
+            # Spend the right to vote and drop the ballot in the box in one step: the UPDATE only
+            # succeeds once, so a double press (or two workers) cannot add a second ballot.
+            spent = await self.session.execute(
+                update(PollRecipientRow)
+                .where(
+                    PollRecipientRow.poll_id == poll.id,
+                    PollRecipientRow.participant_id == participant_id,
+                    PollRecipientRow.voted.is_(False),
+                )
+                .values(voted=True)
+            )
+            if spent.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            self.session.add(SecretBallotRow(id=uuid.uuid4().hex, poll_id=poll.id, ballot=dict(ballot)))
+            await self.session.flush()
+            return True
+        row = await self.session.get(PollAnswerRow, (poll.id, participant_id))
+        if row is None:
+            self.session.add(
+                PollAnswerRow(
+                    poll_id=poll.id, participant_id=participant_id, ballot=dict(ballot), answered_at=now
+                )
+            )
+        else:
+            row.ballot, row.answered_at = dict(ballot), now
+        recipient = await self.session.get_one(PollRecipientRow, (poll.id, participant_id))
+        recipient.voted = True
+        await self.session.flush()
+        return True
+
+    async def ballots(self, poll_id: int) -> list[dict[str, Any]]:
+        secret = select(SecretBallotRow.ballot).where(SecretBallotRow.poll_id == poll_id)
+        open_ = select(PollAnswerRow.ballot).where(PollAnswerRow.poll_id == poll_id)
+        rows = [
+            *(await self.session.execute(secret)).scalars(),
+            *(await self.session.execute(open_)).scalars(),
+        ]
+        return [dict(b) for b in rows]
+
+    async def voters(self, poll_id: int) -> list[tuple[int, bool]]:
+        query = (
+            select(PollRecipientRow.participant_id, PollRecipientRow.voted)
+            .where(PollRecipientRow.poll_id == poll_id)
+            .order_by(PollRecipientRow.participant_id)
+        )
+        return [(p, bool(v)) for p, v in (await self.session.execute(query)).tuples()]
+
+    async def close(self, poll_id: int, now: datetime) -> bool:
+        closed = await self.session.execute(
+            update(PollRow).where(PollRow.id == poll_id, PollRow.closed_at.is_(None)).values(closed_at=now)
+        )
+        return bool(closed.rowcount == 1)  # type: ignore[attr-defined]
+
+    async def recipients(self, poll_id: int) -> list[Participant]:
+        query = (
+            select(ParticipantRow)
+            .join(PollRecipientRow, PollRecipientRow.participant_id == ParticipantRow.id)
+            .where(PollRecipientRow.poll_id == poll_id, ParticipantRow.blocked_at.is_(None))
+            .order_by(ParticipantRow.id)
+        )
+        return [
+            Participant(r.id, r.telegram_user_id, r.chat_id, r.language)
+            for r in (await self.session.execute(query)).scalars()
+        ]
+
+    async def sibling_ballots(self, poll: Poll) -> list[dict[str, Any]]:
+        session = await session_row(self.session, self.assembly_id, poll.session)
+        if session is None or poll.spec.template is None:
+            return []
+        query = select(PollRow.id, PollRow.spec).where(
+            PollRow.session_id == session.id, PollRow.table_no.is_not(None), PollRow.closed_at.is_not(None)
+        )
+        ids = [
+            i
+            for i, spec in (await self.session.execute(query)).tuples()
+            if spec.get("template") == poll.spec.template
+        ]
+        found: list[dict[str, Any]] = []
+        for poll_id in ids:
+            found += await self.ballots(poll_id)
+        return found

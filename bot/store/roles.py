@@ -1,0 +1,82 @@
+"""Roles and one-time role invites: the flows' `RoleStore` port, and invite creation for the CLI.
+
+An invite's secret is 128 random bits (`secrets.token_urlsafe(16)`); only its SHA-256 is stored.
+A plain hash without salt or stretching is enough here: stretching protects low-entropy secrets
+(passwords) against guessing, and nobody can enumerate 2**128 candidates, so a leaked table of
+hashes gives no usable code. The code is also single use and expires.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.store.models import RoleInviteRow, RoleRow
+
+
+def digest(code: str) -> str:
+    return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+async def create_invite(
+    session: AsyncSession, assembly_id: str, role: str, now: datetime, valid: timedelta
+) -> str:
+    """A new invite code for `role`; the caller shows it once, the store keeps only its hash."""
+    code = secrets.token_urlsafe(16)
+    session.add(
+        RoleInviteRow(
+            assembly_id=assembly_id, role=role, code_hash=digest(code), created_at=now, expires_at=now + valid
+        )
+    )
+    return code
+
+
+class SqlRoles:
+    """Implements `flows.ports.RoleStore` on the caller's session; never commits."""
+
+    def __init__(self, session: AsyncSession, assembly_id: str) -> None:
+        self.session, self.assembly_id = session, assembly_id
+
+    async def redeem(self, code: str, participant_id: int, name: str, now: datetime) -> str | None:
+        # One conditional UPDATE spends the code, so two people racing for it cannot both win.
+        spent = await self.session.execute(
+            update(RoleInviteRow)
+            .where(
+                RoleInviteRow.code_hash == digest(code),
+                RoleInviteRow.assembly_id == self.assembly_id,
+                RoleInviteRow.used_at.is_(None),
+                RoleInviteRow.expires_at > now,
+            )
+            .values(used_at=now, used_by=participant_id)
+            .returning(RoleInviteRow.role)
+        )
+        role = spent.scalar_one_or_none()
+        if role is not None and await self.session.get(RoleRow, (participant_id, role)) is None:
+            self.session.add(
+                RoleRow(participant_id=participant_id, role=role, name=name[:64], granted_at=now)
+            )
+            await self.session.flush()
+        return role
+
+    async def roles(self, participant_id: int) -> set[str]:
+        query = select(RoleRow.role).where(RoleRow.participant_id == participant_id)
+        return set((await self.session.execute(query)).scalars())
+
+    async def names(self, participant_ids: Sequence[int]) -> dict[int, str]:
+        query = select(RoleRow.participant_id, RoleRow.name).where(
+            RoleRow.participant_id.in_(list(participant_ids))
+        )
+        return {person: name for person, name in (await self.session.execute(query)).tuples() if name}
+
+    async def holders(self, role: str) -> list[int]:
+        query = (
+            select(RoleRow.participant_id)
+            .where(RoleRow.role == role)
+            .order_by(RoleRow.granted_at, RoleRow.participant_id)
+        )
+        return list((await self.session.execute(query)).scalars())

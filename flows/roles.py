@@ -1,0 +1,75 @@
+"""Facilitator and organiser roles: joining through a one-time invite link, per-chat menus, checks."""
+
+from __future__ import annotations
+
+from flows.actions import SendMessage, SetMenu
+from flows.basics import MENU
+from flows.engine import Router, StepResult, Turn
+from flows.events import Command
+from flows.markers import N_
+from flows.ports import FACILITATOR, ORGANISER, Translator
+
+LINK_PREFIX = "role"
+"""Invite links look like `https://t.me/<bot>?start=role-<code>`."""
+
+FACILITATOR_MENU: tuple[tuple[str, str], ...] = (
+    ("poll", N_("Start a poll for your table or the whole session")),
+)
+ORGANISER_MENU: tuple[tuple[str, str], ...] = (
+    ("tables", N_("Assign the tables of the current session")),
+    ("pin", N_("Pin a participant to a table")),
+)
+
+
+def menu(tr: Translator, roles: set[str]) -> tuple[tuple[str, str], ...]:
+    """The commands one person sees: everyone's, plus those of their roles."""
+    entries = list(MENU)
+    if FACILITATOR in roles or ORGANISER in roles:
+        entries += FACILITATOR_MENU
+    if ORGANISER in roles:
+        entries += ORGANISER_MENU
+    return tuple((name, tr.gettext(description)) for name, description in entries)
+
+
+async def refusal(turn: Turn, role: str) -> StepResult | None:
+    """None when the sender holds `role` (organisers may do what facilitators do), else a refusal.
+
+    Checked in the store on every privileged action, never remembered from an earlier step.
+    """
+    roles = await turn.ctx.store.roles.roles(turn.participant.id)
+    if role in roles or (role == FACILITATOR and ORGANISER in roles):
+        return None
+    tr = turn.tr
+    if role == ORGANISER:
+        text = tr.gettext("This command is for the organisers of the assembly.")
+    else:
+        text = tr.gettext("This command is for facilitators of the assembly.")
+    return StepResult((SendMessage(turn.participant.chat_id, text),), turn.state)
+
+
+async def join(turn: Turn) -> StepResult:
+    """/start role-CODE: spend the invite, grant the role, show the role's commands in this chat only."""
+    event, tr = turn.event, turn.tr
+    assert isinstance(event, Command)
+    code = event.argument.partition("-")[2]
+    store = turn.ctx.store.roles
+    role = await store.redeem(code, turn.participant.id, event.sender.first_name, turn.ctx.clock.now())
+    chat = turn.participant.chat_id
+    if role is None:
+        text = tr.gettext(
+            "This invitation is not valid: it may have been used already or have expired. "
+            "Please ask the organisers for a new one."
+        )
+        return StepResult((SendMessage(chat, text),), turn.state)
+    name = turn.ctx.assembly.text(turn.ctx.assembly.name, tr.language)
+    if role == ORGANISER:
+        text = tr.gettext("Welcome! You are now an organiser of {assembly}.").format(assembly=name)
+    else:
+        text = tr.gettext("Welcome! You are now a facilitator of {assembly}.").format(assembly=name)
+    hint = tr.gettext("Your new commands are now in the menu of this chat.")
+    roles = await store.roles(turn.participant.id)
+    return StepResult((SetMenu(chat, menu(tr, roles)), SendMessage(chat, f"{text}\n{hint}")), turn.state)
+
+
+def install(router: Router) -> None:
+    router.start_links[LINK_PREFIX] = join
