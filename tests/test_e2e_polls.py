@@ -56,14 +56,20 @@ async def _join(bot: RunningBot, user: SimulatedUser, role: str) -> None:
 
 
 async def _start_poll(facilitator: SimulatedUser, template: str, scope: str) -> None:
-    """/poll, pick the template, pick the audience, each once the previous answer has arrived."""
-    count = len(facilitator.messages)
+    """/poll, pick the template, pick the audience, each once its button has arrived."""
+    since = len(facilitator.messages)
+
+    def offered(data: str) -> bool:
+        return any(
+            b.callback_data == data for m in facilitator.messages[since:] for row in m.buttons for b in row
+        )
+
     await facilitator.send_text("/poll")
-    await facilitator.wait_for_messages(count + 1)
+    await eventually(lambda: offered(f"pt:{template}"))
     await facilitator.press(f"pt:{template}")
-    await facilitator.wait_for_messages(count + 2)
+    await eventually(lambda: offered(f"ps:{template}:{scope}"))
     await facilitator.press(f"ps:{template}:{scope}")
-    await facilitator.wait_for_messages(count + 3)
+    await eventually(lambda: "answered" in (facilitator.messages[-1].text or ""))
 
 
 async def _room(
@@ -211,3 +217,74 @@ async def test_secret_ballot_refusals_and_feedback_after_the_session(
         (comment,) = (await session.execute(select(FeedbackCommentRow))).scalars()
     assert ratings == [("heard", 4), ("informed", 5)]
     assert comment.language == "fr"
+
+
+async def _close_and_read(facilitator: SimulatedUser) -> list[str]:
+    """Close the facilitator's newest poll and return the lines of the results it sends."""
+    since = len(facilitator.messages)
+    await facilitator.press("⏹ Close the poll")
+
+    def results() -> list[str]:
+        return [m.text for m in facilitator.messages[since:] if (m.text or "").startswith("📊")]  # type: ignore[misc]
+
+    await eventually(lambda: bool(results()))
+    return results()[0].splitlines()
+
+
+async def _poll_of(person: SimulatedUser, count: int) -> tuple[int, int]:
+    """(poll id, ballot message id) of the ballot a participant has just received."""
+    ballot = (await person.wait_for_messages(count))[-1]
+    first = ballot.buttons[0][0].callback_data or ""
+    assert first.startswith("pv:"), ballot.text
+    return int(first.split(":")[1]), ballot.message_id
+
+
+async def test_every_other_kind_for_the_session_counts_what_was_answered(
+    room_bot: RunningBot, emulator: Emulator
+) -> None:
+    """Single with "none of the above", multiple, score, open text, gradients, instant runoff and a dot
+    vote, each started by the facilitator for the whole session and answered in French and Dutch."""
+    facilitator, _, people = await _room(room_bot, emulator)
+    lea, jan = people[0], people[1]
+    answers: list[tuple[str, tuple[str, str], list[str]]] = [
+        (
+            "lunch",
+            ("c:0", "c:2"),
+            ["Soup (en): 1 (50 %)", "Salad (en): 0 (0 %)", "None of the above: 1 (50 %)"],
+        ),
+        (
+            "topics",
+            ("M:3", "M:6"),
+            ["Heat (en): 1 (50 %)", "Transport (en): 2 (100 %)", "Food (en): 1 (50 %)"],
+        ),
+        ("confidence", ("c:5", "c:2"), ["Average 3.5, median 3.5", "2: 1", "5: 1"]),
+        ("gradient", ("c:0", "c:5"), ["Support 100 %, threshold 75 %.", "✅ Passed."]),
+        ("runoff", ("R:012", "R:120"), ["1. B (en): 3 Borda points", "2. A (en): 2 Borda points"]),
+        ("budget-dots", ("D:a000", "D:2341"), ["Housing: 12 (60 %)", "Mobility: 3 (15 %)"]),
+    ]
+    for template, (mine, theirs), expected in answers:
+        counts = [len(p.messages) + 1 for p in (lea, jan)]
+        await _start_poll(facilitator, template, "s")
+        (poll, lea_ballot), (_, jan_ballot) = [
+            await _poll_of(p, n) for p, n in zip((lea, jan), counts, strict=True)
+        ]
+        await lea.press_data(f"pv:{poll}:{mine}", message_id=lea_ballot)
+        await jan.press_data(f"pv:{poll}:{theirs}", message_id=jan_ballot)
+        await eventually(lambda: "2 of 4 answered" in (facilitator.messages[-1].text or ""))
+        lines = await _close_and_read(facilitator)
+        assert lines[1] == "2 answers", (template, lines)
+        for line in expected:
+            assert line in lines, (template, line, lines)
+
+    # Open text: typed after pressing the ballot's button, in each person's own words.
+    counts = [len(p.messages) + 1 for p in (lea, jan)]
+    await _start_poll(facilitator, "ideas", "s")
+    (poll, lea_ballot), (_, jan_ballot) = [
+        await _poll_of(p, n) for p, n in zip((lea, jan), counts, strict=True)
+    ]
+    for person, ballot, words in ((lea, lea_ballot, "Plus d'arbres"), (jan, jan_ballot, "Deelfietsen")):
+        await person.press_data(f"pv:{poll}:t", message_id=ballot)
+        await eventually(lambda person=person, ballot=ballot: person.messages[-1].message_id != ballot)
+        await person.send_text(words)
+    await eventually(lambda: "2 of 4 answered" in (facilitator.messages[-1].text or ""))
+    assert (await _close_and_read(facilitator))[3:] == ["• Plus d'arbres", "• Deelfietsen"]
