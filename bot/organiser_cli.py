@@ -28,6 +28,7 @@ from bot.store import outbox
 from bot.store.database import Database
 from bot.store.models import AttendanceRow, ParticipantRow, RsvpRow, SessionRow
 from bot.store.participants import ensure_assembly
+from bot.store.quotas import sync_quotas
 from bot.store.sessions import CONFIRMED, SqlSessions, session_row, session_rows
 from flows.assembly import Assembly
 from flows.checkin import LINK_PREFIX
@@ -37,8 +38,8 @@ console = Console()
 
 
 @contextlib.asynccontextmanager
-async def _store(args: argparse.Namespace) -> AsyncIterator[tuple[Database, Assembly]]:
-    """The store, migrated, with the definition's sessions mirrored; `--assembly` must match the file."""
+async def open_store(args: argparse.Namespace) -> AsyncIterator[tuple[Database, Assembly]]:
+    """The store, migrated, with the definition's sessions and quotas mirrored; `--assembly` must match."""
     settings = read_settings()
     assembly: Assembly = read_assembly(settings, args.config)
     if args.assembly != assembly.id:
@@ -54,6 +55,7 @@ async def _store(args: argparse.Namespace) -> AsyncIterator[tuple[Database, Asse
             await ensure_assembly(session, assembly)
             translations = Catalogs(assembly.languages, assembly.zone)
             await sync_sessions(session, assembly, translations, SystemClock().now())
+            await sync_quotas(session, assembly)
         yield db, assembly
     finally:
         await db.dispose()
@@ -69,7 +71,7 @@ async def _session(db: Database, assembly: Assembly, key: str) -> SessionRow:
 
 
 async def _announce(args: argparse.Namespace) -> None:
-    async with _store(args) as (db, assembly):
+    async with open_store(args) as (db, assembly):
         try:
             texts = load_texts(args.file, assembly)
             announcement, recipients = await queue_announcement(db, assembly, texts, args.session)
@@ -102,7 +104,7 @@ async def _watch(db: Database, announcement: int) -> None:
 
 
 async def _list(args: argparse.Namespace) -> None:
-    async with _store(args) as (db, assembly):
+    async with open_store(args) as (db, assembly):
         async with db.transaction() as session:
             rows = await session_rows(session, assembly.id)
         table = Table("session", "title", "starts", "ends", "status", "check-in code")
@@ -119,7 +121,7 @@ async def _list(args: argparse.Namespace) -> None:
 
 async def _rsvps(args: argparse.Namespace) -> None:
     """Per session: confirmed participants coming, not coming, silent, present, late; details for one."""
-    async with _store(args) as (db, assembly):
+    async with open_store(args) as (db, assembly):
         async with db.transaction() as session:
             sessions = await session_rows(session, assembly.id)
             confirmed = (
@@ -176,7 +178,7 @@ async def _code(args: argparse.Namespace) -> None:
     """The session's check-in code, its deep link and QR code (terminal, and PNG with --qr)."""
     import segno  # noqa: PLC0415 (only this command draws QR codes)
 
-    async with _store(args) as (db, assembly):
+    async with open_store(args) as (db, assembly):
         row = await _session(db, assembly, args.session)
     username = args.bot or await _bot_username()
     link = f"https://t.me/{username}?start={LINK_PREFIX}-{row.checkin_code}"
@@ -208,7 +210,7 @@ async def _bot_username() -> str:
 
 async def _attend(args: argparse.Namespace) -> None:
     """Mark a participant present by hand; late when after the start plus `checkin.late_after`."""
-    async with _store(args) as (db, assembly):
+    async with open_store(args) as (db, assembly):
         row = await _session(db, assembly, args.session)
         now = SystemClock().now()
         late = args.late if args.late is not None else now > row.starts_at + assembly.checkin.late_after
@@ -229,7 +231,7 @@ async def _attend(args: argparse.Namespace) -> None:
             console.print(f"Participant {args.participant} was already checked in at {when:%H:%M}.")
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def add_store_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--assembly", required=True, metavar="ID", help="the assembly's id (checked)")
     parser.add_argument(
         "--config", type=Path, default=None, help="definition file (default: ASSEMBLY_CONFIG)"
@@ -244,7 +246,7 @@ def add_organiser_commands(commands: Any) -> None:
         description="Queue a message for every confirmed participant (or those expected at one session) "
         "in their language, and watch the running bot deliver it.",
     )
-    _common(announce)
+    add_store_arguments(announce)
     announce.add_argument("--file", type=Path, required=True, help="YAML file with one text per language")
     announce.add_argument(
         "--session", metavar="S", help="only those expected at session S (not who declined)"
@@ -255,20 +257,20 @@ def add_organiser_commands(commands: Any) -> None:
     sessions = commands.add_parser("sessions", help="sessions: list, answers, check-in code, attendance")
     verbs = sessions.add_subparsers(dest="verb", required=True, metavar="VERB")
     listing = verbs.add_parser("list", help="the sessions with their times and check-in codes")
-    _common(listing)
+    add_store_arguments(listing)
     listing.set_defaults(handler=_list)
     rsvps = verbs.add_parser("rsvps", help="who is coming, who is not, who checked in")
-    _common(rsvps)
+    add_store_arguments(rsvps)
     rsvps.add_argument("--session", metavar="S", help="details for session S")
     rsvps.set_defaults(handler=_rsvps)
     code = verbs.add_parser("code", help="show a session's check-in code, link and QR code")
-    _common(code)
+    add_store_arguments(code)
     code.add_argument("--session", metavar="S", required=True)
     code.add_argument("--bot", metavar="USERNAME", help="the bot's username (default: ask the Bot API)")
     code.add_argument("--qr", type=Path, metavar="FILE.png", help="write the QR code as a PNG instead")
     code.set_defaults(handler=_code)
     attend = verbs.add_parser("attend", help="mark a participant present by hand")
-    _common(attend)
+    add_store_arguments(attend)
     attend.add_argument("--session", metavar="S", required=True)
     attend.add_argument(
         "--participant", type=int, required=True, metavar="PID", help="id from `sessions rsvps`"

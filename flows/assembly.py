@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -87,6 +87,19 @@ class CheckIn(_Strict):
     late_after: Duration = timedelta(minutes=15)
 
 
+class Digest(_Strict):
+    """The organisers' daily digest: when it goes out, to whom, and the panel size the quotas are for.
+
+    `recipients` are Telegram user ids (the organiser role arrives with role invites and will
+    replace this list); `seats` is the panel size the lottery draws (its `--seats`), so the digest
+    can show each quota's bounds and how many registrations are still missing.
+    """
+
+    at: time = time(7, 30)
+    recipients: list[int] = Field(default_factory=list)
+    seats: Annotated[int, Field(ge=1)] | None = None
+
+
 class Assembly(_Strict):
     """One citizens' assembly: identity, languages, timezone and what participants are told."""
 
@@ -102,6 +115,7 @@ class Assembly(_Strict):
     checkin: CheckIn = Field(default_factory=CheckIn)
     bot_username: Annotated[str, Field(max_length=64)] = ""
     registration: Registration | None = None
+    digest: Digest | None = None
 
     @field_validator("id")
     @classmethod

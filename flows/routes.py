@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flows import basics, checkin, confirmation, privacy, registration, sessions
+from flows import basics, checkin, confirmation, digest, privacy, registration, sessions
 from flows.engine import Router
 
 
 def build_router() -> Router:
     router = basics.build_router()
-    for feature in (registration, confirmation, privacy, sessions, checkin):
+    for feature in (registration, confirmation, privacy, sessions, checkin, digest):
         feature.install(router)
     return router

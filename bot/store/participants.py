@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import AssemblyRow, ConversationRow, ParticipantRow
 from bot.store.registrations import RegistryMixin
+from bot.store.reports import ReportsMixin
 from bot.store.sessions import SqlSessions
 from flows.assembly import Assembly
 from flows.engine import IDLE, ConversationState
@@ -27,8 +28,8 @@ def _view(row: ParticipantRow) -> Participant:
     return Participant(row.id, row.telegram_user_id, row.chat_id, row.language)
 
 
-class SqlStore(RegistryMixin):
-    """Implements `flows.ports.Store` and `flows.registry.Registry`; the caller owns the transaction."""
+class SqlStore(RegistryMixin, ReportsMixin):
+    """Implements the flows' `Store`, `Registry` and `Reports` ports; the caller owns the transaction."""
 
     def __init__(self, session: AsyncSession, assembly_id: str) -> None:
         self.session = session

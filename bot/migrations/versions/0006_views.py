@@ -1,0 +1,107 @@
+"""report views over the store, quota targets mirrored from the definition, and digests
+
+Revision ID: 0006_views
+Revises: 0003_sessions
+Create Date: 2026-11-26
+
+The views are plain portable SQL (no dialect functions), so the same statements run on SQLite
+and PostgreSQL; README.md documents each one. Poll results and feedback views (`report_polls`,
+`report_feedback`) arrive with the polls migration.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0006_views"
+down_revision: str | None = "0003_sessions"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# Statuses of people whose questionnaire is complete (flows/status.py AFTER_REGISTRATION, frozen here
+# as a migration must be).
+_REGISTERED = "'registered', 'selected', 'confirmed', 'declined', 'reserve', 'not_selected'"
+
+VIEWS = {
+    "report_statuses": """
+        SELECT p.assembly_id, p.status, COUNT(*) AS participants
+        FROM participants p
+        WHERE p.assembly_id IS NOT NULL
+        GROUP BY p.assembly_id, p.status
+    """,
+    "report_strata": f"""
+        SELECT q.assembly_id, q.feature, q.value, q.min_seats, q.max_seats,
+               COUNT(p.id) AS registered,
+               COALESCE(SUM(CASE WHEN p.status = 'confirmed' THEN 1 ELSE 0 END), 0) AS confirmed,
+               CASE WHEN COUNT(p.id) < COALESCE(q.min_seats, 0)
+                    THEN COALESCE(q.min_seats, 0) - COUNT(p.id) ELSE 0 END AS gap
+        FROM quota_targets q
+        LEFT JOIN answers a ON a.question_id = q.feature AND CAST(a.value AS TEXT) = q.answer
+        LEFT JOIN participants p
+               ON p.id = a.participant_id AND p.assembly_id = q.assembly_id
+              AND p.status IN ({_REGISTERED})
+        GROUP BY q.assembly_id, q.feature, q.value, q.min_seats, q.max_seats
+    """,
+    "report_sessions": """
+        SELECT s.assembly_id, s.key AS session_key, s.starts_at, s.ends_at, s.cancelled_at,
+               (SELECT COUNT(*) FROM rsvps r WHERE r.session_id = s.id AND r.answer = 'coming') AS coming,
+               (SELECT COUNT(*) FROM rsvps r WHERE r.session_id = s.id AND r.answer = 'absent') AS absent,
+               (SELECT COUNT(*) FROM attendance t WHERE t.session_id = s.id) AS attended,
+               (SELECT COUNT(*) FROM attendance t WHERE t.session_id = s.id AND t.late) AS late
+        FROM sessions s
+    """,
+    "report_delivery": """
+        SELECT p.assembly_id, 'blocked_participants' AS problem, COUNT(*) AS total
+        FROM participants p
+        WHERE p.blocked_at IS NOT NULL
+        GROUP BY p.assembly_id
+        UNION ALL
+        SELECT p.assembly_id, 'failed_sends' AS problem, COUNT(*) AS total
+        FROM outbox o LEFT JOIN participants p ON p.chat_id = o.chat_id AND o.chat_id <> 0
+        WHERE o.status = 'failed'
+        GROUP BY p.assembly_id
+        UNION ALL
+        SELECT p.assembly_id, 'undelivered_blocked' AS problem, COUNT(*) AS total
+        FROM outbox o LEFT JOIN participants p ON p.chat_id = o.chat_id AND o.chat_id <> 0
+        WHERE o.status = 'blocked'
+        GROUP BY p.assembly_id
+    """,
+    # "report_polls" and "report_feedback": added with the polls and feedback migration (issue 5).
+}
+
+
+def upgrade() -> None:
+    op.create_table(
+        "digests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("assembly_id", sa.String(length=40), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recipients", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["assembly_id"], ["assemblies.id"], name=op.f("fk_digests_assembly_id_assemblies")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_digests")),
+    )
+    op.create_table(
+        "quota_targets",
+        sa.Column("assembly_id", sa.String(length=40), nullable=False),
+        sa.Column("feature", sa.String(length=24), nullable=False),
+        sa.Column("value", sa.String(length=24), nullable=False),
+        sa.Column("answer", sa.String(length=60), nullable=False),
+        sa.Column("min_seats", sa.Integer(), nullable=True),
+        sa.Column("max_seats", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["assembly_id"], ["assemblies.id"], name=op.f("fk_quota_targets_assembly_id_assemblies")
+        ),
+        sa.PrimaryKeyConstraint("assembly_id", "feature", "value", name=op.f("pk_quota_targets")),
+    )
+    for name, body in VIEWS.items():
+        op.execute(f"CREATE VIEW {name} AS {body}")
+
+
+def downgrade() -> None:
+    for name in reversed(VIEWS):
+        op.execute(f"DROP VIEW {name}")
+    op.drop_table("quota_targets")
+    op.drop_table("digests")
