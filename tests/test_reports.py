@@ -199,3 +199,41 @@ async def test_digest_command_only_for_organisers(flow: FlowHarness, assembly: A
     assert kinds[-2:] == [SendPhoto, SendDocument]
     assert kinds[0] is SendMessage
     assert "Participants par statut" in actions[0].text  # type: ignore[union-attr]
+
+
+async def test_running_bot_plans_the_digest_at_the_local_time_and_the_job_queues_it(
+    db: Database, db_url: str, assembly: Assembly
+) -> None:
+    from bot.bootstrap import build_app  # noqa: PLC0415 (only this test builds the whole app)
+    from bot.clock import ManualClock  # noqa: PLC0415
+
+    await populate(db, assembly, size=10)
+    app = await build_app(
+        assembly=assembly,
+        token="123456:TEST-TOKEN",
+        api_url="http://127.0.0.1:9",
+        database_url=db_url,
+        clock=ManualClock(NOW),
+    )
+    try:
+        app.scheduler.start()
+        planned = app.scheduler.next_run("digest")
+        assert planned is not None
+        assert (planned.hour, planned.minute, str(planned.tzinfo)) == (7, 30, "Europe/Brussels")
+        await app.scheduler.run("digest")
+    finally:
+        app.scheduler.shutdown()
+        await app.close()
+    async with db.transaction() as session:
+        kinds = list(
+            (
+                await session.execute(
+                    select(OutboxMessage.kind)
+                    .where(OutboxMessage.chat_id == ORGANISER)
+                    .order_by(OutboxMessage.id)
+                )
+            ).scalars()
+        )
+        recorded = await session.scalar(select(DigestRow.created_at))
+    assert kinds[-2:] == ["SendPhoto", "SendDocument"]
+    assert recorded == NOW
