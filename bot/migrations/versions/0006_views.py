@@ -30,18 +30,23 @@ VIEWS = {
         WHERE p.assembly_id IS NOT NULL
         GROUP BY p.assembly_id, p.status
     """,
+    # Answers are counted in one grouped pass, then matched to the quota rows (a join per quota row
+    # would rescan the answers once per value).
     "report_strata": f"""
         SELECT q.assembly_id, q.feature, q.value, q.min_seats, q.max_seats,
-               COUNT(p.id) AS registered,
-               COALESCE(SUM(CASE WHEN p.status = 'confirmed' THEN 1 ELSE 0 END), 0) AS confirmed,
-               CASE WHEN COUNT(p.id) < COALESCE(q.min_seats, 0)
-                    THEN COALESCE(q.min_seats, 0) - COUNT(p.id) ELSE 0 END AS gap
+               COALESCE(c.registered, 0) AS registered,
+               COALESCE(c.confirmed, 0) AS confirmed,
+               CASE WHEN COALESCE(c.registered, 0) < COALESCE(q.min_seats, 0)
+                    THEN COALESCE(q.min_seats, 0) - COALESCE(c.registered, 0) ELSE 0 END AS gap
         FROM quota_targets q
-        LEFT JOIN answers a ON a.question_id = q.feature AND CAST(a.value AS TEXT) = q.answer
-        LEFT JOIN participants p
-               ON p.id = a.participant_id AND p.assembly_id = q.assembly_id
-              AND p.status IN ({_REGISTERED})
-        GROUP BY q.assembly_id, q.feature, q.value, q.min_seats, q.max_seats
+        LEFT JOIN (
+            SELECT p.assembly_id, a.question_id, CAST(a.value AS TEXT) AS answer,
+                   COUNT(*) AS registered,
+                   SUM(CASE WHEN p.status = 'confirmed' THEN 1 ELSE 0 END) AS confirmed
+            FROM answers a JOIN participants p ON p.id = a.participant_id
+            WHERE p.status IN ({_REGISTERED})
+            GROUP BY p.assembly_id, a.question_id, CAST(a.value AS TEXT)
+        ) c ON c.assembly_id = q.assembly_id AND c.question_id = q.feature AND c.answer = q.answer
     """,
     "report_sessions": """
         SELECT s.assembly_id, s.key AS session_key, s.starts_at, s.ends_at, s.cancelled_at,
