@@ -56,6 +56,8 @@ VIEWS = {
                (SELECT COUNT(*) FROM attendance t WHERE t.session_id = s.id AND t.late) AS late
         FROM sessions s
     """,
+    # The bot talks in private chats, where the chat id is the user id: joining on the unique
+    # telegram_user_id uses its index (participants.chat_id has none).
     "report_delivery": """
         SELECT p.assembly_id, 'blocked_participants' AS problem, COUNT(*) AS total
         FROM participants p
@@ -63,12 +65,12 @@ VIEWS = {
         GROUP BY p.assembly_id
         UNION ALL
         SELECT p.assembly_id, 'failed_sends' AS problem, COUNT(*) AS total
-        FROM outbox o LEFT JOIN participants p ON p.chat_id = o.chat_id AND o.chat_id <> 0
+        FROM outbox o LEFT JOIN participants p ON p.telegram_user_id = o.chat_id
         WHERE o.status = 'failed'
         GROUP BY p.assembly_id
         UNION ALL
         SELECT p.assembly_id, 'undelivered_blocked' AS problem, COUNT(*) AS total
-        FROM outbox o LEFT JOIN participants p ON p.chat_id = o.chat_id AND o.chat_id <> 0
+        FROM outbox o LEFT JOIN participants p ON p.telegram_user_id = o.chat_id
         WHERE o.status = 'blocked'
         GROUP BY p.assembly_id
     """,
