@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.charts import BarCharts
 from bot.clock import SystemClock
 from bot.detection import LangDetect
+from bot.digest import DigestJob
 from bot.i18n import Catalogs
 from bot.lottery.confirmations import expire_overdue
 from bot.polljobs import PollJob
@@ -21,6 +22,7 @@ from bot.runtime.runner import Runner, Services
 from bot.runtime.sender import OutboxSender
 from bot.scheduler import Scheduler
 from bot.store.database import Database
+from bot.store.quotas import sync_quotas
 from flows.assembly import Assembly
 from flows.ports import Clock
 from flows.routes import build_router
@@ -96,11 +98,23 @@ async def build_app(
             sender.wake()
 
     scheduler.every("confirmation-deadlines", tick, confirmation_deadlines)
+    if assembly.digest is not None:
+        digest = DigestJob(db, assembly, services.translations, sender.wake)
+        scheduler.daily("digest", assembly.digest.at, digest)
 
     async def mirror_sessions(session: AsyncSession) -> None:
         await sync_sessions(session, assembly, services.translations, services.clock.now())
 
+    async def mirror_quotas(session: AsyncSession) -> None:
+        await sync_quotas(session, assembly)
+
     runner = Runner(
-        db, api, services, sender, scheduler=scheduler, startup=[mirror_sessions], poll_timeout=poll_timeout
+        db,
+        api,
+        services,
+        sender,
+        scheduler=scheduler,
+        startup=[mirror_sessions, mirror_quotas],
+        poll_timeout=poll_timeout,
     )
     return App(db, api, runner, scheduler)

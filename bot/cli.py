@@ -17,6 +17,7 @@ from bot.bootstrap import RUNTIMES, build_app, make_services
 from bot.cli_common import CliError, read_assembly, read_settings
 from bot.lottery_cli import add_lottery_commands
 from bot.organiser_cli import add_organiser_commands
+from bot.report_cli import add_report_commands
 from bot.runtime.api import ApiError, Transient, Unauthorized
 from bot.store.database import Database
 from flows.events import Sender
@@ -195,6 +196,7 @@ def _parser() -> argparse.ArgumentParser:
     emulator.set_defaults(handler=_emulator)
     add_organiser_commands(commands)
     add_lottery_commands(commands)
+    add_report_commands(commands)
     return parser
 
 

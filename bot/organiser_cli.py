@@ -28,6 +28,7 @@ from bot.reminders import sync_sessions
 from bot.store import outbox
 from bot.store.database import Database
 from bot.store.models import AttendanceRow, ParticipantRow, RsvpRow, SessionRow
+from bot.store.quotas import sync_quotas
 from bot.store.roles import create_invite
 from bot.store.sessions import CONFIRMED, SqlSessions, session_row, session_rows
 from flows.assembly import Assembly
@@ -39,14 +40,15 @@ console = Console()
 
 
 @contextlib.asynccontextmanager
-async def _store(args: argparse.Namespace) -> AsyncIterator[tuple[Database, Assembly]]:
-    """The store, migrated, with the definition's sessions mirrored; `--assembly` must match the file."""
+async def open_store(args: argparse.Namespace) -> AsyncIterator[tuple[Database, Assembly]]:
+    """The store, migrated, with the definition's sessions and quotas mirrored; `--assembly` must match."""
     settings, assembly = assembly_for(args)
     db = await open_database(settings, assembly)
     try:
         async with db.transaction() as session:
             translations = Catalogs(assembly.languages, assembly.zone)
             await sync_sessions(session, assembly, translations, SystemClock().now())
+            await sync_quotas(session, assembly)
         yield db, assembly
     finally:
         await db.dispose()
@@ -62,7 +64,7 @@ async def _session(db: Database, assembly: Assembly, key: str) -> SessionRow:
 
 
 async def _announce(args: argparse.Namespace) -> None:
-    async with _store(args) as (db, assembly):
+    async with open_store(args) as (db, assembly):
         try:
             texts = load_texts(args.file, assembly)
             announcement, recipients = await queue_announcement(db, assembly, texts, args.session)
@@ -95,7 +97,7 @@ async def _watch(db: Database, announcement: int) -> None:
 
 
 async def _list(args: argparse.Namespace) -> None:
-    async with _store(args) as (db, assembly):
+    async with open_store(args) as (db, assembly):
         async with db.transaction() as session:
             rows = await session_rows(session, assembly.id)
         table = Table("session", "title", "starts", "ends", "status", "check-in code")
@@ -112,7 +114,7 @@ async def _list(args: argparse.Namespace) -> None:
 
 async def _rsvps(args: argparse.Namespace) -> None:
     """Per session: confirmed participants coming, not coming, silent, present, late; details for one."""
-    async with _store(args) as (db, assembly):
+    async with open_store(args) as (db, assembly):
         async with db.transaction() as session:
             sessions = await session_rows(session, assembly.id)
             confirmed = (
@@ -169,7 +171,7 @@ async def _code(args: argparse.Namespace) -> None:
     """The session's check-in code, its deep link and QR code (terminal, and PNG with --qr)."""
     import segno  # noqa: PLC0415 (only this command draws QR codes)
 
-    async with _store(args) as (db, assembly):
+    async with open_store(args) as (db, assembly):
         row = await _session(db, assembly, args.session)
     username = args.bot or await _bot_username()
     link = f"https://t.me/{username}?start={LINK_PREFIX}-{row.checkin_code}"
@@ -201,7 +203,7 @@ async def _bot_username() -> str:
 
 async def _attend(args: argparse.Namespace) -> None:
     """Mark a participant present by hand; late when after the start plus `checkin.late_after`."""
-    async with _store(args) as (db, assembly):
+    async with open_store(args) as (db, assembly):
         row = await _session(db, assembly, args.session)
         now = SystemClock().now()
         late = args.late if args.late is not None else now > row.starts_at + assembly.checkin.late_after
@@ -226,7 +228,7 @@ async def _invite(args: argparse.Namespace) -> None:
     """A one-time role invite: shown once here, stored only as a hash, single use, expiring."""
     if not 1 <= args.expires_hours <= 24 * 30:
         raise CliError("--expires-hours must be between 1 and 720", 2)
-    async with _store(args) as (db, assembly), db.transaction() as session:
+    async with open_store(args) as (db, assembly), db.transaction() as session:
         code = await create_invite(
             session, assembly.id, args.role, SystemClock().now(), timedelta(hours=args.expires_hours)
         )

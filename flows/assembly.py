@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -163,6 +163,19 @@ class Feedback(_Strict):
     comment: LocalizedText | None = None
 
 
+class Digest(_Strict):
+    """The organisers' daily digest: when it goes out, to whom, and the panel size the quotas are for.
+
+    `recipients` are Telegram user ids (the organiser role arrives with role invites and will
+    replace this list); `seats` is the panel size the lottery draws (its `--seats`), so the digest
+    can show each quota's bounds and how many registrations are still missing.
+    """
+
+    at: time = time(7, 30)
+    recipients: list[int] = Field(default_factory=list)
+    seats: Annotated[int, Field(ge=1)] | None = None
+
+
 class Assembly(_Strict):
     """One citizens' assembly: identity, languages, timezone and what participants are told."""
 
@@ -178,6 +191,7 @@ class Assembly(_Strict):
     checkin: CheckIn = Field(default_factory=CheckIn)
     bot_username: Annotated[str, Field(max_length=64)] = ""
     registration: Registration | None = None
+    digest: Digest | None = None
 
     tables: Tables = Field(default_factory=Tables)
     polls: list[PollTemplate] = Field(default_factory=list)

@@ -18,6 +18,7 @@ FACILITATOR_MENU: tuple[tuple[str, str], ...] = (
 ORGANISER_MENU: tuple[tuple[str, str], ...] = (
     ("tables", N_("Assign the tables of the current session")),
     ("pin", N_("Pin a participant to a table")),
+    ("digest", N_("The assembly's digest, now")),
 )
 
 

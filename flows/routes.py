@@ -7,6 +7,7 @@ from flows import (
     basics,
     checkin,
     confirmation,
+    digest,
     feedback,
     polls,
     privacy,
@@ -31,6 +32,7 @@ def build_router() -> Router:
         polls,
         ballots,
         feedback,
+        digest,
     ):
         feature.install(router)
     return router

@@ -451,3 +451,32 @@ class FeedbackCommentRow(Base):
     )
     text: Mapped[str] = mapped_column(String(2000))
     language: Mapped[str | None] = mapped_column(String(8))
+
+
+class QuotaTarget(Base):
+    """A feature value and its quota, mirrored from the definition so SQL views can compare against it.
+
+    `answer` is the value as the `answers` table stores it (its JSON text, e.g. `"woman"`), so the
+    views join on plain text on SQLite and PostgreSQL alike. `min_seats`/`max_seats` are the quota's
+    bounds for the panel size `digest.seats`; NULL when no size is declared.
+    """
+
+    __tablename__ = "quota_targets"
+
+    assembly_id: Mapped[str] = mapped_column(ForeignKey("assemblies.id"), primary_key=True)
+    feature: Mapped[str] = mapped_column(String(24), primary_key=True)
+    value: Mapped[str] = mapped_column(String(24), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(60))
+    min_seats: Mapped[int | None]
+    max_seats: Mapped[int | None]
+
+
+class DigestRow(Base):
+    """A scheduled digest that went out: the next one counts new registrations since its time."""
+
+    __tablename__ = "digests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assembly_id: Mapped[str] = mapped_column(ForeignKey("assemblies.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recipients: Mapped[int] = mapped_column(default=0)

@@ -11,6 +11,7 @@ from bot.store.feedback import SqlFeedback
 from bot.store.models import AssemblyRow, ConversationRow, ParticipantRow
 from bot.store.polls import SqlPolls
 from bot.store.registrations import RegistryMixin
+from bot.store.reports import ReportsMixin
 from bot.store.roles import SqlRoles
 from bot.store.sessions import SqlSessions
 from bot.store.tables import SqlTables
@@ -33,8 +34,8 @@ def _view(row: ParticipantRow) -> Participant:
     return Participant(row.id, row.telegram_user_id, row.chat_id, row.language)
 
 
-class SqlStore(RegistryMixin):
-    """Implements `flows.ports.Store` and `flows.registry.Registry`; the caller owns the transaction."""
+class SqlStore(RegistryMixin, ReportsMixin):
+    """Implements the flows' `Store`, `Registry` and `Reports` ports; the caller owns the transaction."""
 
     def __init__(self, session: AsyncSession, assembly_id: str) -> None:
         self.session = session

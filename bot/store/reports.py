@@ -1,0 +1,103 @@
+"""The read side: digest figures from the report views and GROUP BY queries, never row by row."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, Integer, String, bindparam, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.store.models import DigestRow, ParticipantRow, UTCDateTime
+from flows.digest import DigestData, FeedbackFigures, PollFigures, SessionFigures, Stratum
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+_STRATA = text(
+    "SELECT feature, value, registered, confirmed, min_seats, max_seats, gap FROM report_strata "
+    "WHERE assembly_id = :assembly"
+)
+_STATUSES = text("SELECT status, participants FROM report_statuses WHERE assembly_id = :assembly")
+_SESSIONS = text(
+    "SELECT session_key, starts_at, cancelled_at, coming, absent, attended, late FROM report_sessions "
+    "WHERE assembly_id = :assembly ORDER BY starts_at"
+).columns(starts_at=UTCDateTime(), cancelled_at=UTCDateTime())
+_POLLS = (
+    text(
+        "SELECT r.session_key, r.table_no, p.spec, r.recipients, r.answers, r.closed_at FROM report_polls r"
+        " JOIN polls p ON p.id = r.poll_id WHERE r.assembly_id = :assembly AND r.created_at > :since"
+        " ORDER BY r.created_at, r.poll_id"
+    )
+    .bindparams(bindparam("since", type_=UTCDateTime()))
+    .columns(
+        session_key=String(),
+        table_no=Integer(),
+        spec=JSON(),
+        recipients=Integer(),
+        answers=Integer(),
+        closed_at=UTCDateTime(),
+    )
+)
+_FEEDBACK = text(
+    "SELECT session_key, kind, item, answers, average FROM report_feedback WHERE assembly_id = :assembly"
+    " ORDER BY session_key, kind DESC, item"
+)
+_DELIVERY = text("SELECT problem, total FROM report_delivery WHERE assembly_id = :assembly")
+
+
+async def last_digest(session: AsyncSession, assembly_id: str) -> datetime | None:
+    query = select(func.max(DigestRow.created_at)).where(DigestRow.assembly_id == assembly_id)
+    found: datetime | None = await session.scalar(query)
+    return found
+
+
+async def digest_data(session: AsyncSession, assembly_id: str, now: datetime) -> DigestData:
+    """The digest's figures as of `now`; new registrations count from the last scheduled digest."""
+    params = {"assembly": assembly_id}
+    since = await last_digest(session, assembly_id)
+    new = select(func.count()).where(
+        ParticipantRow.assembly_id == assembly_id, ParticipantRow.registered_at.is_not(None)
+    )
+    if since is not None:
+        new = new.where(ParticipantRow.registered_at > since)
+    strata = tuple(
+        Stratum(f, v, int(r), int(c), lo, hi, int(g))
+        for f, v, r, c, lo, hi, g in (await session.execute(_STRATA, params)).tuples()
+    )
+    sessions = tuple(
+        SessionFigures(key, starts, cancelled is not None, int(co), int(ab), int(at), int(la))
+        for key, starts, cancelled, co, ab, at, la in (await session.execute(_SESSIONS, params)).tuples()
+    )
+    upcoming = next((s.key for s in sessions if s.starts_at > now and not s.cancelled), None)
+    delivery = {p: int(t) for p, t in (await session.execute(_DELIVERY, params)).tuples()}
+    return DigestData(
+        generated_at=now,
+        since=since,
+        new_registrations=int(await session.scalar(new) or 0),
+        statuses={s: int(n) for s, n in (await session.execute(_STATUSES, params)).tuples()},
+        strata=tuple(sorted(strata, key=lambda s: (s.feature, s.value))),
+        sessions=sessions,
+        next_session=upcoming,
+        blocked_participants=delivery.get("blocked_participants", 0),
+        failed_sends=delivery.get("failed_sends", 0),
+        undelivered_blocked=delivery.get("undelivered_blocked", 0),
+        polls=tuple(
+            PollFigures(key, table, spec.get("question", {}), int(asked), int(answered), closed is not None)
+            for key, table, spec, asked, answered, closed in (
+                await session.execute(_POLLS, {**params, "since": since or EPOCH})
+            ).tuples()
+        ),
+        feedback=tuple(
+            FeedbackFigures(key, kind, item, int(n), None if avg is None else float(avg))
+            for key, kind, item, n, avg in (await session.execute(_FEEDBACK, params)).tuples()
+        ),
+    )
+
+
+class ReportsMixin:
+    """Implements `flows.digest.Reports` on `self.session`."""
+
+    session: AsyncSession
+    assembly_id: str
+
+    async def digest_data(self, now: datetime) -> DigestData:
+        return await digest_data(self.session, self.assembly_id, now)

@@ -1,0 +1,345 @@
+"""The organisers' digest: its figures (computed by the store), its text, CSV and chart, and /digest."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, cast
+
+from flows.actions import Action, SendDocument, SendMessage, SendPhoto, split_text
+from flows.assembly import Assembly
+from flows.digest_chart import digest_chart
+from flows.engine import Router, StepResult, Turn
+from flows.ports import ORGANISER, Translator
+from flows.privacy import STATUS_LABELS
+from flows.status import ParticipantStatus
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """Registrations with one feature value, against its quota (`None` bounds: no panel size declared)."""
+
+    feature: str
+    value: str
+    registered: int
+    confirmed: int
+    min_seats: int | None
+    max_seats: int | None
+    gap: int
+
+
+@dataclass(frozen=True)
+class SessionFigures:
+    key: str
+    starts_at: datetime
+    cancelled: bool
+    coming: int
+    absent: int
+    attended: int
+    late: int
+
+
+@dataclass(frozen=True)
+class PollFigures:
+    """One poll since the last digest: where, what, and how many of those asked answered."""
+
+    session_key: str
+    table_no: int | None
+    question: Mapping[str, str]
+    recipients: int
+    answers: int
+    closed: bool
+
+
+@dataclass(frozen=True)
+class FeedbackFigures:
+    """Ratings of one question at one session (count and average), or comments in one language."""
+
+    session_key: str
+    kind: str
+    item: str
+    answers: int
+    average: float | None
+
+
+@dataclass(frozen=True)
+class DigestData:
+    """Everything one digest shows, already aggregated by the store (SQL views and GROUP BY queries)."""
+
+    generated_at: datetime
+    since: datetime | None
+    new_registrations: int
+    statuses: dict[str, int]
+    strata: tuple[Stratum, ...]
+    sessions: tuple[SessionFigures, ...]
+    next_session: str | None
+    blocked_participants: int
+    failed_sends: int
+    undelivered_blocked: int
+    polls: tuple[PollFigures, ...] = ()
+    feedback: tuple[FeedbackFigures, ...] = ()
+
+    @property
+    def confirmed(self) -> int:
+        return self.statuses.get(ParticipantStatus.CONFIRMED.value, 0)
+
+
+class Reports(Protocol):
+    """The read side the digest needs; `bot/` computes it in SQL."""
+
+    async def digest_data(self, now: datetime) -> DigestData: ...
+
+
+def reports(turn: Turn) -> Reports:
+    """The reporting view of the turn's store (the SQL store implements every port)."""
+    return cast(Reports, turn.ctx.store)
+
+
+def configured_recipients(assembly: Assembly) -> frozenset[int]:
+    """Telegram user ids named in the definition; organisers who joined by role invite are added
+    to these by the store (`digest.recipients` serves organisers who never asked for a role)."""
+    return frozenset(assembly.digest.recipients) if assembly.digest else frozenset()
+
+
+def _value_label(assembly: Assembly, tr: Translator, feature: str, value: str) -> str:
+    question = assembly.registration.question(feature) if assembly.registration else None
+    choice = question.choice(value) if question else None
+    if choice is not None:
+        return assembly.text(choice.text, tr.language)
+    if value in ("yes", "no"):
+        return tr.gettext("Yes") if value == "yes" else tr.gettext("No")
+    return value
+
+
+def _session_title(assembly: Assembly, tr: Translator, key: str) -> str:
+    session = assembly.session(key)
+    return assembly.text(session.title, tr.language) if session else key
+
+
+def _stratum_line(assembly: Assembly, tr: Translator, s: Stratum) -> str:
+    label = _value_label(assembly, tr, s.feature, s.value)
+    line = tr.gettext("{value}: {registered} registered, {confirmed} confirmed").format(
+        value=label, registered=tr.number(s.registered), confirmed=tr.number(s.confirmed)
+    )
+    if s.min_seats is not None and s.max_seats is not None:
+        line += " · " + tr.gettext("quota {low}-{high}").format(
+            low=tr.number(s.min_seats), high=tr.number(s.max_seats)
+        )
+    if s.gap:
+        line += " · " + tr.ngettext("{count} more needed", "{count} more needed", s.gap).format(
+            count=tr.number(s.gap)
+        )
+    return "  " + line
+
+
+def digest_text(assembly: Assembly, tr: Translator, data: DigestData) -> str:
+    """The digest as one text in the reader's language (split before sending if too long)."""
+    lines = [
+        tr.gettext("Digest for {assembly}, {when}").format(
+            assembly=assembly.text(assembly.name, tr.language), when=tr.datetime(data.generated_at, "short")
+        ),
+        "",
+    ]
+    if data.since is None:
+        lines.append(
+            tr.ngettext("{count} registration so far", "{count} registrations so far", data.new_registrations)
+        )
+    else:
+        lines.append(
+            tr.ngettext(
+                "{count} new registration since the last digest",
+                "{count} new registrations since the last digest",
+                data.new_registrations,
+            )
+        )
+    lines[-1] = lines[-1].format(count=tr.number(data.new_registrations))
+    if data.strata:
+        lines += ["", tr.gettext("Registrations against the quotas:")]
+        feature = None
+        for stratum in data.strata:
+            if stratum.feature != feature:
+                feature = stratum.feature
+                lines.append(f"{feature}:")
+            lines.append(_stratum_line(assembly, tr, stratum))
+    lines += ["", tr.gettext("Participants by status:")]
+    for status in ParticipantStatus:
+        if count := data.statuses.get(status.value):
+            lines.append(f"  {tr.gettext(STATUS_LABELS[status])}: {tr.number(count)}")
+    upcoming = next((s for s in data.sessions if s.key == data.next_session), None)
+    if upcoming is not None:
+        lines += [
+            "",
+            tr.gettext("Next session: {title}, {when}").format(
+                title=_session_title(assembly, tr, upcoming.key),
+                when=tr.datetime(upcoming.starts_at, "short"),
+            ),
+            "  "
+            + tr.gettext("coming: {coming}, can't come: {absent}, no answer yet: {pending}").format(
+                coming=tr.number(upcoming.coming),
+                absent=tr.number(upcoming.absent),
+                pending=tr.number(max(0, data.confirmed - upcoming.coming - upcoming.absent)),
+            ),
+        ]
+    held = [s for s in data.sessions if s.starts_at <= data.generated_at and not s.cancelled]
+    if held:
+        lines += ["", tr.gettext("Attendance:")]
+        lines += [
+            "  "
+            + tr.gettext("{title}: {present} present, {late} late").format(
+                title=_session_title(assembly, tr, s.key),
+                present=tr.number(s.attended),
+                late=tr.number(s.late),
+            )
+            for s in held
+        ]
+    lines += _poll_lines(assembly, tr, data) + _feedback_lines(assembly, tr, data)
+    lines += ["", tr.gettext("Delivery problems:")]
+    if data.blocked_participants or data.failed_sends or data.undelivered_blocked:
+        lines += [
+            "  " + tr.gettext("blocked the bot: {count}").format(count=tr.number(data.blocked_participants)),
+            "  " + tr.gettext("failed sends: {count}").format(count=tr.number(data.failed_sends)),
+            "  "
+            + tr.gettext("messages not delivered (blocked): {count}").format(
+                count=tr.number(data.undelivered_blocked)
+            ),
+        ]
+    else:
+        lines.append("  " + tr.gettext("none"))
+    return "\n".join(lines)
+
+
+def _poll_lines(assembly: Assembly, tr: Translator, data: DigestData) -> list[str]:
+    if not data.polls:
+        return []
+    lines = ["", tr.gettext("Polls since the last digest:")]
+    for poll in data.polls:
+        where = _session_title(assembly, tr, poll.session_key)
+        if poll.table_no is not None:
+            where = tr.gettext("{session}, table {table}").format(session=where, table=poll.table_no)
+        state = tr.gettext("closed") if poll.closed else tr.gettext("open")
+        lines.append(
+            "  "
+            + tr.gettext("{where}: {question} – {answers} of {asked} answered ({state})").format(
+                where=where,
+                question=assembly.text(dict(poll.question), tr.language),
+                answers=tr.number(poll.answers),
+                asked=tr.number(poll.recipients),
+                state=state,
+            )
+        )
+    return lines
+
+
+def _feedback_lines(assembly: Assembly, tr: Translator, data: DigestData) -> list[str]:
+    if not data.feedback:
+        return []
+    prompts = {r.id: r.text for r in assembly.feedback.ratings}
+    lines = ["", tr.gettext("Feedback:")]
+    for f in data.feedback:
+        title = _session_title(assembly, tr, f.session_key)
+        if f.kind == "rating" and f.average is not None:
+            prompt = assembly.text(prompts[f.item], tr.language) if f.item in prompts else f.item
+            lines.append(
+                "  "
+                + tr.gettext("{session} – {question}: average {average} of 5 ({count} answers)").format(
+                    session=title,
+                    question=prompt,
+                    average=tr.number(round(f.average, 1)),
+                    count=tr.number(f.answers),
+                )
+            )
+        else:
+            language = tr.language_name(f.item) if f.item != "und" else tr.gettext("language not detected")
+            lines.append(
+                "  "
+                + tr.gettext("{session} – comments in {language}: {count}").format(
+                    session=title, language=language, count=tr.number(f.answers)
+                )
+            )
+    return lines
+
+
+CSV_HEADER = ("section", "item", "detail", "value")
+
+
+def csv_rows(data: DigestData) -> list[tuple[str, str, str, float]]:
+    """The digest's figures as machine-readable rows (identifiers, not translated labels)."""
+    rows: list[tuple[str, str, str, float]] = [("registrations", "new", "", data.new_registrations)]
+    rows += [("status", status, "", count) for status, count in sorted(data.statuses.items())]
+    for s in data.strata:
+        item = f"{s.feature}={s.value}"
+        rows += [("stratum", item, "registered", s.registered), ("stratum", item, "confirmed", s.confirmed)]
+        if s.min_seats is not None and s.max_seats is not None:
+            rows += [("stratum", item, "min_seats", s.min_seats), ("stratum", item, "max_seats", s.max_seats)]
+        rows.append(("stratum", item, "gap", s.gap))
+    for f in data.sessions:
+        rows += [
+            ("session", f.key, "coming", f.coming),
+            ("session", f.key, "absent", f.absent),
+            ("session", f.key, "attended", f.attended),
+            ("session", f.key, "late", f.late),
+        ]
+    for poll in data.polls:
+        item = f"{poll.session_key}:{'session' if poll.table_no is None else f'table {poll.table_no}'}"
+        rows += [("poll", item, "asked", poll.recipients), ("poll", item, "answered", poll.answers)]
+    for given in data.feedback:
+        detail = "average" if given.kind == "rating" else "comments"
+        value = round(given.average, 2) if given.average is not None else given.answers
+        rows.append(("feedback", f"{given.session_key}:{given.item}", detail, value))
+    rows += [
+        ("delivery", "blocked_participants", "", data.blocked_participants),
+        ("delivery", "failed_sends", "", data.failed_sends),
+        ("delivery", "undelivered_blocked", "", data.undelivered_blocked),
+    ]
+    return rows
+
+
+def digest_csv(data: DigestData) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    writer.writerows(csv_rows(data))
+    return buffer.getvalue().encode()
+
+
+def digest_actions(assembly: Assembly, tr: Translator, data: DigestData, chat_id: int) -> list[Action]:
+    """The digest as messages, a chart image and a CSV file for one organiser's chat."""
+    stamp = data.generated_at.astimezone(assembly.zone).strftime("%Y-%m-%d")
+    actions: list[Action] = [
+        SendMessage(chat_id, part) for part in split_text(digest_text(assembly, tr, data))
+    ]
+    actions.append(
+        SendPhoto(
+            chat_id,
+            digest_chart(assembly, tr, data),
+            filename=f"digest-{stamp}.png",
+            caption=tr.gettext("Registrations against the quotas"),
+        )
+    )
+    actions.append(
+        SendDocument(
+            chat_id,
+            digest_csv(data),
+            filename=f"digest-{assembly.id}-{stamp}.csv",
+            caption=tr.gettext("The digest's figures as a table"),
+        )
+    )
+    return actions
+
+
+async def digest_command(turn: Turn) -> StepResult:
+    """/digest: the digest now, for organisers only."""
+    chat = turn.participant.chat_id
+    named = turn.participant.user_id in configured_recipients(turn.ctx.assembly)
+    if not named and ORGANISER not in await turn.ctx.store.roles.roles(turn.participant.id):
+        refusal = turn.tr.gettext("Only the assembly's organisers can receive the digest.")
+        return StepResult((SendMessage(chat, refusal),), turn.state)
+    data = await reports(turn).digest_data(turn.ctx.clock.now())
+    return StepResult(tuple(digest_actions(turn.ctx.assembly, turn.tr, data, chat)), turn.state)
+
+
+def install(router: Router) -> None:
+    router.commands["digest"] = digest_command

@@ -1,0 +1,115 @@
+"""Exports: every format holds the assembly's rows; personal data appears only with --include-personal."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from test_reports import populate
+
+from bot.exports import export
+from bot.store.database import Database
+from bot.store.participants import SqlStore
+from flows.assembly import Assembly
+from flows.status import ParticipantStatus
+
+NAME, PHONE, NOTE, REASON = "Zoë-Unique", "+32470999111", "needs a ramp at door B", "my daughter's recital"
+PERSONAL = (NAME, PHONE, NOTE, REASON, "31337")
+
+
+async def _with_personal_answers(db: Database, assembly: Assembly) -> None:
+    await populate(db, assembly, size=12)
+    now = datetime(2027, 2, 2, tzinfo=UTC)
+    async with db.transaction() as session:
+        store = SqlStore(session, assembly.id)
+        person = await store.add_participant(31337, 31337, "fr")
+        await store.save_answer(person.id, "first_name", NAME, now)
+        await store.save_answer(person.id, "phone", PHONE, now)
+        await store.save_answer(person.id, "access", {"needs": ["wheelchair"], "note": NOTE}, now)
+        await store.save_answer(person.id, "gender", "woman", now)
+        await store.set_status(person.id, ParticipantStatus.CONFIRMED, now)
+        await store.sessions.set_rsvp(person.id, "s2", "absent", now)
+        await store.sessions.set_rsvp_reason(person.id, "s2", REASON)
+
+
+def _all_text(paths: list[Path]) -> str:
+    texts = []
+    for path in paths:
+        if path.suffix == ".xlsx":
+            book = load_workbook(path, read_only=True)
+            texts += [
+                str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row
+            ]
+        else:
+            texts.append(path.read_text(encoding="utf-8"))
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+async def test_default_export_has_no_personal_data(
+    db: Database, assembly: Assembly, tmp_path: Path, fmt: str
+) -> None:
+    await _with_personal_answers(db, assembly)
+    plain = await export(db, assembly, fmt, tmp_path / "plain")
+    personal = await export(db, assembly, fmt, tmp_path / "personal", include_personal=True)
+    plain_text, personal_text = _all_text(plain), _all_text(personal)
+    for value in PERSONAL:
+        assert value not in plain_text, value
+        assert value in personal_text, value
+    assert "wheelchair" in plain_text  # the need itself is not personal, only the free-text note
+    assert "telegram_user_id" not in plain_text
+    assert "telegram_user_id" in personal_text
+
+
+async def test_exports_hold_every_row(db: Database, assembly: Assembly, tmp_path: Path) -> None:
+    await populate(db, assembly, size=30)
+    counted: dict[str, int] = {}
+    (path,) = await export(db, assembly, "json", tmp_path, on_start=counted.update)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert len(data["participants"]) == counted["participants"] == 30
+    assert len(data["answers"]) == 30 * len(assembly.registration.features)  # type: ignore[union-attr]
+    assert {row["session"] for row in data["attendance"]} == {"s1"}
+    strata = {(r["feature"], r["value"]): r["registered"] for r in data["strata"]}
+    assert sum(v for (f, _), v in strata.items() if f == "gender") == 27  # 30 minus 3 still registering
+    files = await export(db, assembly, "csv", tmp_path / "csv")
+    with next(p for p in files if p.name.endswith("-rsvps.csv")).open(encoding="utf-8") as handle:
+        assert len(list(csv.DictReader(handle))) == len(data["rsvps"]) > 0
+
+
+@pytest.mark.slow
+def test_export_and_digest_commands(project_root: Path, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(project_root),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite'}",
+    }
+    env.pop("ASSEMBLY_CONFIG", None)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args],
+            cwd=project_root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    done = cli("export", "--assembly", "brussels-climate-2027", "--format", "xlsx", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "brussels-climate-2027.xlsx").exists()
+    digest = cli("digest", "--assembly", "brussels-climate-2027", "--language", "de")
+    assert digest.returncode == 0, digest.stderr
+    assert "Teilnehmende nach Status" in digest.stdout
+    assert "a16_24" in digest.stdout
+    wrong = cli("digest", "--assembly", "brussels-climate-2027", "--language", "es")
+    assert wrong.returncode == 2
+    assert "--language es is not offered" in wrong.stderr
