@@ -9,12 +9,15 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.bootstrap import RUNTIMES, build_app, make_services
 from bot.cli_common import CliError, read_assembly, read_settings
+from bot.clock import ManualClock
 from bot.lottery_cli import add_lottery_commands
 from bot.organiser_cli import add_organiser_commands
 from bot.report_cli import add_report_commands
@@ -98,25 +101,73 @@ async def _chat(args: argparse.Namespace) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = read_settings()
     assembly = read_assembly(settings, args.config)
-    url = args.database_url or os.environ.get("DATABASE_URL") or CHAT_DATABASE
-    db = Database(url)
-    try:
-        await db.migrate()
-    except Exception as error:
-        raise CliError(f"cannot open the database at {url} ({type(error).__name__})") from None
+    facilitating = args.as_ == "facilitator"
+    with tempfile.TemporaryDirectory(prefix="assembly-rehearsal-") as scratch:
+        # A rehearsal seeds people and a role: it gets a throw-away store unless one is named.
+        fallback = (
+            f"sqlite+aiosqlite:///{Path(scratch) / 'rehearsal.sqlite'}" if facilitating else CHAT_DATABASE
+        )
+        url = args.database_url or (None if facilitating else os.environ.get("DATABASE_URL")) or fallback
+        db = Database(url)
+        try:
+            await db.migrate()
+        except Exception as error:
+            raise CliError(f"cannot open the database at {url} ({type(error).__name__})") from None
+        console = Console(highlight=False)
+        sender = Sender(args.user_id, args.user_id, args.name, args.language)
+        clock = None
+        if facilitating:
+            first = assembly.sessions[0]
+            clock = ManualClock(assembly.start_of(first) + timedelta(minutes=10))
+        chat = ConsoleChat(db, make_services(assembly, clock), sender, console, args.files)
+        if facilitating:
+            from bot.runtime.rehearsal import Rehearsal  # noqa: PLC0415
+
+            rehearsal = Rehearsal(chat, assembly.sessions[0].id)
+            await rehearsal.seed()
+            chat.after, chat.queue = rehearsal.deliver, True
+            console.print(
+                "You facilitate table 1 of the first session, with five simulated participants "
+                "(fr, nl, ar, de, en) who answer by themselves. Type /poll to start a poll.",
+                style="dim",
+            )
+        lines = _stdin_lines()
+
+        async def read_line() -> str | None:
+            console.print("> ", end="", style="bold", markup=False)
+            return await anext(lines, None)
+
+        try:
+            await _until_signal(chat.run(read_line))
+        finally:
+            await db.dispose()
+
+
+async def _demo(args: argparse.Namespace) -> None:
+    from rich.console import Console  # noqa: PLC0415 (only this command needs the terminal UI)
+
+    from bot.demo import DemoError, run_demo  # noqa: PLC0415
+
+    # The progress lines say what happens; the scheduler's "skipped" notices (the demo's ticks are
+    # 0.2 s) and the lottery library's chatter would only bury them.
+    for name in ("alembic", "apscheduler", "bot", "sortition_algorithms", "sortition_algorithms_user"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    assembly = read_assembly(read_settings(), args.config)
     console = Console(highlight=False)
-    sender = Sender(args.user_id, args.user_id, args.name, args.language)
-    chat = ConsoleChat(db, make_services(assembly), sender, console, args.files)
-    lines = _stdin_lines()
-
-    async def read_line() -> str | None:
-        console.print("> ", end="", style="bold", markup=False)
-        return await anext(lines, None)
-
+    console.print(f"Playing a small assembly offline on [bold]{args.runtime}[/], writing into {args.out}")
     try:
-        await _until_signal(chat.run(read_line))
-    finally:
-        await db.dispose()
+        result = await run_demo(assembly, args.out, args.runtime, console)
+    except DemoError as error:
+        raise CliError(f"demo: {error}") from None
+    figures = result.summary
+    console.print(
+        f"Done in {result.seconds:.0f} s: {figures['invited']} invited, {figures['registered']} registered, "
+        f"{figures['selected']} selected, {figures['confirmed']} confirmed, {figures['reminders_sent']} "
+        f"reminders, {figures['checked_in']} checked in, {figures['poll_votes']} votes, "
+        f"{figures['feedback']} feedback answers."
+    )
+    console.print(f"Note: {figures['digest']}.", style="dim")
+    console.print(f"See {args.out / 'summary.json'}, transcript.md, digest.png and assembly.sqlite.")
 
 
 async def _emulator(args: argparse.Namespace) -> None:
@@ -171,6 +222,13 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help=f"store to use (default: DATABASE_URL, else {CHAT_DATABASE})",
     )
+    chat.add_argument(
+        "--as",
+        dest="as_",
+        choices=["participant", "facilitator"],
+        default="participant",
+        help="participant (default), or facilitator: rehearse table polls with simulated participants",
+    )
     chat.add_argument("--user-id", type=int, default=1_000_001, help="the participant's id in the store")
     chat.add_argument("--name", default="Console", help="the participant's first name")
     chat.add_argument(
@@ -180,6 +238,30 @@ def _parser() -> argparse.ArgumentParser:
         "--files", type=Path, default=Path("chat-files"), help="where files the bot sends are saved"
     )
     chat.set_defaults(handler=_chat)
+
+    demo = commands.add_parser(
+        "demo",
+        help="play a whole small assembly offline (emulator + real bot) and write its results",
+        description="Run the emulator and the bot on loopback, play a small assembly with simulated "
+        "participants in every language, and write summary.json, transcript.md, digest.png and the "
+        "SQLite store into --out. No token and no network needed.",
+    )
+    demo.add_argument(
+        "--out", type=Path, default=Path("demo-output"), help="output folder (default: ./demo-output)"
+    )
+    demo.add_argument(
+        "--runtime",
+        choices=list(RUNTIMES),
+        default="aiogram",
+        help="Telegram framework the bot runs on (default: aiogram)",
+    )
+    demo.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="assembly definition (default: ASSEMBLY_CONFIG or the example)",
+    )
+    demo.set_defaults(handler=_demo)
 
     emulator = commands.add_parser(
         "emulator",

@@ -16,6 +16,7 @@ from rich.console import Console, JustifyMethod
 from rich.text import Text as RichText
 
 from bot.runtime.runner import Services, handle_event
+from bot.store import outbox
 from bot.store.database import Database
 from bot.store.participants import SqlStore, ensure_assembly
 from flows import actions as act
@@ -66,6 +67,11 @@ class ConsoleChat:
     sender: Sender
     console: Console
     files: Path
+    after: Callable[[], Awaitable[None]] | None = None
+    """Run after each typed event, e.g. to deliver what the flows queued for other people."""
+    queue: bool = False
+    """Queue every action in the outbox, as the bot's runner does, for `after` to deliver: a
+    facilitator's poll reaches other people, and its live count edits the message once sent."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _keyboards: dict[int, tuple[act.Button, ...]] = field(default_factory=dict)
     _choices: Choices | None = None
@@ -81,6 +87,8 @@ class ConsoleChat:
             event = self._event(line)
             if event is not None:
                 await self._handle(event)
+                if self.after is not None:
+                    await self.after()
 
     def _event(self, line: str) -> Event | None:
         sender, choices = self.sender, self._choices
@@ -103,9 +111,15 @@ class ConsoleChat:
     async def _handle(self, event: Event) -> None:
         async with self.db.transaction() as session:
             result = await handle_event(session, self.services, event)
-        tr = await self._translator()
+            if self.queue:
+                outbox.enqueue_each(session, self.sender.chat_id, result.actions)
+                return
         for action in result.actions:
-            self._render(action, tr)
+            await self.show(action)
+
+    async def show(self, action: act.Action) -> int | None:
+        """Print one action as this terminal's chat; returns the message id it was given, if new."""
+        return self._render(action, await self._translator())
 
     async def _translator(self) -> Translator:
         """The participant's language once they exist, else what their "device" language maps to."""
@@ -119,7 +133,7 @@ class ConsoleChat:
         )
         return self.services.translations.for_language(language)
 
-    def _render(self, action: act.Action, tr: Translator) -> None:
+    def _render(self, action: act.Action, tr: Translator) -> int | None:
         match action:
             case act.SendMessage():
                 message_id = next(self._ids)
@@ -127,6 +141,7 @@ class ConsoleChat:
                 self._offer(message_id, action.buttons, action.text)
                 if action.contact_button:
                     self._note(f"[:contact] {action.contact_button}")
+                return message_id
             case act.EditMessage():
                 self._say(f"✎ {action.text}")
                 self._offer(action.message_id, action.buttons, action.text)
@@ -140,6 +155,7 @@ class ConsoleChat:
                 self._note(tr.gettext(CHOOSE_MANY if action.multiple else CHOOSE_ONE))
                 poll_id = f"console-poll-{message_id}"
                 self._choices = Choices(message_id, poll_id=poll_id, options=len(action.options))
+                return message_id
             case act.SendPhoto() | act.SendDocument():
                 self.files.mkdir(parents=True, exist_ok=True)
                 path = self.files / f"{next(self._ids)}-{Path(action.filename).name}"
@@ -147,6 +163,7 @@ class ConsoleChat:
                 if action.caption:
                     self._say(action.caption)
                 self._note(tr.gettext(SAVED).format(path=path))
+        return None
 
     def _offer(self, message_id: int, keyboard: act.Keyboard, text: str) -> None:
         """Number a message's buttons; the newest message with buttons is what numbers press."""

@@ -1,0 +1,62 @@
+"""`assembly-bot chat --as facilitator`: a facilitator rehearses a table poll with simulated participants."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+from rich.console import Console
+from sqlalchemy import func, select
+
+from bot.bootstrap import make_services
+from bot.clock import ManualClock
+from bot.runtime.console import ConsoleChat
+from bot.runtime.rehearsal import TABLEMATES, Rehearsal
+from bot.store.database import Database
+from bot.store.models import PollAnswerRow
+from flows.assembly import Assembly
+from flows.events import Sender
+
+
+class Typist:
+    def __init__(self, lines: list[str]) -> None:
+        self.lines: Iterator[str] = iter(lines)
+
+    async def __call__(self) -> str | None:
+        return next(self.lines, None)
+
+
+async def test_a_facilitator_triggers_watches_and_closes_a_table_poll(
+    db: Database, assembly: Assembly, tmp_path: Path
+) -> None:
+    first = assembly.sessions[0]
+    clock = ManualClock(assembly.start_of(first) + timedelta(minutes=10))
+    out = io.StringIO()
+    chat = ConsoleChat(
+        db,
+        make_services(assembly, clock),
+        Sender(91, 91, "Sofia", "en"),
+        Console(file=out, width=200, color_system=None),
+        tmp_path / "files",
+        queue=True,
+    )
+    rehearsal = Rehearsal(chat, first.id)
+    chat.after = rehearsal.deliver
+    await rehearsal.seed()
+    # /poll, the first template (a proposal), "My table (1)", then close it.
+    await chat.run(Typist(["/poll", "1", "1", "1"]))
+    lines = [line.strip() for line in out.getvalue().splitlines() if line.strip()]
+    assert lines.index("[1] My table (1)") < lines.index("0 of 5 answered")
+    counts = [line for line in lines if line.endswith(" of 5 answered")]
+    assert counts[:6] == [f"{n} of 5 answered" for n in range(6)]
+    assert "Closed." in lines
+    results = lines.index("5 answers")
+    assert lines[results - 1].startswith("📊 Results: Proposal: the city centre")
+    assert any(line.startswith("File saved:") for line in lines[results:])
+    # The ballots went to the table in each person's language, and their answers are in the store.
+    async with db.transaction() as session:
+        answers = await session.scalar(select(func.count()).select_from(PollAnswerRow))
+    assert answers == len(TABLEMATES)
+    assert not any("Sondage pour la table 1" in line for line in lines)  # ballots are not printed here
