@@ -166,8 +166,9 @@ async def _demo(args: argparse.Namespace) -> None:
         f"reminders, {figures['checked_in']} checked in, {figures['poll_votes']} votes, "
         f"{figures['feedback']} feedback answers."
     )
-    console.print(f"Note: {figures['digest']}.", style="dim")
-    console.print(f"See {args.out / 'summary.json'}, transcript.md, digest.png and assembly.sqlite.")
+    console.print(
+        f"See {args.out / 'summary.json'}, transcript.md, digest.png, exports/ and assembly.sqlite."
+    )
 
 
 async def _emulator(args: argparse.Namespace) -> None:

@@ -92,3 +92,12 @@ def test_demo_on_both_runtimes_writes_a_summary_that_matches_its_store(
         assert "**Amélie:** [presses “Français”]" in transcript
         assert "answered" in transcript
         assert (folder / "digest.png").read_bytes().startswith(b"\x89PNG")
+        assert "/digest" in transcript  # the chart is the one the organiser received in the bot
+        exports = {
+            path.relative_to(folder / "exports").as_posix() for path in (folder / "exports").rglob("*.*")
+        }
+        assert {
+            "csv/brussels-climate-2027-participants.csv",
+            "json/brussels-climate-2027.json",
+            "xlsx/brussels-climate-2027.xlsx",
+        } <= exports

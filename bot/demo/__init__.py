@@ -16,12 +16,12 @@ from rich.console import Console
 from bot.bootstrap import build_app
 from bot.clock import ManualClock
 from bot.demo.actors import DemoError
-from bot.demo.digest import organiser_digest
 from bot.demo.people import residents
 from bot.demo.script import REGISTRATION_OPENS, DemoScript
 from bot.demo.summary import count
 from bot.demo.transcript import render
 from bot.emulator import Emulator, Limits
+from bot.exports import FORMATS, export
 from flows.assembly import Assembly
 
 __all__ = ["DemoError", "run_demo"]
@@ -88,6 +88,13 @@ async def run_demo(assembly: Assembly, out: Path, runtime: str, console: Console
                 if task.done():
                     raise DemoError(f"the bot stopped during '{name}': {task.exception()!r}")
                 console.print(f"[green]✓[/] {name} [dim]({time.monotonic() - started:.1f} s)[/]")
+        (out / "digest.png").write_bytes(script.digest_chart)
+        exported = [
+            path.name
+            for fmt in FORMATS
+            for path in await export(app.db, assembly, fmt, out / "exports" / fmt)
+        ]
+        console.print(f"[green]✓[/] exports [dim]({len(exported)} files in {out / 'exports'})[/]")
         title = f"Demo transcript: {assembly.text(assembly.name, 'en')} ({runtime})"
         (out / "transcript.md").write_text(render(script.everyone, title), encoding="utf-8")
         algorithm = script.algorithm
@@ -99,8 +106,7 @@ async def run_demo(assembly: Assembly, out: Path, runtime: str, console: Console
         if app is not None:
             await app.close()
         await emulator.stop()
-    digest = organiser_digest(out, store)
-    summary = {"runtime": runtime, "algorithm": algorithm, **count(store), "digest": digest}
+    summary = {"runtime": runtime, "algorithm": algorithm, **count(store)}
     (out / "summary.json").write_text(
         json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )

@@ -50,6 +50,7 @@ class DemoScript:
         self.confirmed: list[Actor] = []
         self.present: list[Actor] = []
         self.algorithm = ""
+        self.digest_chart = b""
         session = assembly.sessions[0]
         self.session = session.id
         self.starts, self.ends = assembly.start_of(session), assembly.end_of(session)
@@ -64,6 +65,7 @@ class DemoScript:
             ("roles and tables", self.tables),
             ("table polls", self.polls),
             ("feedback", self.feedback),
+            ("the organiser's digest", self.digest),
         ]
 
     @property
@@ -277,6 +279,13 @@ class DemoScript:
             await actor.reply(await actor.say(f"/start role-{code}"))
         await self.organiser.reply(await self.organiser.say("/tables"))
         await self.settle()
+
+    async def digest(self) -> None:
+        """The organiser asks for the digest in the bot; its chart is the demo's digest.png."""
+        since = await self.organiser.say("/digest")
+        chart = await self.organiser.until(lambda m: m.photo is not None, since, what="the digest chart")
+        await self.organiser.until(lambda m: m.document is not None, since, what="the digest CSV")
+        self.digest_chart = chart.photo or b""
 
     async def polls(self) -> None:
         await self.poll("car-free-2035", "t")
