@@ -170,3 +170,65 @@ def test_a_new_user_chats_in_a_real_terminal(project_root: Path, tmp_path: Path)
             process.wait()
         os.close(main)
     assert "Bienvenue ! Je suis l'assistant" in "".join(seen)
+
+
+class Participant:
+    """Reads the screen like a person: presses a button by typing the number shown beside its label."""
+
+    def __init__(self, steps: list[str]) -> None:
+        self.steps = iter(steps)
+        self.chat: ConsoleChat | None = None
+
+    async def __call__(self) -> str | None:
+        step = next(self.steps, None)
+        if step is None or not step.startswith("press "):
+            return step
+        assert self.chat is not None
+        label = step.removeprefix("press ")
+        labels = self.chat.numbered
+        matches = [n for n, text in enumerate(labels, 1) if label in text]
+        assert matches, f"no button {label!r} among {labels}"
+        return str(matches[0])
+
+
+async def test_a_new_user_types_through_registration(
+    db: Database, assembly: Assembly, tmp_path: Path
+) -> None:
+    person = Participant(
+        [
+            "/start register",
+            "press Nederlands",
+            "press Ik ga akkoord",
+            "Jan",
+            "press 25 tot 34 jaar",
+            "press een man",
+            "press Brussel-Stad",
+            "press secundair",
+            "press heel erg",
+            "veel",
+            "3",
+            "press Nederlands",
+            "press Klaar",
+            "press zaterdag 6 maart 2027",
+            "press Klaar",
+            "press Nee",
+            "press Klaar",
+            "press Niets toe te voegen",
+            "press Overslaan",
+            "press Bevestigen",
+        ]
+    )
+    out = io.StringIO()
+    chat = ConsoleChat(
+        db, make_services(assembly), Sender(78, 78, "Jan", "nl"), Console(file=out, width=200), tmp_path
+    )
+    person.chat = chat
+    await chat.run(person)
+    printed = out.getvalue()
+    assert "Controleer je antwoorden:" in printed
+    assert "Bedankt, je inschrijving is volledig!" in printed
+    async with db.transaction() as session:
+        store = SqlStore(session, assembly.id)
+        participant = await store.participant(78)
+        assert participant is not None
+        assert await store.status(participant.id) == "registered"

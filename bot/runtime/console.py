@@ -76,6 +76,11 @@ class ConsoleChat:
     _keyboards: dict[int, tuple[act.Button, ...]] = field(default_factory=dict)
     _choices: Choices | None = None
 
+    @property
+    def numbered(self) -> list[str]:
+        """The labels that typing 1, 2, 3 ... would press now (what the screen shows as [n])."""
+        return [button.text for button in self._choices.buttons] if self._choices else []
+
     async def run(self, read_line: ReadLine) -> None:
         async with self.db.transaction() as session:
             await ensure_assembly(session, self.services.assembly)
