@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import FeedbackCommentRow, FeedbackRatingRow
-from bot.store.sessions import session_row
+from bot.store.sessions import session_pk
 
 
 class SqlFeedback:
@@ -15,10 +15,7 @@ class SqlFeedback:
         self.session, self.assembly_id = session, assembly_id
 
     async def _id(self, key: str) -> int:
-        row = await session_row(self.session, self.assembly_id, key)
-        if row is None:
-            raise LookupError(f"session {key!r} is not in the store")
-        return row.id
+        return await session_pk(self.session, self.assembly_id, key)
 
     async def rate(self, session_id: str, participant_id: int, question: str, value: int) -> None:
         key = (await self._id(session_id), participant_id, question)

@@ -50,6 +50,14 @@ async def session_row(session: AsyncSession, assembly_id: str, key: str) -> Sess
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def session_pk(session: AsyncSession, assembly_id: str, key: str) -> int:
+    """The primary key of session `key`; flows only know sessions that are in the store."""
+    row = await session_row(session, assembly_id, key)
+    if row is None:
+        raise LookupError(f"session {key!r} is not in the store")
+    return row.id
+
+
 class SqlSessions:
     """Implements `flows.ports.SessionStore` on the caller's session; never commits."""
 

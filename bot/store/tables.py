@@ -16,7 +16,7 @@ from bot.store.models import (
     TableRow,
     TableSeatRow,
 )
-from bot.store.sessions import session_row
+from bot.store.sessions import session_pk
 
 
 class SqlTables:
@@ -26,10 +26,7 @@ class SqlTables:
         self.session, self.assembly_id = session, assembly_id
 
     async def _id(self, key: str) -> int:
-        row = await session_row(self.session, self.assembly_id, key)
-        if row is None:
-            raise LookupError(f"session {key!r} is not in the store")
-        return row.id
+        return await session_pk(self.session, self.assembly_id, key)
 
     async def checked_in(self, session_id: str) -> list[int]:
         query = (
