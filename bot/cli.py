@@ -177,6 +177,24 @@ async def _emulator(args: argparse.Namespace) -> None:
     await _until_signal(serve_forever(args.host, args.port, args.token, args.username))
 
 
+def _runtime_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--runtime",
+        choices=list(RUNTIMES),
+        default="aiogram",
+        help="Telegram framework to run on: aiogram or ptb (python-telegram-bot) (default: aiogram)",
+    )
+
+
+def _config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="assembly definition file (default: ASSEMBLY_CONFIG or the example)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assembly-bot",
@@ -191,18 +209,8 @@ def _parser() -> argparse.ArgumentParser:
         help="run the bot (long polling)",
         description="Run the bot against TELEGRAM_API_URL with long polling.",
     )
-    run.add_argument(
-        "--runtime",
-        choices=list(RUNTIMES),
-        default="aiogram",
-        help="Telegram framework to run on: aiogram or ptb (python-telegram-bot) (default: aiogram)",
-    )
-    run.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        help="assembly definition file (default: ASSEMBLY_CONFIG or the example)",
-    )
+    _runtime_option(run)
+    _config_option(run)
     run.set_defaults(handler=_run)
 
     chat = commands.add_parser(
@@ -212,12 +220,7 @@ def _parser() -> argparse.ArgumentParser:
         "number presses that button of the newest keyboard; ':contact +32...' shares a phone "
         "number; ':quit' or Ctrl-D leaves. Files the bot sends are saved under --files.",
     )
-    chat.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        help="assembly definition (default: ASSEMBLY_CONFIG or the example)",
-    )
+    _config_option(chat)
     chat.add_argument(
         "--database-url",
         default=None,
@@ -250,18 +253,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--out", type=Path, default=Path("demo-output"), help="output folder (default: ./demo-output)"
     )
-    demo.add_argument(
-        "--runtime",
-        choices=list(RUNTIMES),
-        default="aiogram",
-        help="Telegram framework the bot runs on (default: aiogram)",
-    )
-    demo.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        help="assembly definition (default: ASSEMBLY_CONFIG or the example)",
-    )
+    _runtime_option(demo)
+    _config_option(demo)
     demo.set_defaults(handler=_demo)
 
     emulator = commands.add_parser(

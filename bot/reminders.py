@@ -108,17 +108,7 @@ async def sync_sessions(
             continue
         row.title = dict(definition.title)
         if definition.cancelled:
-            if row.cancelled_at is None:
-                row.cancelled_at = now
-                await _withdraw_reminders(session, row, "session cancelled")
-                if row.starts_at > now:
-                    notices += await _tell(
-                        session,
-                        assembly,
-                        translations,
-                        f"session:{row.key}",
-                        partial(_cancelled, assembly, definition.title, row.starts_at),
-                    )
+            notices += await _cancel(session, assembly, translations, row, now)
             continue
         if row.starts_at != starts or row.ends_at != ends or row.cancelled_at is not None:
             row.starts_at, row.ends_at, row.cancelled_at = starts, ends, None
@@ -133,18 +123,22 @@ async def sync_sessions(
                     partial(_moved, assembly, definition),
                 )
     for row in rows.values():  # removed from the definition: cancelled
-        if row.cancelled_at is None:
-            row.cancelled_at = now
-            await _withdraw_reminders(session, row, "session cancelled")
-            if row.starts_at > now:
-                notices += await _tell(
-                    session,
-                    assembly,
-                    translations,
-                    f"session:{row.key}",
-                    partial(_cancelled, assembly, row.title, row.starts_at),
-                )
+        notices += await _cancel(session, assembly, translations, row, now)
     return notices
+
+
+async def _cancel(
+    session: AsyncSession, assembly: Assembly, translations: Translations, row: SessionRow, now: datetime
+) -> int:
+    """Cancel a session once: withdraw its waiting reminders and tell people if it was still to come."""
+    if row.cancelled_at is not None:
+        return 0
+    row.cancelled_at = now
+    await _withdraw_reminders(session, row, "session cancelled")
+    if row.starts_at <= now:
+        return 0
+    notice = partial(_cancelled, assembly, row.title, row.starts_at)
+    return await _tell(session, assembly, translations, f"session:{row.key}", notice)
 
 
 class ReminderJob:

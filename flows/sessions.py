@@ -39,28 +39,30 @@ def rsvp_buttons(tr: Translator, session_id: str) -> Keyboard:
     )
 
 
-def reminder(tr: Translator, assembly: Assembly, session: Session, chat_id: int) -> SendMessage:
-    """The reminder a participant receives at each offset before a session."""
-    title = assembly.text(session.title, tr.language)
+def _asking(tr: Translator, assembly: Assembly, session: Session, chat_id: int, headline: str) -> SendMessage:
+    """A headline, the session's details, and the coming / can't come question."""
     lines = [
-        "🔔 " + tr.gettext("Reminder: {title}").format(title=title),
+        headline,
         *_details(tr, assembly, session),
         "",
         tr.gettext("Will you come? Please answer with the buttons below."),
     ]
     return SendMessage(chat_id, "\n".join(lines), buttons=rsvp_buttons(tr, session.id))
+
+
+def reminder(tr: Translator, assembly: Assembly, session: Session, chat_id: int) -> SendMessage:
+    """The reminder a participant receives at each offset before a session."""
+    title = assembly.text(session.title, tr.language)
+    return _asking(
+        tr, assembly, session, chat_id, "🔔 " + tr.gettext("Reminder: {title}").format(title=title)
+    )
 
 
 def moved_notice(tr: Translator, assembly: Assembly, session: Session, chat_id: int) -> SendMessage:
     """Told to confirmed participants when the definition changes a session's times."""
     title = assembly.text(session.title, tr.language)
-    lines = [
-        "📅 " + tr.gettext("Change of schedule for {title}. The new time is:").format(title=title),
-        *_details(tr, assembly, session),
-        "",
-        tr.gettext("Will you come? Please answer with the buttons below."),
-    ]
-    return SendMessage(chat_id, "\n".join(lines), buttons=rsvp_buttons(tr, session.id))
+    headline = tr.gettext("Change of schedule for {title}. The new time is:").format(title=title)
+    return _asking(tr, assembly, session, chat_id, "📅 " + headline)
 
 
 def cancelled_notice(tr: Translator, title: str, starts: datetime, chat_id: int) -> SendMessage:
