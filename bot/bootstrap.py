@@ -37,7 +37,9 @@ def make_api(runtime: str, token: str, api_url: str) -> TelegramApi:
     raise ValueError(f"unknown runtime '{runtime}'; choose from {', '.join(RUNTIMES)}")
 
 
-def make_services(assembly: Assembly, clock: Clock | None = None) -> Services:
+def make_services(
+    assembly: Assembly, clock: Clock | None = None, dashboard_url: str | None = None
+) -> Services:
     return Services(
         assembly=assembly,
         translations=Catalogs(assembly.languages, assembly.zone),
@@ -45,6 +47,7 @@ def make_services(assembly: Assembly, clock: Clock | None = None) -> Services:
         clock=clock or SystemClock(),
         router=build_router(),
         charts=BarCharts(),
+        dashboard_url=dashboard_url,
     )
 
 
@@ -75,18 +78,20 @@ async def build_app(
     poll_tick: timedelta = timedelta(seconds=3),
     send_rate: float = 30.0,
     chat_rate: float = 1.0,
+    dashboard_url: str | None = None,
 ) -> App:
     """`tick` is how often store-driven jobs look for due work (reminders are planned at that grain);
     `send_rate` is the bot-wide messages per second (Telegram allows about 30), `chat_rate` the
     messages per second to one chat (about 1, with short bursts); `poll_tick` how often live poll
-    counts are refreshed and poll timers checked (at most one edit per live message per tick)."""
+    counts are refreshed and poll timers checked (at most one edit per live message per tick);
+    `dashboard_url` where `assembly-bot dashboard` is reachable, for the links /dashboard sends."""
     db = Database(database_url)
     await db.migrate()
     api = make_api(runtime, token, api_url)
     sender = OutboxSender(
         db, api, global_per_second=send_rate, chat_per_second=chat_rate, chat_burst=max(3, int(chat_rate))
     )
-    services = make_services(assembly, clock)
+    services = make_services(assembly, clock, dashboard_url)
     scheduler = Scheduler(assembly.zone, services.clock)
     scheduler.every("reminders", tick, ReminderJob(db, assembly, services.translations, sender.wake))
     scheduler.every("polls", poll_tick, PollJob(db, services, sender.wake))

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
-import signal
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
@@ -16,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.bootstrap import RUNTIMES, build_app, make_services
-from bot.cli_common import CliError, read_assembly, read_settings
+from bot.cli_common import CliError, read_assembly, read_settings, until_signal
 from bot.clock import ManualClock
 from bot.lottery_cli import add_lottery_commands
 from bot.organiser_cli import add_organiser_commands
@@ -42,6 +40,7 @@ async def _run(args: argparse.Namespace) -> None:
             database_url=settings.database_url,
             runtime=args.runtime,
             poll_timeout=settings.poll_timeout,
+            dashboard_url=str(settings.dashboard_url) if settings.dashboard_url else None,
         )
     except Exception as error:
         if type(error).__name__ == "TokenValidationError":
@@ -64,19 +63,9 @@ async def _run(args: argparse.Namespace) -> None:
         logging.getLogger("bot").info(
             "running as @%s for assembly %s on %s", app.runner.username, assembly.id, args.runtime
         )
-        await _until_signal(app.runner.run())
+        await until_signal(app.runner.run())
     finally:
         await app.close()
-
-
-async def _until_signal(work: Coroutine[Any, Any, None]) -> None:
-    """Run `work` until it ends or SIGINT/SIGTERM arrives, then cancel it cleanly."""
-    task = asyncio.create_task(work)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, task.cancel)
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
 
 
 async def _stdin_lines() -> AsyncIterator[str]:
@@ -138,7 +127,7 @@ async def _chat(args: argparse.Namespace) -> None:
             return await anext(lines, None)
 
         try:
-            await _until_signal(chat.run(read_line))
+            await until_signal(chat.run(read_line))
         finally:
             await db.dispose()
 
@@ -174,7 +163,7 @@ async def _demo(args: argparse.Namespace) -> None:
 async def _emulator(args: argparse.Namespace) -> None:
     from bot.emulator import serve_forever  # noqa: PLC0415 (only this command needs the server)
 
-    await _until_signal(serve_forever(args.host, args.port, args.token, args.username))
+    await until_signal(serve_forever(args.host, args.port, args.token, args.username))
 
 
 def _runtime_option(parser: argparse.ArgumentParser) -> None:

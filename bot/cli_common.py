@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import signal
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +76,13 @@ async def open_database(settings: Settings, assembly: Assembly) -> Database:
             f"{str(error).splitlines()[0][:200]})"
         ) from None
     return db
+
+
+async def until_signal(work: Coroutine[Any, Any, None]) -> None:
+    """Run `work` until it ends or SIGINT/SIGTERM arrives, then cancel it cleanly."""
+    task = asyncio.create_task(work)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

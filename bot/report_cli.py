@@ -1,17 +1,21 @@
-"""Organisers' results commands: `digest` (printed in the terminal) and `export` (CSV, XLSX or JSON)."""
+"""Organisers' results commands: `digest` (printed in the terminal), `export` (CSV, XLSX or JSON) and
+`dashboard` (the read-only web dashboard)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bot.cli_common import CliError, with_assembly
+from bot.cli_common import CliError, read_settings, until_signal, with_assembly
 from bot.clock import SystemClock
+from bot.dashboard.app import make_app
 from bot.exports import FORMATS, export
 from bot.i18n import Catalogs
 from bot.organiser_cli import open_store
@@ -91,8 +95,36 @@ async def _export(args: argparse.Namespace) -> None:
         console.print("This export holds personal data: store it safely and delete it when done.")
 
 
+async def _forever() -> None:
+    await asyncio.Event().wait()
+
+
+async def _dashboard(args: argparse.Namespace) -> None:
+    settings = read_settings()
+    async with open_store(args) as (db, assembly):
+        translations = Catalogs(assembly.languages, assembly.zone)
+        secure = str(settings.dashboard_url or "").startswith("https://")
+        app = make_app(db, assembly, translations, SystemClock(), secure_cookies=secure)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        try:
+            try:
+                await web.TCPSite(runner, args.host, args.port).start()
+            except OSError as error:
+                raise CliError(f"cannot listen on {args.host}:{args.port} ({error.strerror})") from None
+            console.print(
+                f"dashboard for {assembly.id} on http://{args.host}:{args.port}/ "
+                f"(links from /dashboard point to {settings.dashboard_url or 'DASHBOARD_URL, unset'})",
+                markup=False,
+                highlight=False,
+            )
+            await until_signal(_forever())
+        finally:
+            await runner.cleanup()
+
+
 def add_report_commands(commands: Any) -> None:
-    """Register `digest` and `export` on the `assembly-bot` sub-command parser."""
+    """Register `digest`, `export` and `dashboard` on the `assembly-bot` sub-command parser."""
     digest = commands.add_parser(
         "digest",
         help="print the organisers' digest: registrations against quotas, RSVPs, attendance, delivery",
@@ -116,3 +148,16 @@ def add_report_commands(commands: Any) -> None:
         "--include-personal", action="store_true", help="include personal data (handle with care)"
     )
     exporter.set_defaults(handler=_export)
+
+    dashboard = commands.add_parser(
+        "dashboard",
+        help="serve the read-only web dashboard for facilitators and organisers",
+        description="Serve the dashboard (overview, recruitment, sessions, polls, feedback) on HOST:PORT. "
+        "Nobody sees anything without signing in through the one-time link the bot sends on /dashboard; "
+        "set DASHBOARD_URL, for the bot, to the address browsers reach this server at (HTTPS in production, "
+        "through a reverse proxy).",
+    )
+    with_assembly(dashboard)
+    dashboard.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    dashboard.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
+    dashboard.set_defaults(handler=_dashboard)

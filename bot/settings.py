@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, HttpUrl, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EXAMPLE_ASSEMBLY = Path(__file__).resolve().parent.parent / "examples" / "assembly.yaml"
 
 
 class Settings(BaseSettings):
-    """TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, DATABASE_URL, ASSEMBLY_CONFIG; the token never prints."""
+    """TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, DATABASE_URL, ASSEMBLY_CONFIG, DASHBOARD_URL; the token
+    never prints."""
 
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
@@ -20,3 +21,5 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///assembly.sqlite"
     assembly_config: Path = Field(default=EXAMPLE_ASSEMBLY)
     poll_timeout: int = Field(default=10, ge=0, le=50)
+    dashboard_url: HttpUrl | None = None
+    """Where `assembly-bot dashboard` is reachable from facilitators' browsers (HTTPS in production)."""

@@ -31,6 +31,8 @@ class SendMessage:
     remove_keyboard: bool = False
     tag: str | None = None
     """Names the message for later edits (e.g. "poll:12"): the outbox row keeps it with the sent id."""
+    ephemeral: bool = False
+    """Holds a secret (a sign-in link): the outbox forgets the row once it is sent."""
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,7 @@ def configured_recipients(assembly: Assembly) -> frozenset[int]:
     return frozenset(assembly.digest.recipients) if assembly.digest else frozenset()
 
 
-def _value_label(assembly: Assembly, tr: Translator, feature: str, value: str) -> str:
+def value_label(assembly: Assembly, tr: Translator, feature: str, value: str) -> str:
     question = assembly.registration.question(feature) if assembly.registration else None
     choice = question.choice(value) if question else None
     if choice is not None:
@@ -114,13 +114,13 @@ def _value_label(assembly: Assembly, tr: Translator, feature: str, value: str) -
     return value
 
 
-def _session_title(assembly: Assembly, tr: Translator, key: str) -> str:
+def session_title(assembly: Assembly, tr: Translator, key: str) -> str:
     session = assembly.session(key)
     return assembly.text(session.title, tr.language) if session else key
 
 
 def _stratum_line(assembly: Assembly, tr: Translator, s: Stratum) -> str:
-    label = _value_label(assembly, tr, s.feature, s.value)
+    label = value_label(assembly, tr, s.feature, s.value)
     line = tr.gettext("{value}: {registered} registered, {confirmed} confirmed").format(
         value=label, registered=tr.number(s.registered), confirmed=tr.number(s.confirmed)
     )
@@ -173,7 +173,7 @@ def digest_text(assembly: Assembly, tr: Translator, data: DigestData) -> str:
         lines += [
             "",
             tr.gettext("Next session: {title}, {when}").format(
-                title=_session_title(assembly, tr, upcoming.key),
+                title=session_title(assembly, tr, upcoming.key),
                 when=tr.datetime(upcoming.starts_at, "short"),
             ),
             "  "
@@ -189,7 +189,7 @@ def digest_text(assembly: Assembly, tr: Translator, data: DigestData) -> str:
         lines += [
             "  "
             + tr.gettext("{title}: {present} present, {late} late").format(
-                title=_session_title(assembly, tr, s.key),
+                title=session_title(assembly, tr, s.key),
                 present=tr.number(s.attended),
                 late=tr.number(s.late),
             )
@@ -216,7 +216,7 @@ def _poll_lines(assembly: Assembly, tr: Translator, data: DigestData) -> list[st
         return []
     lines = ["", tr.gettext("Polls since the last digest:")]
     for poll in data.polls:
-        where = _session_title(assembly, tr, poll.session_key)
+        where = session_title(assembly, tr, poll.session_key)
         if poll.table_no is not None:
             where = tr.gettext("{session}, table {table}").format(session=where, table=poll.table_no)
         state = tr.gettext("closed") if poll.closed else tr.gettext("open")
@@ -239,7 +239,7 @@ def _feedback_lines(assembly: Assembly, tr: Translator, data: DigestData) -> lis
     prompts = {r.id: r.text for r in assembly.feedback.ratings}
     lines = ["", tr.gettext("Feedback:")]
     for f in data.feedback:
-        title = _session_title(assembly, tr, f.session_key)
+        title = session_title(assembly, tr, f.session_key)
         if f.kind == "rating" and f.average is not None:
             prompt = assembly.text(prompts[f.item], tr.language) if f.item in prompts else f.item
             lines.append(

@@ -35,6 +35,8 @@ class Context:
     detector: LanguageDetector
     clock: Clock
     charts: Charts
+    dashboard_url: str | None = None
+    """Where the web dashboard is served (DASHBOARD_URL); None when this deployment has none."""
 
 
 @dataclass(frozen=True)

@@ -317,7 +317,7 @@ def result_lines(tr: Translator, spec: PollSpec, tally: Tally) -> list[str]:
     ]
 
 
-def _verdict(tr: Translator, spec: PollSpec, tally: Tally) -> list[str]:
+def verdict_lines(tr: Translator, spec: PollSpec, tally: Tally) -> list[str]:
     outcome = passed(tally, spec.quorum, spec.threshold)
     if outcome is None:
         return []
@@ -375,7 +375,7 @@ def results(
             ).format(count=tr.number(total.answers))
         )
         shown = total
-    lines = [*head, "", *result_lines(tr, spec, shown), *_verdict(tr, spec, shown)]
+    lines = [*head, "", *result_lines(tr, spec, shown), *verdict_lines(tr, spec, shown)]
     actions: list[Action] = [SendMessage(chat_id, "\n".join(lines)[:4000])]
     if spec.kind != "text" and shown.answers:
         chart = ctx.charts.bars(local(spec.question, tr.language), labels(tr, spec), shown.counts)

@@ -201,6 +201,14 @@ class FeedbackStore(Protocol):
     ) -> None: ...
 
 
+class DashboardAccess(Protocol):
+    """Sign-in links to the web dashboard, which the bot hands to facilitators and organisers."""
+
+    async def issue_link(self, participant_id: int, now: dt.datetime, valid: dt.timedelta) -> str:
+        """A new one-time sign-in token for this person, valid for `valid`; the store keeps only its hash."""
+        ...
+
+
 class Charts(Protocol):
     """Draws a results chart as PNG bytes."""
 
@@ -224,6 +232,9 @@ class Store(Protocol):
 
     @property
     def feedback(self) -> FeedbackStore: ...
+
+    @property
+    def dashboard(self) -> DashboardAccess: ...
 
     async def participants(self, participant_ids: Sequence[int]) -> list[Participant]: ...
 

@@ -14,6 +14,7 @@ LINK_PREFIX = "role"
 
 FACILITATOR_MENU: tuple[tuple[str, str], ...] = (
     ("poll", N_("Start a poll for your table or the whole session")),
+    ("dashboard", N_("A sign-in link to the results dashboard")),
 )
 ORGANISER_MENU: tuple[tuple[str, str], ...] = (
     ("tables", N_("Assign the tables of the current session")),

@@ -7,6 +7,7 @@ from flows import (
     basics,
     checkin,
     confirmation,
+    dashboard,
     digest,
     feedback,
     polls,
@@ -33,6 +34,7 @@ def build_router() -> Router:
         ballots,
         feedback,
         digest,
+        dashboard,
     ):
         feature.install(router)
     return router

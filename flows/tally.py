@@ -58,12 +58,8 @@ def count(
     if kind == "text":
         return Tally(n, texts=tuple(str(b["t"]) for b in ballots))
     if kind == "score":
-        scores = [int(b["c"]) for b in ballots]
-        per_value = Counter(scores)
-        counts = tuple(float(per_value.get(v, 0)) for v in range(options))
-        return Tally(
-            n, counts, average=mean(scores) if scores else None, middle=median(scores) if scores else None
-        )
+        per_value = Counter(int(b["c"]) for b in ballots)
+        return from_counts(kind, [per_value.get(v, 0) for v in range(options)], n)
     if kind == "multiple":
         picked = Counter(i for b in ballots for i in b["m"])
         return Tally(n, tuple(float(picked.get(i, 0)) for i in range(options)))
@@ -77,22 +73,38 @@ def count(
         if method == "irv":
             winner, rounds = instant_runoff(orders, options)
             return Tally(n, borda, winner=winner, rounds=rounds)
-        best = max(range(options), key=lambda i: (borda[i], -i)) if orders else None
-        return Tally(n, borda, winner=best)
+        return from_counts(kind, borda, n)
     votes = Counter(int(b["c"]) for b in ballots)
-    counts = tuple(float(votes.get(i, 0)) for i in range(options))
     reasons = tuple(str(b["reason"]) for b in ballots if b.get("reason"))
+    return from_counts(kind, [votes.get(i, 0) for i in range(options)], n, scale=scale, reasons=reasons)
+
+
+def from_counts(
+    kind: str, counts: Sequence[float], answers: int, *, scale: str = "agree5", reasons: Sequence[str] = ()
+) -> Tally:
+    """The tally from counts per answer made elsewhere (the dashboard's SQL view), for every kind but
+    open text and instant runoff, which need the ballots themselves."""
+    counts = tuple(float(c) for c in counts)
+    n = answers
+    if kind == "score":
+        scores = [value for value, times in enumerate(counts) for _ in range(int(times))]
+        return Tally(
+            n, counts, average=mean(scores) if scores else None, middle=median(scores) if scores else None
+        )
+    if kind == "ranking":
+        best = max(range(len(counts)), key=lambda i: (counts[i], -i)) if n else None
+        return Tally(n, counts, winner=best)
     if kind == "proposal":
         decided = counts[AGREE] + counts[DISAGREE]
         support = counts[AGREE] / decided if decided else None
-        return Tally(n, counts, reasons=reasons, support=support, blocked=counts[BLOCK] > 0)
+        return Tally(n, counts, reasons=tuple(reasons), support=support, blocked=counts[BLOCK] > 0)
     if kind == "scale" and scale == "agree5":
         return Tally(n, counts, support=(counts[0] + counts[1]) / n if n else None)
     if kind == "scale":
         decided = n - counts[GRADIENT_ABSTAIN]
         support = sum(counts[i] for i in GRADIENT_SUPPORT) / decided if decided else None
         return Tally(n, counts, support=support, blocked=counts[GRADIENT_VETO] > 0)
-    return Tally(n, counts)
+    return Tally(n, counts, reasons=tuple(reasons))
 
 
 def instant_runoff(

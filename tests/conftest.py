@@ -133,9 +133,11 @@ class RunningBot:
         url: str,
         runtime: str,
         clock: ManualClock | None = None,
+        *,
+        dashboard_url: str | None = None,
     ) -> None:
         self.assembly, self.emulator, self.url, self.runtime = assembly, emulator, url, runtime
-        self.clock = clock
+        self.clock, self.dashboard_url = clock, dashboard_url
         self.app: App | None = None
         self.task: asyncio.Task[None] | None = None
 
@@ -151,6 +153,7 @@ class RunningBot:
             tick=timedelta(seconds=0.2),
             chat_rate=CHAT_RATE,
             poll_tick=timedelta(seconds=0.2),
+            dashboard_url=self.dashboard_url,
         )
         await self.app.runner.prepare()
         self.task = asyncio.create_task(self.app.runner.run())

@@ -44,9 +44,18 @@ class Services:
     clock: Clock
     router: Router
     charts: Charts
+    dashboard_url: str | None = None
 
     def context(self, store: Store) -> Context:
-        return Context(self.assembly, store, self.translations, self.detector, self.clock, self.charts)
+        return Context(
+            self.assembly,
+            store,
+            self.translations,
+            self.detector,
+            self.clock,
+            self.charts,
+            self.dashboard_url,
+        )
 
 
 async def handle_event(session: AsyncSession, services: Services, event: Event) -> StepResult:

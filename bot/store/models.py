@@ -322,6 +322,31 @@ class RoleRow(Base):
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class DashboardLinkRow(Base):
+    """A one-time sign-in link to the dashboard, sent by the bot on /dashboard: only its SHA-256 is kept."""
+
+    __tablename__ = "dashboard_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    assembly_id: Mapped[str] = mapped_column(ForeignKey("assemblies.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class DashboardSessionRow(Base):
+    """A signed-in browser: the SHA-256 of its cookie, whose it is, and until when."""
+
+    __tablename__ = "dashboard_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    assembly_id: Mapped[str] = mapped_column(ForeignKey("assemblies.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
 class TablePin(Base):
     """An organiser's decision that a participant always sits at one table (a hearing loop, a helper)."""
 

@@ -39,7 +39,7 @@ def enqueue(
             update_id=update_id,
             not_before=not_before or utcnow(),
             topic=topic or getattr(action, "tag", None),
-            purge_after_send=purge_after_send,
+            purge_after_send=purge_after_send or getattr(action, "ephemeral", False),
         )
         session.add(row)
         rows.append(row)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.store.dashboard_access import SqlDashboardLinks
 from bot.store.feedback import SqlFeedback
 from bot.store.models import AssemblyRow, ConversationRow, ParticipantRow
 from bot.store.polls import SqlPolls
@@ -45,6 +46,7 @@ class SqlStore(RegistryMixin, ReportsMixin):
         self._tables = SqlTables(session, assembly_id)
         self._polls = SqlPolls(session, assembly_id)
         self._feedback = SqlFeedback(session, assembly_id)
+        self._dashboard = SqlDashboardLinks(session, assembly_id)
 
     @property
     def sessions(self) -> SqlSessions:
@@ -65,6 +67,10 @@ class SqlStore(RegistryMixin, ReportsMixin):
     @property
     def feedback(self) -> SqlFeedback:
         return self._feedback
+
+    @property
+    def dashboard(self) -> SqlDashboardLinks:
+        return self._dashboard
 
     async def participants(self, participant_ids: Sequence[int]) -> list[Participant]:
         query = (

@@ -10,6 +10,7 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store import invitations, outbox
+from bot.store.dashboard_access import forget_viewer
 from bot.store.models import (
     AnswerRow,
     ConversationRow,
@@ -103,6 +104,7 @@ class RegistryMixin:
         chat_id = row.chat_id
         await session.execute(delete(AnswerRow).where(AnswerRow.participant_id == participant_id))
         await session.execute(delete(ConversationRow).where(ConversationRow.participant_id == participant_id))
+        await forget_viewer(session, participant_id)
         await session.execute(
             update(InvitationRow)
             .where(InvitationRow.participant_id == participant_id)

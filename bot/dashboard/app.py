@@ -1,0 +1,142 @@
+"""The dashboard's web application: routes, sign-in by one-time link, sessions, security headers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from importlib.resources import files
+
+from aiohttp import web
+
+from bot.dashboard import pages
+from bot.dashboard.render import SECURITY_HEADERS, browser_language, page
+from bot.store import dashboard_access
+from bot.store.dashboard_access import Viewer
+from bot.store.database import Database
+from flows.assembly import Assembly
+from flows.ports import Clock, Translations
+
+COOKIE = "assembly_dashboard"
+
+Page = Callable[[web.Request, "Dashboard", Viewer], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """What every request needs; built once by `make_app`."""
+
+    db: Database
+    assembly: Assembly
+    translations: Translations
+    clock: Clock
+    secure_cookies: bool
+
+
+DASHBOARD = web.AppKey("dashboard", Dashboard)
+
+
+@web.middleware
+async def _headers(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except web.HTTPException as error:
+        error.headers.update(SECURITY_HEADERS)
+        raise
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def _refusal(request: web.Request, dash: Dashboard, template: str, status: int) -> web.Response:
+    tr = dash.translations.for_language(browser_language(request, dash.assembly))
+    return page(template, tr, dash.assembly, status=status, viewer=None, here="")
+
+
+def signed_in(handler: Page) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """Serve `handler` only to a viewer whose session is open and whose role still holds, this moment."""
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        dash = request.app[DASHBOARD]
+        secret = request.cookies.get(COOKIE)
+        viewer = None
+        if secret:
+            async with dash.db.transaction() as session:
+                viewer = await dashboard_access.session_viewer(
+                    session, dash.assembly, secret, dash.clock.now()
+                )
+        if viewer is None:
+            response = _refusal(request, dash, "signed_out.html", 401)
+            if secret:
+                response.del_cookie(COOKIE, path="/")
+            return response
+        return await handler(request, dash, viewer)
+
+    return guarded
+
+
+async def _link(request: web.Request) -> web.StreamResponse:
+    """GET of a sign-in link only asks to confirm: link previews and scanners fetch URLs, and must not
+    spend the link; the POST of the button does."""
+    dash = request.app[DASHBOARD]
+    token = request.match_info["token"]
+    async with dash.db.transaction() as session:
+        viewer = await dashboard_access.link_viewer(session, dash.assembly, token, dash.clock.now())
+    if viewer is None:
+        return _refusal(request, dash, "link_refused.html", 403)
+    tr = dash.translations.for_language(viewer.language)
+    return page("sign_in.html", tr, dash.assembly, viewer=None, here="", token=token, role=viewer.role)
+
+
+async def _sign_in(request: web.Request) -> web.StreamResponse:
+    dash = request.app[DASHBOARD]
+    token = str((await request.post()).get("token", ""))
+    async with dash.db.transaction() as session:
+        opened = await dashboard_access.sign_in(session, dash.assembly, token, dash.clock.now())
+    if opened is None:
+        return _refusal(request, dash, "link_refused.html", 403)
+    secret, _ = opened
+    redirect = web.HTTPSeeOther("/")
+    redirect.set_cookie(
+        COOKIE,
+        secret,
+        max_age=int(dashboard_access.SESSION_VALID.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="Lax",
+        secure=dash.secure_cookies,
+    )
+    raise redirect
+
+
+async def _sign_out(request: web.Request) -> web.StreamResponse:
+    dash = request.app[DASHBOARD]
+    if secret := request.cookies.get(COOKIE):
+        async with dash.db.transaction() as session:
+            await dashboard_access.sign_out(session, secret)
+    response = _refusal(request, dash, "signed_out.html", 200)
+    response.del_cookie(COOKIE, path="/")
+    return response
+
+
+async def _stylesheet(_: web.Request) -> web.StreamResponse:
+    css = files("bot.dashboard").joinpath("static/dashboard.css").read_text(encoding="utf-8")
+    return web.Response(text=css, content_type="text/css")
+
+
+def make_app(
+    db: Database, assembly: Assembly, translations: Translations, clock: Clock, *, secure_cookies: bool
+) -> web.Application:
+    """`secure_cookies`: the dashboard is reached over HTTPS (DASHBOARD_URL), so cookies say so."""
+    app = web.Application(middlewares=[_headers])
+    app[DASHBOARD] = Dashboard(db, assembly, translations, clock, secure_cookies)
+    app.add_routes(
+        [
+            web.get("/login/{token}", _link),
+            web.post("/login", _sign_in),
+            web.post("/logout", _sign_out),
+            web.get("/dashboard.css", _stylesheet),
+            *(web.get(path, signed_in(handler)) for path, handler in pages.ROUTES.items()),
+        ]
+    )
+    return app

@@ -1,0 +1,226 @@
+"""The dashboard's pages: each reads aggregated figures from the store and renders one template."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from bot.charts import BarCharts
+from bot.dashboard.render import page
+from bot.store import dashboard_reports
+from bot.store.dashboard_access import Viewer
+from bot.store.reports import digest_data
+from flows.assembly import Assembly
+from flows.ballots import labels, local
+from flows.digest import DigestData, session_title, value_label
+from flows.digest_chart import digest_chart
+from flows.polls import KIND_NAMES, result_lines, verdict_lines
+from flows.ports import FACILITATOR, Translator
+from flows.privacy import STATUS_LABELS
+from flows.sessions import when
+from flows.status import AFTER_REGISTRATION, ParticipantStatus
+
+if TYPE_CHECKING:
+    from bot.dashboard.app import Dashboard
+
+Handler = Callable[[web.Request, "Dashboard", Viewer], Awaitable[web.StreamResponse]]
+
+
+def _session_when(assembly: Assembly, tr: Translator, key: str, starts_at: datetime) -> str:
+    session = assembly.session(key)
+    if session is None:
+        return tr.datetime(starts_at, "medium")
+    zone = assembly.zone
+    return when(tr, session.starts.replace(tzinfo=zone), session.ends.replace(tzinfo=zone))
+
+
+def _render(dash: Dashboard, viewer: Viewer, template: str, here: str, **context: Any) -> web.Response:
+    tr = dash.translations.for_language(viewer.language)
+    role = tr.gettext("facilitator") if viewer.role == FACILITATOR else tr.gettext("organiser")
+    return page(template, tr, dash.assembly, viewer=viewer, role=role, here=here, **context)
+
+
+async def _digest(dash: Dashboard) -> DigestData:
+    async with dash.db.transaction() as session:
+        return await digest_data(session, dash.assembly.id, dash.clock.now())
+
+
+async def overview(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
+    assembly, tr = dash.assembly, dash.translations.for_language(viewer.language)
+    async with dash.db.transaction() as session:
+        data = await digest_data(session, assembly.id, dash.clock.now())
+        closed, still_open = await dashboard_reports.poll_counts(session, assembly.id)
+        ratings, average = await dashboard_reports.rating_average(session, assembly.id)
+    upcoming = next((s for s in data.sessions if s.key == data.next_session), None)
+    return _render(
+        dash,
+        viewer,
+        "overview.html",
+        "overview",
+        registered=sum(n for status, n in data.statuses.items() if status in AFTER_REGISTRATION),
+        confirmed=data.confirmed,
+        statuses=[
+            (tr.gettext(STATUS_LABELS[status]), data.statuses[status.value])
+            for status in ParticipantStatus
+            if data.statuses.get(status.value)
+        ],
+        upcoming=upcoming,
+        upcoming_title=session_title(assembly, tr, upcoming.key) if upcoming else "",
+        upcoming_when=_session_when(assembly, tr, upcoming.key, upcoming.starts_at) if upcoming else "",
+        pending=max(0, data.confirmed - upcoming.coming - upcoming.absent) if upcoming else 0,
+        polls_closed=closed,
+        polls_open=still_open,
+        ratings=ratings,
+        average=None if average is None else round(average, 1),
+        data=data,
+    )
+
+
+async def recruitment(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
+    assembly, tr = dash.assembly, dash.translations.for_language(viewer.language)
+    data = await _digest(dash)
+    features: dict[str, list[Any]] = {}
+    for stratum in data.strata:
+        question = assembly.registration.question(stratum.feature) if assembly.registration else None
+        title = assembly.text(question.text, tr.language) if question else stratum.feature
+        features.setdefault(title, []).append(
+            (value_label(assembly, tr, stratum.feature, stratum.value), stratum)
+        )
+    return _render(dash, viewer, "recruitment.html", "recruitment", features=features, data=data)
+
+
+async def recruitment_chart(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
+    tr = dash.translations.for_language(viewer.language)
+    chart = digest_chart(dash.assembly, tr, await _digest(dash))
+    return web.Response(body=chart, content_type="image/png")
+
+
+async def sessions(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
+    assembly, tr = dash.assembly, dash.translations.for_language(viewer.language)
+    data = await _digest(dash)
+    rows = [
+        {
+            "figures": figures,
+            "title": session_title(assembly, tr, figures.key),
+            "when": _session_when(assembly, tr, figures.key, figures.starts_at),
+            "state": (
+                tr.gettext("cancelled")
+                if figures.cancelled
+                else tr.gettext("held")
+                if figures.starts_at <= data.generated_at
+                else tr.gettext("upcoming")
+            ),
+            "pending": max(0, data.confirmed - figures.coming - figures.absent),
+        }
+        for figures in data.sessions
+    ]
+    return _render(dash, viewer, "sessions.html", "sessions", rows=rows, confirmed=data.confirmed)
+
+
+def _poll_card(assembly: Assembly, tr: Translator, result: dashboard_reports.PollResult) -> dict[str, Any]:
+    poll, tally = result.poll, result.tally
+    where = session_title(assembly, tr, poll.session)
+    if poll.table is not None:
+        where = tr.gettext("{session}, table {table}").format(session=where, table=poll.table)
+    hidden = poll.table is not None and tally is not None and tally.answers < assembly.tables.min_result
+    shown = tally is not None and not hidden
+    return {
+        "id": poll.id,
+        "question": local(poll.spec.question, tr.language),
+        "where": where,
+        "kind": tr.gettext(KIND_NAMES.get(poll.spec.kind, poll.spec.kind)),
+        "secret": poll.spec.secret,
+        "closed": poll.closed,
+        "answers": result.answers,
+        "recipients": result.recipients,
+        "hidden": hidden,
+        "texts": list(tally.texts) if shown and tally and poll.spec.kind == "text" else [],
+        "lines": result_lines(tr, poll.spec, tally) if shown and tally and poll.spec.kind != "text" else [],
+        "verdict": verdict_lines(tr, poll.spec, tally) if shown and tally else [],
+        "chart": shown and tally is not None and poll.spec.kind != "text" and tally.answers > 0,
+    }
+
+
+async def polls(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
+    assembly, tr = dash.assembly, dash.translations.for_language(viewer.language)
+    chosen = request.query.get("session")
+    if chosen is not None and assembly.session(chosen) is None:
+        chosen = None
+    async with dash.db.transaction() as session:
+        results = await dashboard_reports.poll_results(session, assembly.id, session_key=chosen)
+    return _render(
+        dash,
+        viewer,
+        "polls.html",
+        "polls",
+        cards=[_poll_card(assembly, tr, result) for result in results],
+        sessions=[(s.id, assembly.text(s.title, tr.language)) for s in assembly.sessions],
+        chosen=chosen,
+    )
+
+
+async def poll_chart(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
+    assembly, tr = dash.assembly, dash.translations.for_language(viewer.language)
+    number = request.match_info["poll"]
+    if not number.isdigit():
+        raise web.HTTPNotFound
+    async with dash.db.transaction() as session:
+        found = await dashboard_reports.poll_results(session, assembly.id, poll_id=int(number))
+    card = _poll_card(assembly, tr, found[0]) if found else None
+    if card is None or not card["chart"] or found[0].tally is None:
+        raise web.HTTPNotFound
+    spec = found[0].poll.spec
+    chart = BarCharts().bars(card["question"], labels(tr, spec), found[0].tally.counts)
+    return web.Response(body=chart, content_type="image/png")
+
+
+async def feedback(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
+    assembly, tr = dash.assembly, dash.translations.for_language(viewer.language)
+    language = request.query.get("language")
+    if language not in assembly.languages:
+        language = None
+    async with dash.db.transaction() as session:
+        figures = await dashboard_reports.feedback(session, assembly.id, language)
+    prompts = {rating.id: rating.text for rating in assembly.feedback.ratings}
+
+    def language_name(code: str | None) -> str:
+        return tr.language_name(code) if code and code != "und" else tr.gettext("language not detected")
+
+    return _render(
+        dash,
+        viewer,
+        "feedback.html",
+        "feedback",
+        figures=figures,
+        filters=[(code, tr.language_name(code)) for code in assembly.languages],
+        ratings=[
+            (
+                session_title(assembly, tr, r.session_key),
+                assembly.text(prompts[r.question], tr.language) if r.question in prompts else r.question,
+                r,
+            )
+            for r in figures.ratings
+        ],
+        by_language=sorted(
+            ((language_name(code), n) for code, n in figures.comments_by_language.items()),
+            key=lambda item: -item[1],
+        ),
+        comments=[
+            (session_title(assembly, tr, c.session_key), c.text, language_name(c.language))
+            for c in figures.comments
+        ],
+    )
+
+
+ROUTES: dict[str, Handler] = {
+    "/": overview,
+    "/recruitment": recruitment,
+    "/recruitment.png": recruitment_chart,
+    "/sessions": sessions,
+    "/polls": polls,
+    "/polls/{poll}.png": poll_chart,
+    "/feedback": feedback,
+}

@@ -1,0 +1,198 @@
+"""The dashboard's read side: poll results and feedback, aggregated in SQL (views and GROUP BY).
+
+Only two things read rows, both bounded by one poll's room: the texts of an open-text poll, and the
+rankings of an instant-runoff poll (elimination rounds are sequential; SQL cannot count them in one
+pass). Everything else arrives already counted, from `report_polls`, `report_poll_options` and
+`report_feedback`-like GROUP BY queries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, Integer, String, TextualSelect, bindparam, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeEngine
+
+from bot.store.models import (
+    FeedbackCommentRow,
+    FeedbackRatingRow,
+    ParticipantRow,
+    SessionRow,
+    UTCDateTime,
+)
+from bot.store.polls import SqlPolls, spec_from_json
+from flows.ballots import size
+from flows.polls import tally_of
+from flows.ports import Poll, PollSpec
+from flows.tally import Tally, from_counts
+
+_POLL_COLUMNS: dict[str, TypeEngine[Any]] = {
+    "poll_id": Integer(),
+    "session_key": String(),
+    "table_no": Integer(),
+    "spec": JSON(),
+    "created_at": UTCDateTime(),
+    "closed_at": UTCDateTime(),
+    "recipients": Integer(),
+    "answers": Integer(),
+}
+
+
+def _polls_query(one: bool, session_key: str | None) -> TextualSelect:
+    """Polls of the assembly, newest first: all, one session's, or one poll."""
+    where = " AND r.poll_id = :poll" if one else " AND r.session_key = :session" if session_key else ""
+    return text(
+        "SELECT r.poll_id, r.session_key, r.table_no, p.spec, r.created_at, r.closed_at, r.recipients,"
+        " r.answers FROM report_polls r JOIN polls p ON p.id = r.poll_id"
+        f" WHERE r.assembly_id = :assembly{where}"
+        " ORDER BY r.created_at DESC, r.poll_id DESC LIMIT :limit"
+    ).columns(**_POLL_COLUMNS)
+
+
+_OPTIONS = text(
+    "SELECT poll_id, option, votes, dots, place_sum FROM report_poll_options WHERE assembly_id = :assembly"
+    " AND poll_id IN :polls"
+).bindparams(bindparam("polls", expanding=True))
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """A poll as the dashboard lists it; `tally` only once it is closed (nobody sees a count under way)."""
+
+    poll: Poll
+    created_at: datetime
+    recipients: int
+    answers: int
+    tally: Tally | None
+
+
+@dataclass(frozen=True)
+class RatingFigures:
+    session_key: str
+    question: str
+    answers: int
+    average: float
+
+
+@dataclass(frozen=True)
+class Comment:
+    session_key: str
+    text: str
+    language: str | None
+    """The language detected in the comment itself; None when too short to tell."""
+
+
+@dataclass(frozen=True)
+class FeedbackFigures:
+    """Feedback of the participants who use the bot in `language` (everyone when None)."""
+
+    language: str | None
+    ratings: tuple[RatingFigures, ...]
+    comments_by_language: dict[str, int]
+    comments: tuple[Comment, ...]
+
+
+def _counts(spec: PollSpec, rows: dict[int, tuple[int, int, int]]) -> list[float]:
+    """Per-answer counts from the view's (votes, dots, place_sum) per option, as `flows.tally` counts."""
+    marks = [rows.get(option, (0, 0, 0)) for option in range(size(spec))]
+    if spec.kind == "dots":
+        return [dots for _, dots, _ in marks]
+    if spec.kind == "ranking":  # Borda: a ballot gives (options - 1 - place) points to each ranked option
+        return [votes * (len(marks) - 1) - places for votes, _, places in marks]
+    return [votes for votes, _, _ in marks]
+
+
+async def poll_results(
+    session: AsyncSession,
+    assembly_id: str,
+    *,
+    session_key: str | None = None,
+    poll_id: int | None = None,
+    limit: int = 100,
+) -> list[PollResult]:
+    """The newest polls of the assembly (or of one session, or one poll), with the tally of those closed."""
+    query = _polls_query(poll_id is not None, session_key)
+    params = {"assembly": assembly_id, "session": session_key, "poll": poll_id, "limit": limit}
+    polls = (await session.execute(query, params)).tuples().all()
+    closed = [row[0] for row in polls if row[5] is not None]
+    options: dict[int, dict[int, tuple[int, int, int]]] = defaultdict(dict)
+    if closed:
+        found = await session.execute(_OPTIONS, {"assembly": assembly_id, "polls": closed})
+        for counted, option, votes, dots, places in found.tuples():
+            options[counted][int(option)] = (int(votes), int(dots), int(places))
+    results = []
+    for number, key, table, spec_json, created, closed_at, asked, answered in polls:
+        spec = spec_from_json(spec_json)
+        poll = Poll(number, spec, key, table, 0, closed_at is not None)
+        tally = None
+        if poll.closed and (spec.kind == "text" or (spec.kind == "ranking" and spec.method == "irv")):
+            tally = tally_of(poll, await SqlPolls(session, assembly_id).ballots(number))
+        elif poll.closed:
+            tally = from_counts(spec.kind, _counts(spec, options[number]), int(answered), scale=spec.scale)
+        results.append(PollResult(poll, created, int(asked), int(answered), tally))
+    return results
+
+
+async def feedback(
+    session: AsyncSession, assembly_id: str, language: str | None, limit: int = 200
+) -> FeedbackFigures:
+    """Ratings (count, average) per session and question, comment counts per detected language, and
+    the latest comments, of the participants who use `language` with the bot (everyone when None)."""
+    speakers = [ParticipantRow.language == language] if language else []
+    ratings = (
+        select(SessionRow.key, FeedbackRatingRow.question, func.count(), func.avg(FeedbackRatingRow.value))
+        .join(SessionRow, SessionRow.id == FeedbackRatingRow.session_id)
+        .join(ParticipantRow, ParticipantRow.id == FeedbackRatingRow.participant_id)
+        .where(SessionRow.assembly_id == assembly_id, *speakers)
+        .group_by(SessionRow.starts_at, SessionRow.key, FeedbackRatingRow.question)
+        .order_by(SessionRow.starts_at, FeedbackRatingRow.question)
+    )
+    detected = func.coalesce(FeedbackCommentRow.language, "und")
+    by_language = (
+        select(detected, func.count())
+        .join(SessionRow, SessionRow.id == FeedbackCommentRow.session_id)
+        .join(ParticipantRow, ParticipantRow.id == FeedbackCommentRow.participant_id)
+        .where(SessionRow.assembly_id == assembly_id, *speakers)
+        .group_by(detected)
+    )
+    comments = (
+        select(SessionRow.key, FeedbackCommentRow.text, FeedbackCommentRow.language)
+        .join(SessionRow, SessionRow.id == FeedbackCommentRow.session_id)
+        .join(ParticipantRow, ParticipantRow.id == FeedbackCommentRow.participant_id)
+        .where(SessionRow.assembly_id == assembly_id, *speakers)
+        .order_by(SessionRow.starts_at.desc(), FeedbackCommentRow.participant_id)
+        .limit(limit)
+    )
+    return FeedbackFigures(
+        language=language,
+        ratings=tuple(
+            RatingFigures(key, question, int(n), float(avg))
+            for key, question, n, avg in (await session.execute(ratings)).tuples()
+        ),
+        comments_by_language={code: int(n) for code, n in (await session.execute(by_language)).tuples()},
+        comments=tuple(Comment(*row) for row in (await session.execute(comments)).tuples()),
+    )
+
+
+async def rating_average(session: AsyncSession, assembly_id: str) -> tuple[int, float | None]:
+    """All ratings of the assembly: how many, and their average (1-5)."""
+    query = (
+        select(func.count(), func.avg(FeedbackRatingRow.value.cast(Float)))
+        .join(SessionRow, SessionRow.id == FeedbackRatingRow.session_id)
+        .where(SessionRow.assembly_id == assembly_id)
+    )
+    n, average = (await session.execute(query)).one()
+    return int(n), None if average is None else float(average)
+
+
+async def poll_counts(session: AsyncSession, assembly_id: str) -> tuple[int, int]:
+    """(closed, open) polls of the assembly."""
+    query = text(
+        "SELECT COUNT(closed_at), COUNT(*) - COUNT(closed_at) FROM report_polls WHERE assembly_id = :assembly"
+    )
+    closed, still_open = (await session.execute(query, {"assembly": assembly_id})).one()
+    return int(closed), int(still_open)
