@@ -10,10 +10,11 @@ from datetime import timedelta
 from statistics import mean
 
 import pytest
-from conftest import FlowHarness
+from conftest import FlowHarness, add_confirmed, mirror_sessions
 from dashboard_data import populate_results
 from polls_room import join
 from sqlalchemy import delete, func, select
+from test_reports import T0
 
 from bot.store import dashboard_access, dashboard_reports, outbox
 from bot.store.database import Database
@@ -22,7 +23,7 @@ from bot.store.participants import SqlStore
 from flows.actions import SendMessage
 from flows.assembly import Assembly
 from flows.events import Command
-from flows.polls import tally_of
+from flows.polls import spec_of, tally_of
 
 DASHBOARD_URL = "https://dashboard.example.org/"
 
@@ -180,3 +181,34 @@ async def test_feedback_by_participants_language_matches_the_rows(
     assert sorted((c.text, c.language) for c in figures.comments) == sorted(comments)
     assert figures.comments_by_language == Counter(detected or "und" for _, detected in comments)
     assert comments  # the filter leaves something to compare
+
+
+async def test_another_assemblys_polls_and_feedback_stay_out(db: Database, assembly: Assembly) -> None:
+    """Two assemblies in one store: each dashboard counts only its own."""
+    data = await populate_results(db, assembly)
+    other = data.assembly.model_copy(update={"id": "another-assembly"})
+    await mirror_sessions(db, other, T0)
+    person = await add_confirmed(db, other, 99_001, "fr")
+    async with db.transaction() as session:
+        store = SqlStore(session, other.id)
+        spec = spec_of(other.polls[0])
+        poll = await store.polls.create(
+            spec, "s1", table=None, facilitator_id=person.id, recipients=[person.id], now=T0, closes_at=None
+        )
+        await store.polls.answer(poll, person.id, {"c": 0}, T0)
+        await store.polls.close(poll.id, T0)
+        await store.feedback.rate("s1", person.id, other.feedback.ratings[0].id, 1)
+        await store.feedback.comment("s1", person.id, "from elsewhere", "fr")
+    async with db.transaction() as session:
+        ours = await dashboard_reports.poll_results(session, assembly.id)
+        theirs = await dashboard_reports.poll_results(session, other.id)
+        our_feedback = await dashboard_reports.feedback(session, assembly.id, None)
+        counts = await dashboard_reports.poll_counts(session, assembly.id)
+    assert [r.poll.id for r in theirs] == [poll.id]
+    assert theirs[0].tally is not None
+    assert theirs[0].tally.counts[0] == 1
+    assert poll.id not in {r.poll.id for r in ours}
+    assert len(ours) == len(data.ballots) + 2
+    assert counts == (len(data.ballots) + 1, 1)
+    assert sum(r.answers for r in our_feedback.ratings) == len(data.ratings)
+    assert "from elsewhere" not in {c.text for c in our_feedback.comments}
