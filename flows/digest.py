@@ -211,11 +211,24 @@ def digest_text(assembly: Assembly, tr: Translator, data: DigestData) -> str:
     return "\n".join(lines)
 
 
+POLL_LINES = 20
+"""The digest lists the newest polls only: a first digest late in an assembly would otherwise run to
+dozens of messages (bench/digest.py: 2,000 polls gave 78). The CSV holds them all."""
+
+
 def _poll_lines(assembly: Assembly, tr: Translator, data: DigestData) -> list[str]:
     if not data.polls:
         return []
     lines = ["", tr.gettext("Polls since the last digest:")]
-    for poll in data.polls:
+    listed = data.polls[-POLL_LINES:]
+    if earlier := len(data.polls) - len(listed):
+        lines.append(
+            "  "
+            + tr.gettext(
+                "Earlier polls not listed here: {count} (the CSV file and the dashboard have them all)"
+            ).format(count=tr.number(earlier))
+        )
+    for poll in listed:
         where = session_title(assembly, tr, poll.session_key)
         if poll.table_no is not None:
             where = tr.gettext("{session}, table {table}").format(session=where, table=poll.table_no)

@@ -23,7 +23,7 @@ from bot.store.quotas import sync_quotas
 from bot.store.reports import digest_data
 from flows.actions import SendDocument, SendMessage, SendPhoto
 from flows.assembly import Assembly
-from flows.digest import digest_text
+from flows.digest import POLL_LINES, DigestData, PollFigures, csv_rows, digest_text
 from flows.events import Command
 from flows.ports import Presence
 from flows.status import AFTER_REGISTRATION, ParticipantStatus
@@ -281,3 +281,16 @@ async def test_digest_counts_polls_and_feedback_from_the_rows(db: Database, asse
     assert "4 of 6 answered (closed)" in shown
     assert "average 4.3 of 5 (3 answers)" in shown
     assert "comments in French: 1" in shown
+
+
+def test_a_long_poll_section_lists_the_newest_polls_and_counts_the_rest(assembly: Assembly) -> None:
+    polls = tuple(
+        PollFigures("s1", n % 3 or None, {lang: f"Question {n}?" for lang in assembly.languages}, 10, 7, True)
+        for n in range(POLL_LINES + 5)
+    )
+    data = DigestData(NOW, None, 0, {}, (), (), None, 0, 0, 0, polls=polls)
+    text = digest_text(assembly, Catalogs(assembly.languages, assembly.zone).for_language("en"), data)
+    assert "Earlier polls not listed here: 5 (the CSV file and the dashboard have them all)" in text
+    assert "Question 4?" not in text
+    assert all(f"Question {n}?" in text for n in range(5, POLL_LINES + 5))
+    assert sum(row[0] == "poll" for row in csv_rows(data)) == 2 * len(polls)
