@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,9 +17,7 @@ from bot.i18n import Catalogs
 from bot.lottery.confirmations import expire_overdue
 from bot.polljobs import PollJob
 from bot.reminders import ReminderJob, sync_sessions
-from bot.runtime.aiogram_api import AiogramApi
 from bot.runtime.api import TelegramApi
-from bot.runtime.ptb_api import PtbApi
 from bot.runtime.runner import Runner, Services
 from bot.runtime.sender import OutboxSender
 from bot.scheduler import Scheduler
@@ -27,13 +27,19 @@ from flows.assembly import Assembly
 from flows.ports import Clock
 from flows.routes import build_router
 
-RUNTIMES: dict[str, type[AiogramApi] | type[PtbApi]] = {"aiogram": AiogramApi, "ptb": PtbApi}
-"""The Telegram frameworks the bot runs on, by the name `--runtime` takes."""
+RUNTIMES: dict[str, str] = {
+    "aiogram": "bot.runtime.aiogram_api:AiogramApi",
+    "ptb": "bot.runtime.ptb_api:PtbApi",
+}
+"""The Telegram frameworks the bot runs on, by the name `--runtime` takes. Imported only when used:
+aiogram's types alone take seconds to import, which every organiser command would otherwise pay."""
 
 
 def make_api(runtime: str, token: str, api_url: str) -> TelegramApi:
     if runtime in RUNTIMES:
-        return RUNTIMES[runtime](token, api_url)
+        module, name = RUNTIMES[runtime].split(":")
+        adapter: Callable[[str, str], TelegramApi] = getattr(importlib.import_module(module), name)
+        return adapter(token, api_url)
     raise ValueError(f"unknown runtime '{runtime}'; choose from {', '.join(RUNTIMES)}")
 
 

@@ -5,6 +5,7 @@ in Arabic, right to left; nothing shows without signing in, and a used link open
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -85,6 +86,8 @@ async def site(emulator: Emulator, tmp_path: Path, assembly: Assembly) -> AsyncI
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"the browser test needs Debian's chromium at {CHROMIUM} (apt-get install chromium)")
     async with async_playwright() as playwright:
         chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
