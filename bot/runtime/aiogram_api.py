@@ -61,7 +61,10 @@ class AiogramApi(BotAdapter):
 
     async def _call(self, call: Awaitable[T], timeout: float | None = None) -> T:
         try:
-            return await asyncio.wait_for(call, timeout or self.request_timeout)
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for drops a cancellation that
+            # arrives as the call completes, and the cancelled loop then runs on for ever.
+            async with asyncio.timeout(timeout or self.request_timeout):
+                return await call
         except TelegramRetryAfter as error:
             raise RetryLater(float(error.retry_after)) from None
         except TelegramForbiddenError as error:

@@ -84,7 +84,10 @@ class PtbApi(BotAdapter):
         # PTB's exceptions subclass each other (BadRequest and TimedOut are NetworkErrors),
         # so the specific ones come first.
         try:
-            return await asyncio.wait_for(call, timeout or self.request_timeout)
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for drops a cancellation that
+            # arrives as the call completes, and the cancelled loop then runs on for ever.
+            async with asyncio.timeout(timeout or self.request_timeout):
+                return await call
         except RetryAfter as error:
             raise RetryLater(retry_seconds(error)) from None
         except Forbidden as error:

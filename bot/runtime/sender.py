@@ -71,8 +71,11 @@ class OutboxSender:
                     chats = await outbox.due_chats(session, utcnow())
                 for chat_id in chats:
                     self.workers.kick(chat_id)
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for returns normally when the wake-up
+                # and a cancellation coincide, and this loop would never stop (a hung shutdown).
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+                    async with asyncio.timeout(1.0):
+                        await self._wake.wait()
         finally:
             await self.workers.cancel()
 
