@@ -327,7 +327,7 @@ def digest_actions(assembly: Assembly, tr: Translator, data: DigestData, chat_id
     actions.append(
         SendPhoto(
             chat_id,
-            digest_chart(assembly, tr, data),
+            digest_chart(assembly, tr, data.strata),
             filename=f"digest-{stamp}.png",
             caption=tr.gettext("Registrations against the quotas"),
         )

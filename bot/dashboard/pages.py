@@ -10,12 +10,11 @@ from aiohttp import web
 
 from bot.charts import BarCharts
 from bot.dashboard.render import page
-from bot.store import dashboard_reports
+from bot.store import dashboard_reports, reports
 from bot.store.dashboard_access import Viewer
-from bot.store.reports import digest_data
 from flows.assembly import Assembly
 from flows.ballots import labels, local
-from flows.digest import DigestData, session_title, value_label
+from flows.digest import Stratum, session_title, value_label
 from flows.digest_chart import digest_chart
 from flows.polls import KIND_NAMES, result_lines, verdict_lines
 from flows.ports import FACILITATOR, Translator
@@ -43,81 +42,86 @@ def _render(dash: Dashboard, viewer: Viewer, template: str, here: str, **context
     return page(template, tr, dash.assembly, viewer=viewer, role=role, here=here, **context)
 
 
-async def _digest(dash: Dashboard) -> DigestData:
-    async with dash.db.transaction() as session:
-        return await digest_data(session, dash.assembly.id, dash.clock.now())
-
-
 async def overview(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
     assembly, tr = dash.assembly, dash.translations.for_language(viewer.language)
     async with dash.db.transaction() as session:
-        data = await digest_data(session, assembly.id, dash.clock.now())
+        counts = await reports.statuses(session, assembly.id)
+        sessions = await reports.session_figures(session, assembly.id)
+        problems = await reports.delivery(session, assembly.id)
         closed, still_open = await dashboard_reports.poll_counts(session, assembly.id)
         ratings, average = await dashboard_reports.rating_average(session, assembly.id)
-    upcoming = next((s for s in data.sessions if s.key == data.next_session), None)
+    coming = reports.next_session(sessions, dash.clock.now())
+    upcoming = next((s for s in sessions if s.key == coming), None)
+    confirmed = counts.get(ParticipantStatus.CONFIRMED.value, 0)
     return _render(
         dash,
         viewer,
         "overview.html",
         "overview",
-        registered=sum(n for status, n in data.statuses.items() if status in AFTER_REGISTRATION),
-        confirmed=data.confirmed,
+        registered=sum(n for status, n in counts.items() if status in AFTER_REGISTRATION),
+        confirmed=confirmed,
         statuses=[
-            (tr.gettext(STATUS_LABELS[status]), data.statuses[status.value])
+            (tr.gettext(STATUS_LABELS[status]), counts[status.value])
             for status in ParticipantStatus
-            if data.statuses.get(status.value)
+            if counts.get(status.value)
         ],
         upcoming=upcoming,
         upcoming_title=session_title(assembly, tr, upcoming.key) if upcoming else "",
         upcoming_when=_session_when(assembly, tr, upcoming.key, upcoming.starts_at) if upcoming else "",
-        pending=max(0, data.confirmed - upcoming.coming - upcoming.absent) if upcoming else 0,
+        pending=max(0, confirmed - upcoming.coming - upcoming.absent) if upcoming else 0,
         polls_closed=closed,
         polls_open=still_open,
         ratings=ratings,
         average=None if average is None else round(average, 1),
-        data=data,
+        delivery=problems,
     )
+
+
+async def _strata(dash: Dashboard) -> tuple[Stratum, ...]:
+    async with dash.db.transaction() as session:
+        return await reports.strata(session, dash.assembly.id)
 
 
 async def recruitment(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
     assembly, tr = dash.assembly, dash.translations.for_language(viewer.language)
-    data = await _digest(dash)
     features: dict[str, list[Any]] = {}
-    for stratum in data.strata:
+    for stratum in await _strata(dash):
         question = assembly.registration.question(stratum.feature) if assembly.registration else None
         title = assembly.text(question.text, tr.language) if question else stratum.feature
-        features.setdefault(title, []).append(
-            (value_label(assembly, tr, stratum.feature, stratum.value), stratum)
-        )
-    return _render(dash, viewer, "recruitment.html", "recruitment", features=features, data=data)
+        label = value_label(assembly, tr, stratum.feature, stratum.value)
+        features.setdefault(title, []).append((label, stratum))
+    return _render(dash, viewer, "recruitment.html", "recruitment", features=features)
 
 
 async def recruitment_chart(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
     tr = dash.translations.for_language(viewer.language)
-    chart = digest_chart(dash.assembly, tr, await _digest(dash))
+    chart = digest_chart(dash.assembly, tr, await _strata(dash))
     return web.Response(body=chart, content_type="image/png")
 
 
 async def sessions(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
     assembly, tr = dash.assembly, dash.translations.for_language(viewer.language)
-    data = await _digest(dash)
+    async with dash.db.transaction() as session:
+        figures = await reports.session_figures(session, assembly.id)
+        confirmed = (await reports.statuses(session, assembly.id)).get(ParticipantStatus.CONFIRMED.value, 0)
+    now = dash.clock.now()
     rows = [
         {
-            "figures": figures,
-            "title": session_title(assembly, tr, figures.key),
-            "when": _session_when(assembly, tr, figures.key, figures.starts_at),
+            "figures": f,
+            "title": session_title(assembly, tr, f.key),
+            "when": _session_when(assembly, tr, f.key, f.starts_at),
             "state": (
                 tr.gettext("cancelled")
-                if figures.cancelled
+                if f.cancelled
                 else tr.gettext("held")
-                if figures.starts_at <= data.generated_at
+                if f.starts_at <= now
                 else tr.gettext("upcoming")
             ),
-            "pending": max(0, data.confirmed - figures.coming - figures.absent),
+            "pending": max(0, confirmed - f.coming - f.absent),
         }
-        for figures in data.sessions
+        for f in figures
     ]
-    return _render(dash, viewer, "sessions.html", "sessions", rows=rows, confirmed=data.confirmed)
+    return _render(dash, viewer, "sessions.html", "sessions", rows=rows, confirmed=confirmed)
 
 
 def _poll_card(assembly: Assembly, tr: Translator, result: dashboard_reports.PollResult) -> dict[str, Any]:

@@ -50,6 +50,43 @@ async def last_digest(session: AsyncSession, assembly_id: str) -> datetime | Non
     return found
 
 
+async def strata(session: AsyncSession, assembly_id: str) -> tuple[Stratum, ...]:
+    """Registrations per feature value against the quotas, by feature and value."""
+    found = (
+        Stratum(f, v, int(r), int(c), lo, hi, int(g))
+        for f, v, r, c, lo, hi, g in (await session.execute(_STRATA, {"assembly": assembly_id})).tuples()
+    )
+    return tuple(sorted(found, key=lambda s: (s.feature, s.value)))
+
+
+async def statuses(session: AsyncSession, assembly_id: str) -> dict[str, int]:
+    rows = await session.execute(_STATUSES, {"assembly": assembly_id})
+    return {status: int(n) for status, n in rows.tuples()}
+
+
+async def session_figures(session: AsyncSession, assembly_id: str) -> tuple[SessionFigures, ...]:
+    """RSVPs and attendance of every session, in time order."""
+    return tuple(
+        SessionFigures(key, starts, cancelled is not None, int(co), int(ab), int(at), int(la))
+        for key, starts, cancelled, co, ab, at, la in (
+            await session.execute(_SESSIONS, {"assembly": assembly_id})
+        ).tuples()
+    )
+
+
+def next_session(sessions: tuple[SessionFigures, ...], now: datetime) -> str | None:
+    return next((s.key for s in sessions if s.starts_at > now and not s.cancelled), None)
+
+
+async def delivery(session: AsyncSession, assembly_id: str) -> dict[str, int]:
+    """Totals per problem: blocked_participants, failed_sends, undelivered_blocked."""
+    found = {p: int(t) for p, t in (await session.execute(_DELIVERY, {"assembly": assembly_id})).tuples()}
+    return {problem: found.get(problem, 0) for problem in DELIVERY_PROBLEMS}
+
+
+DELIVERY_PROBLEMS = ("blocked_participants", "failed_sends", "undelivered_blocked")
+
+
 async def digest_data(session: AsyncSession, assembly_id: str, now: datetime) -> DigestData:
     """The digest's figures as of `now`; new registrations count from the last scheduled digest."""
     params = {"assembly": assembly_id}
@@ -59,27 +96,19 @@ async def digest_data(session: AsyncSession, assembly_id: str, now: datetime) ->
     )
     if since is not None:
         new = new.where(ParticipantRow.registered_at > since)
-    strata = tuple(
-        Stratum(f, v, int(r), int(c), lo, hi, int(g))
-        for f, v, r, c, lo, hi, g in (await session.execute(_STRATA, params)).tuples()
-    )
-    sessions = tuple(
-        SessionFigures(key, starts, cancelled is not None, int(co), int(ab), int(at), int(la))
-        for key, starts, cancelled, co, ab, at, la in (await session.execute(_SESSIONS, params)).tuples()
-    )
-    upcoming = next((s.key for s in sessions if s.starts_at > now and not s.cancelled), None)
-    delivery = {p: int(t) for p, t in (await session.execute(_DELIVERY, params)).tuples()}
+    sessions = await session_figures(session, assembly_id)
+    problems = await delivery(session, assembly_id)
     return DigestData(
         generated_at=now,
         since=since,
         new_registrations=int(await session.scalar(new) or 0),
-        statuses={s: int(n) for s, n in (await session.execute(_STATUSES, params)).tuples()},
-        strata=tuple(sorted(strata, key=lambda s: (s.feature, s.value))),
+        statuses=await statuses(session, assembly_id),
+        strata=await strata(session, assembly_id),
         sessions=sessions,
-        next_session=upcoming,
-        blocked_participants=delivery.get("blocked_participants", 0),
-        failed_sends=delivery.get("failed_sends", 0),
-        undelivered_blocked=delivery.get("undelivered_blocked", 0),
+        next_session=next_session(sessions, now),
+        blocked_participants=problems["blocked_participants"],
+        failed_sends=problems["failed_sends"],
+        undelivered_blocked=problems["undelivered_blocked"],
         polls=tuple(
             PollFigures(key, table, spec.get("question", {}), int(asked), int(answered), closed is not None)
             for key, table, spec, asked, answered, closed in (
