@@ -11,14 +11,11 @@ from aiohttp import web
 from bot.dashboard import pages
 from bot.dashboard.render import SECURITY_HEADERS, browser_language, page
 from bot.store import dashboard_access
-from bot.store.dashboard_access import Viewer
 from bot.store.database import Database
 from flows.assembly import Assembly
 from flows.ports import Clock, Translations
 
 COOKIE = "assembly_dashboard"
-
-Page = Callable[[web.Request, "Dashboard", Viewer], Awaitable[web.StreamResponse]]
 
 
 @dataclass(frozen=True)
@@ -53,7 +50,7 @@ def _refusal(request: web.Request, dash: Dashboard, template: str, status: int) 
     return page(template, tr, dash.assembly, status=status, viewer=None, here="")
 
 
-def signed_in(handler: Page) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+def signed_in(handler: pages.Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """Serve `handler` only to a viewer whose session is open and whose role still holds, this moment."""
 
     async def guarded(request: web.Request) -> web.StreamResponse:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, Integer, String, TextualSelect, bindparam, func, select, text
+from sqlalchemy import JSON, Float, Integer, Select, String, TextualSelect, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeEngine
 
@@ -137,33 +137,43 @@ async def poll_results(
     return results
 
 
+def _given(
+    query: Select[Any],
+    table: type[FeedbackRatingRow | FeedbackCommentRow],
+    assembly_id: str,
+    language: str | None,
+) -> Select[Any]:
+    """`query` narrowed to the assembly's feedback, and to participants who use `language` with the bot."""
+    query = query.join(SessionRow, SessionRow.id == table.session_id).where(
+        SessionRow.assembly_id == assembly_id
+    )
+    if language:
+        query = query.join(ParticipantRow, ParticipantRow.id == table.participant_id).where(
+            ParticipantRow.language == language
+        )
+    return query
+
+
 async def feedback(
     session: AsyncSession, assembly_id: str, language: str | None, limit: int = 200
 ) -> FeedbackFigures:
     """Ratings (count, average) per session and question, comment counts per detected language, and
     the latest comments, of the participants who use `language` with the bot (everyone when None)."""
-    speakers = [ParticipantRow.language == language] if language else []
+    rated = select(
+        SessionRow.key, FeedbackRatingRow.question, func.count(), func.avg(FeedbackRatingRow.value)
+    )
     ratings = (
-        select(SessionRow.key, FeedbackRatingRow.question, func.count(), func.avg(FeedbackRatingRow.value))
-        .join(SessionRow, SessionRow.id == FeedbackRatingRow.session_id)
-        .join(ParticipantRow, ParticipantRow.id == FeedbackRatingRow.participant_id)
-        .where(SessionRow.assembly_id == assembly_id, *speakers)
+        _given(rated, FeedbackRatingRow, assembly_id, language)
         .group_by(SessionRow.starts_at, SessionRow.key, FeedbackRatingRow.question)
         .order_by(SessionRow.starts_at, FeedbackRatingRow.question)
     )
     detected = func.coalesce(FeedbackCommentRow.language, "und")
-    by_language = (
-        select(detected, func.count())
-        .join(SessionRow, SessionRow.id == FeedbackCommentRow.session_id)
-        .join(ParticipantRow, ParticipantRow.id == FeedbackCommentRow.participant_id)
-        .where(SessionRow.assembly_id == assembly_id, *speakers)
-        .group_by(detected)
+    by_language = _given(select(detected, func.count()), FeedbackCommentRow, assembly_id, language).group_by(
+        detected
     )
+    written = select(SessionRow.key, FeedbackCommentRow.text, FeedbackCommentRow.language)
     comments = (
-        select(SessionRow.key, FeedbackCommentRow.text, FeedbackCommentRow.language)
-        .join(SessionRow, SessionRow.id == FeedbackCommentRow.session_id)
-        .join(ParticipantRow, ParticipantRow.id == FeedbackCommentRow.participant_id)
-        .where(SessionRow.assembly_id == assembly_id, *speakers)
+        _given(written, FeedbackCommentRow, assembly_id, language)
         .order_by(SessionRow.starts_at.desc(), FeedbackCommentRow.participant_id)
         .limit(limit)
     )
@@ -180,10 +190,11 @@ async def feedback(
 
 async def rating_average(session: AsyncSession, assembly_id: str) -> tuple[int, float | None]:
     """All ratings of the assembly: how many, and their average (1-5)."""
-    query = (
-        select(func.count(), func.avg(FeedbackRatingRow.value.cast(Float)))
-        .join(SessionRow, SessionRow.id == FeedbackRatingRow.session_id)
-        .where(SessionRow.assembly_id == assembly_id)
+    query = _given(
+        select(func.count(), func.avg(FeedbackRatingRow.value.cast(Float))),
+        FeedbackRatingRow,
+        assembly_id,
+        None,
     )
     n, average = (await session.execute(query)).one()
     return int(n), None if average is None else float(average)

@@ -78,13 +78,13 @@ def next_session(sessions: tuple[SessionFigures, ...], now: datetime) -> str | N
     return next((s.key for s in sessions if s.starts_at > now and not s.cancelled), None)
 
 
+DELIVERY_PROBLEMS = ("blocked_participants", "failed_sends", "undelivered_blocked")
+
+
 async def delivery(session: AsyncSession, assembly_id: str) -> dict[str, int]:
     """Totals per problem: blocked_participants, failed_sends, undelivered_blocked."""
     found = {p: int(t) for p, t in (await session.execute(_DELIVERY, {"assembly": assembly_id})).tuples()}
     return {problem: found.get(problem, 0) for problem in DELIVERY_PROBLEMS}
-
-
-DELIVERY_PROBLEMS = ("blocked_participants", "failed_sends", "undelivered_blocked")
 
 
 async def digest_data(session: AsyncSession, assembly_id: str, now: datetime) -> DigestData:
