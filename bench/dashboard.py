@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
-from bench.digest import NOW, build
+from bench.digest import NOW, add_size_options, build, stores
 from bot.clock import ManualClock
 from bot.config import load_assembly
 from bot.dashboard.app import COOKIE, make_app
@@ -90,13 +90,8 @@ async def measure(url: str, registrations: int, load: int) -> tuple[dict[str, fl
 
 async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        sizes = [
-            (args.registrations // args.baseline, args.rows // args.baseline),
-            (args.registrations, args.rows),
-        ]
         results = []
-        for index, (registrations, load) in enumerate(sizes):
-            url = args.database_url or f"sqlite:///{Path(tmp) / f'bench-{index}.sqlite'}"
+        for url, registrations, load in stores(args, tmp):
             times, peak = await measure(url, registrations, load)
             results.append(times)
             print(f"dashboard on {registrations:,} registrations + {load:,} votes: peak {peak:.1f} MiB")
@@ -110,10 +105,7 @@ async def run(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--registrations", type=int, default=100_000)
-    parser.add_argument("--rows", type=int, default=1_000_000, help="votes (see bench/digest.py)")
-    parser.add_argument("--baseline", type=int, default=10, help="the baseline is this many times smaller")
-    parser.add_argument("--database-url", default=None, help="PostgreSQL URL (emptied first); default SQLite")
+    add_size_options(parser)
     asyncio.run(run(parser.parse_args()))
 
 

@@ -459,15 +459,35 @@ async def measure(url: str, registrations: int, load: int) -> tuple[float, float
         await db.dispose()
 
 
+def stores(args: argparse.Namespace, tmp: str) -> list[tuple[str, int, int]]:
+    """(database URL, registrations, votes) of the baseline store, then the full-size one."""
+    sizes = [
+        (args.registrations // args.baseline, args.rows // args.baseline),
+        (args.registrations, args.rows),
+    ]
+    return [
+        (args.database_url or f"sqlite:///{Path(tmp) / f'bench-{index}.sqlite'}", registrations, votes)
+        for index, (registrations, votes) in enumerate(sizes)
+    ]
+
+
+def add_size_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every benchmark built on this store."""
+    parser.add_argument("--registrations", type=int, default=100_000)
+    parser.add_argument(
+        "--rows",
+        type=int,
+        default=1_000_000,
+        help="votes: open poll answers and secret ballots (RSVPs, attendance, feedback, outbox follow)",
+    )
+    parser.add_argument("--baseline", type=int, default=10, help="the baseline is this many times smaller")
+    parser.add_argument("--database-url", default=None, help="PostgreSQL URL (emptied first); default SQLite")
+
+
 async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        sizes = [
-            (args.registrations // args.baseline, args.rows // args.baseline),
-            (args.registrations, args.rows),
-        ]
         results = []
-        for index, (registrations, load) in enumerate(sizes):
-            url = args.database_url or f"sqlite:///{Path(tmp) / f'bench-{index}.sqlite'}"
+        for url, registrations, load in stores(args, tmp):
             sql, total, peak = await measure(url, registrations, load)
             results.append((sql, total))
             print(
@@ -483,15 +503,7 @@ async def run(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--registrations", type=int, default=100_000)
-    parser.add_argument(
-        "--rows",
-        type=int,
-        default=1_000_000,
-        help="votes: open poll answers and secret ballots (RSVPs, attendance, feedback, outbox follow)",
-    )
-    parser.add_argument("--baseline", type=int, default=10, help="the baseline is this many times smaller")
-    parser.add_argument("--database-url", default=None, help="PostgreSQL URL (emptied first); default SQLite")
+    add_size_options(parser)
     asyncio.run(run(parser.parse_args()))
 
 
