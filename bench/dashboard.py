@@ -26,10 +26,10 @@ from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
 from bench.digest import NOW, add_size_options, build, stores
-from bot.clock import ManualClock
-from bot.config import load_assembly
+from bot.adapters.clock import ManualClock
+from bot.adapters.i18n import Catalogs
 from bot.dashboard.app import COOKIE, make_app
-from bot.i18n import Catalogs
+from bot.definition import load_assembly
 from bot.settings import EXAMPLE_ASSEMBLY
 from bot.store import dashboard_access
 from bot.store.database import Database

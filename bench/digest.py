@@ -35,9 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert
 
-from bot.config import load_assembly
-from bot.i18n import Catalogs
-from bot.reminders import sync_sessions
+from bot.adapters.i18n import Catalogs
+from bot.definition import load_assembly
+from bot.jobs.reminders import sync_sessions
 from bot.settings import EXAMPLE_ASSEMBLY
 from bot.store.database import Database
 from bot.store.models import (
@@ -56,7 +56,7 @@ from bot.store.models import (
 )
 from bot.store.participants import ensure_assembly
 from bot.store.quotas import sync_quotas
-from bot.store.reports import digest_data
+from bot.store.read.digest import digest_data
 from bot.store.sessions import session_rows
 from flows.actions import SendMessage
 from flows.digest import csv_rows, digest_actions

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot.adapters.clock import ManualClock
 from bot.bootstrap import build_app
-from bot.clock import ManualClock
-from bot.config import load_assembly
+from bot.definition import load_assembly
 from bot.emulator import Emulator, Limits
 from bot.settings import EXAMPLE_ASSEMBLY
 from bot.store.database import Database

@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.config import load_assembly
-from bot.lottery.draw import Candidate, draw
-from bot.lottery.options import DrawError
+from bot.definition import load_assembly
+from bot.organiser.lottery.draw import Candidate, draw
+from bot.organiser.lottery.options import DrawError
 from bot.settings import EXAMPLE_ASSEMBLY
 
 

@@ -9,27 +9,27 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.charts import BarCharts
-from bot.clock import SystemClock
-from bot.detection import LangDetect
-from bot.digest import DigestJob
-from bot.i18n import Catalogs
-from bot.lottery.confirmations import expire_overdue
-from bot.polljobs import PollJob
-from bot.reminders import ReminderJob, sync_sessions
-from bot.runtime.api import TelegramApi
-from bot.runtime.runner import Runner, Services
-from bot.runtime.sender import OutboxSender
-from bot.scheduler import Scheduler
+from bot.adapters.charts import BarCharts
+from bot.adapters.clock import SystemClock
+from bot.adapters.detection import LangDetect
+from bot.adapters.i18n import Catalogs
+from bot.jobs.digest import DigestJob
+from bot.jobs.polls import PollJob
+from bot.jobs.reminders import ReminderJob, sync_sessions
+from bot.jobs.scheduler import Scheduler
+from bot.organiser.lottery.confirmations import expire_overdue
 from bot.store.database import Database
 from bot.store.quotas import sync_quotas
+from bot.telegram.api import TelegramApi
+from bot.telegram.runner import Runner, Services
+from bot.telegram.sender import OutboxSender
 from flows.assembly import Assembly
 from flows.ports import Clock
 from flows.routes import build_router
 
 RUNTIMES: dict[str, str] = {
-    "aiogram": "bot.runtime.aiogram_api:AiogramApi",
-    "ptb": "bot.runtime.ptb_api:PtbApi",
+    "aiogram": "bot.telegram.aiogram_api:AiogramApi",
+    "ptb": "bot.telegram.ptb_api:PtbApi",
 }
 """The Telegram frameworks the bot runs on, by the name `--runtime` takes. Imported only when used:
 aiogram's types alone take seconds to import, which every organiser command would otherwise pay."""

@@ -13,16 +13,16 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from bot.adapters.clock import ManualClock
 from bot.bootstrap import App, build_app, make_services
-from bot.clock import ManualClock
-from bot.config import load_assembly
+from bot.definition import load_assembly
 from bot.emulator import Emulator, Limits
-from bot.reminders import sync_sessions
-from bot.runtime.runner import handle_event
+from bot.jobs.reminders import sync_sessions
 from bot.settings import EXAMPLE_ASSEMBLY
 from bot.store.database import Database
 from bot.store.models import ParticipantRow
 from bot.store.participants import SqlStore, ensure_assembly
+from bot.telegram.runner import handle_event
 from flows.actions import Action
 from flows.assembly import Assembly
 from flows.events import ButtonPress, Event, Sender

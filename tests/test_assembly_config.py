@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.config import ConfigError, load_assembly
+from bot.definition import ConfigError, load_assembly
 from bot.settings import EXAMPLE_ASSEMBLY
 
 

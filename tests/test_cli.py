@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import TOKEN
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.emulator import Emulator
 
 

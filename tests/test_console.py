@@ -16,7 +16,7 @@ import pytest
 from rich.console import Console
 
 from bot.bootstrap import make_services
-from bot.runtime.console import ConsoleChat, right_to_left
+from bot.console.chat import ConsoleChat, right_to_left
 from bot.store.database import Database
 from bot.store.participants import SqlStore
 from flows import actions as act

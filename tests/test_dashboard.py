@@ -16,10 +16,11 @@ from polls_room import join
 from sqlalchemy import delete, func, select
 from test_reports import T0
 
-from bot.store import dashboard_access, dashboard_reports, outbox
+from bot.store import dashboard_access, outbox
 from bot.store.database import Database
 from bot.store.models import DashboardLinkRow, DashboardSessionRow, OutboxMessage, RoleRow
 from bot.store.participants import SqlStore
+from bot.store.read import dashboard as dashboard_reports
 from flows.actions import SendMessage
 from flows.assembly import Assembly
 from flows.events import Command

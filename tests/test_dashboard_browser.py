@@ -18,12 +18,12 @@ from playwright.async_api import Browser, Page, async_playwright
 from polls_room import invite
 from test_reports import NOW
 
-from bot.clock import ManualClock
+from bot.adapters.clock import ManualClock
+from bot.adapters.i18n import Catalogs
 from bot.dashboard.app import make_app
 from bot.emulator import Emulator
-from bot.i18n import Catalogs
 from bot.store.database import Database
-from bot.store.reports import digest_data
+from bot.store.read.digest import digest_data
 from flows.assembly import Assembly
 from flows.ballots import local
 from flows.digest import DigestData

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from test_reports import populate
 
-from bot.exports import export
+from bot.organiser.exports import export
 from bot.store.database import Database
 from bot.store.participants import SqlStore
 from flows.assembly import Assembly

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.i18n import Catalogs
+from bot.adapters.i18n import Catalogs
 from flows.assembly import Assembly
 
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import RunningBot
 from sqlalchemy import select
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.emulator import Emulator
 from bot.store import invitations
 from bot.store.database import Database

@@ -11,13 +11,13 @@ import pytest
 from conftest import RunningBot
 from sqlalchemy import func, select
 
-from bot.cli import main
-from bot.clock import ManualClock
+from bot.adapters.clock import ManualClock
+from bot.adapters.i18n import Catalogs
+from bot.cli.main import main
 from bot.emulator import Emulator
-from bot.i18n import Catalogs
-from bot.lottery.confirmations import expire_overdue
-from bot.lottery.options import DrawError
-from bot.lottery.selection import run_selection
+from bot.organiser.lottery.confirmations import expire_overdue
+from bot.organiser.lottery.options import DrawError
+from bot.organiser.lottery.selection import run_selection
 from bot.store.database import Database
 from bot.store.models import AnswerRow, OutboxMessage, ParticipantRow, SeatRow, SelectionRow, utcnow
 from bot.store.participants import SqlStore, ensure_assembly
@@ -131,8 +131,8 @@ async def test_draw_meets_quotas_is_repeatable_and_promotes_reserves(
 async def test_maximin_is_repeatable_and_infeasible_quotas_change_nothing(
     db: Database, assembly: Assembly
 ) -> None:
-    from bot.lottery.draw import draw  # noqa: PLC0415
-    from bot.lottery.selection import load_pool  # noqa: PLC0415
+    from bot.organiser.lottery.draw import draw  # noqa: PLC0415
+    from bot.organiser.lottery.selection import load_pool  # noqa: PLC0415
 
     await _pool(db, assembly, 80)
     reg = assembly.registration

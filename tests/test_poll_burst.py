@@ -9,16 +9,16 @@ from conftest import TOKEN, mirror_sessions
 from polls_room import S1_START
 from sqlalchemy import func, select
 
+from bot.adapters.clock import ManualClock
 from bot.bootstrap import make_api, make_services
-from bot.clock import ManualClock
-from bot.codec import event_to_json
-from bot.runtime.runner import Runner
-from bot.runtime.sender import OutboxSender
 from bot.store import updates
+from bot.store.codec import event_to_json
 from bot.store.database import Database
 from bot.store.models import AttendanceRow, InboundUpdate, ParticipantRow, PollAnswerRow
 from bot.store.participants import SqlStore
 from bot.store.sessions import session_row
+from bot.telegram.runner import Runner
+from bot.telegram.sender import OutboxSender
 from flows.assembly import Assembly
 from flows.events import ButtonPress, Sender
 from flows.polls import spec_of

@@ -22,7 +22,7 @@ from polls_room import (
 )
 from sqlalchemy import select
 
-from bot.polljobs import PollJob
+from bot.jobs.polls import PollJob
 from bot.store.database import Database
 from bot.store.models import (
     FeedbackCommentRow,

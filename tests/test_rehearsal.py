@@ -10,10 +10,10 @@ from pathlib import Path
 from rich.console import Console
 from sqlalchemy import func, select
 
+from bot.adapters.clock import ManualClock
 from bot.bootstrap import make_services
-from bot.clock import ManualClock
-from bot.runtime.console import ConsoleChat
-from bot.runtime.rehearsal import TABLEMATES, Rehearsal
+from bot.console.chat import ConsoleChat
+from bot.console.rehearsal import TABLEMATES, Rehearsal
 from bot.store.database import Database
 from bot.store.models import PollAnswerRow
 from flows.assembly import Assembly

@@ -8,7 +8,7 @@ from conftest import ManualClock, add_confirmed, mirror_sessions
 from sqlalchemy import select, update
 
 from bot.bootstrap import make_services
-from bot.reminders import QUEUED, SKIPPED, STALE, ReminderJob, sync_sessions
+from bot.jobs.reminders import QUEUED, SKIPPED, STALE, ReminderJob, sync_sessions
 from bot.store.database import Database
 from bot.store.models import OutboxMessage, ParticipantRow, ReminderDelivery
 from bot.store.participants import ensure_assembly

@@ -13,14 +13,14 @@ from conftest import FlowHarness, mirror_sessions
 from polls_room import close, invite, open_room, room_assembly, start
 from sqlalchemy import func, select, text
 
-from bot.digest import send_digests
-from bot.i18n import Catalogs
+from bot.adapters.i18n import Catalogs
+from bot.jobs.digest import send_digests
 from bot.store import outbox
 from bot.store.database import Database
 from bot.store.models import AnswerRow, DigestRow, OutboxMessage, ParticipantRow, PollRecipientRow
 from bot.store.participants import SqlStore, ensure_assembly
 from bot.store.quotas import sync_quotas
-from bot.store.reports import digest_data
+from bot.store.read.digest import digest_data
 from flows.actions import SendDocument, SendMessage, SendPhoto
 from flows.assembly import Assembly
 from flows.digest import POLL_LINES, DigestData, PollFigures, csv_rows, digest_text
@@ -215,8 +215,8 @@ async def test_digest_command_only_for_organisers(flow: FlowHarness, assembly: A
 async def test_running_bot_plans_the_digest_at_the_local_time_and_the_job_queues_it(
     db: Database, db_url: str, assembly: Assembly
 ) -> None:
+    from bot.adapters.clock import ManualClock  # noqa: PLC0415
     from bot.bootstrap import build_app  # noqa: PLC0415 (only this test builds the whole app)
-    from bot.clock import ManualClock  # noqa: PLC0415
 
     await populate(db, assembly, size=10)
     app = await build_app(

@@ -12,10 +12,10 @@ from conftest import TOKEN, RunningBot
 from telegram.error import RetryAfter
 
 from bot.bootstrap import RUNTIMES, make_api
-from bot.codec import event_from_json
 from bot.emulator import Emulator, Limits, SimulatedUser
-from bot.runtime.api import Blocked, Delivery, RetryLater, TelegramApi, Transient, Unauthorized
-from bot.runtime.ptb_api import retry_seconds
+from bot.store.codec import event_from_json
+from bot.telegram.api import Blocked, Delivery, RetryLater, TelegramApi, Transient, Unauthorized
+from bot.telegram.ptb_api import retry_seconds
 from flows import actions as act
 from flows.assembly import Assembly
 from flows.events import ButtonPress, Command, ContactShared, PollAnswer, Sender, Text

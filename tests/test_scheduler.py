@@ -6,8 +6,8 @@ import asyncio
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.clock import ManualClock
-from bot.scheduler import Scheduler
+from bot.adapters.clock import ManualClock
+from bot.jobs.scheduler import Scheduler
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 

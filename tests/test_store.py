@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.codec import event_to_json
 from bot.store import outbox, updates
+from bot.store.codec import event_to_json
 from bot.store.database import Database
 from bot.store.models import InboundUpdate, OutboxMessage, ParticipantRow, utcnow
 from bot.store.participants import SqlStore, ensure_assembly

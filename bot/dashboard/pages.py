@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.charts import BarCharts
+from bot.adapters.charts import BarCharts
 from bot.dashboard.render import page
-from bot.store import dashboard_reports, reports
 from bot.store.dashboard_access import Viewer
+from bot.store.read import dashboard as dashboard_reports
+from bot.store.read import digest as reports
 from flows.assembly import Assembly
 from flows.ballots import labels, local
 from flows.digest import Stratum, session_title, value_label

@@ -13,15 +13,15 @@ from typing import Any
 
 from rich.console import Console
 
+from bot.adapters.clock import ManualClock
 from bot.bootstrap import build_app
-from bot.clock import ManualClock
 from bot.demo.actors import DemoError
 from bot.demo.people import residents
 from bot.demo.script import REGISTRATION_OPENS, DemoScript
 from bot.demo.summary import count
 from bot.demo.transcript import render
 from bot.emulator import Emulator, Limits
-from bot.exports import FORMATS, export
+from bot.organiser.exports import FORMATS, export
 from flows.assembly import Assembly
 
 __all__ = ["DemoError", "run_demo"]

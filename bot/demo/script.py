@@ -14,11 +14,11 @@ from functools import partial
 
 from sqlalchemy import func, select
 
+from bot.adapters.clock import ManualClock
 from bot.bootstrap import App
-from bot.clock import ManualClock
 from bot.demo.actors import Actor, DemoError, Person, buttons, has_button
 from bot.emulator import Emulator, SentMessage
-from bot.lottery.selection import run_selection
+from bot.organiser.lottery.selection import run_selection
 from bot.store import invitations
 from bot.store.models import OutboxMessage, ParticipantRow, SeatRow, SessionRow
 from bot.store.participants import ensure_assembly

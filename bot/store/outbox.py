@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.codec import action_from_json, action_to_json
+from bot.store.codec import action_from_json, action_to_json
 from bot.store.models import OutboxMessage, ParticipantRow, utcnow
 from flows.actions import Action
 

@@ -11,8 +11,8 @@ from bot.store.dashboard_access import SqlDashboardLinks
 from bot.store.feedback import SqlFeedback
 from bot.store.models import AssemblyRow, ConversationRow, ParticipantRow
 from bot.store.polls import SqlPolls
+from bot.store.read.digest import ReportsMixin
 from bot.store.registrations import RegistryMixin
-from bot.store.reports import ReportsMixin
 from bot.store.roles import SqlRoles
 from bot.store.sessions import SqlSessions
 from bot.store.tables import SqlTables

@@ -17,12 +17,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime.runner import Services
 from bot.store import outbox
 from bot.store.database import Database
 from bot.store.models import AttendanceRow, FeedbackRequestRow, ParticipantRow, PollRow, SessionRow
 from bot.store.participants import SqlStore
 from bot.store.polls import progress, view
+from bot.telegram.runner import Services
 from flows.actions import EditMessage
 from flows.feedback import invitation
 from flows.polls import close_poll, controls, live_tag, live_text, shows_running_result, tally_of

@@ -13,13 +13,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bot.cli_common import CliError, read_settings, until_signal, with_assembly
-from bot.clock import SystemClock
+from bot.adapters.clock import SystemClock
+from bot.adapters.i18n import Catalogs
+from bot.cli.common import CliError, read_settings, until_signal, with_assembly
+from bot.cli.organiser import open_store
 from bot.dashboard.app import make_app
-from bot.exports import FORMATS, export
-from bot.i18n import Catalogs
-from bot.organiser_cli import open_store
-from bot.store.reports import digest_data
+from bot.organiser.exports import FORMATS, export
+from bot.store.read.digest import digest_data
 from flows.digest import digest_text
 
 console = Console()

@@ -14,10 +14,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.cli_common import CliError, assembly_for, open_database, with_assembly
-from bot.i18n import Catalogs
-from bot.lottery.confirmations import expire_overdue
-from bot.lottery.options import ALGORITHMS, DrawError, new_seed
+from bot.adapters.i18n import Catalogs
+from bot.cli.common import CliError, assembly_for, open_database, with_assembly
+from bot.organiser.lottery.confirmations import expire_overdue
+from bot.organiser.lottery.options import ALGORITHMS, DrawError, new_seed
 from bot.settings import Settings
 from bot.store import invitations
 from bot.store.models import utcnow
@@ -84,7 +84,7 @@ async def _select(args: argparse.Namespace) -> None:
     seed = args.seed if args.seed is not None else new_seed()
     if seed == 0:
         raise CliError("--seed 0 would make the draw unrepeatable; give another number", 2)
-    from bot.lottery.selection import run_selection  # noqa: PLC0415 (the solver stack is heavy to import)
+    from bot.organiser.lottery.selection import run_selection  # noqa: PLC0415 (the solver stack is heavy to import)
 
     db = await open_database(settings, assembly)
     try:

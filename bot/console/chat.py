@@ -15,10 +15,10 @@ from pathlib import Path
 from rich.console import Console, JustifyMethod
 from rich.text import Text as RichText
 
-from bot.runtime.runner import Services, handle_event
 from bot.store import outbox
 from bot.store.database import Database
 from bot.store.participants import SqlStore, ensure_assembly
+from bot.telegram.runner import Services, handle_event
 from flows import actions as act
 from flows.events import ButtonPress, Command, ContactShared, Event, PollAnswer, Sender, Text, parse_command
 from flows.languages import match_language

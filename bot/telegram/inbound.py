@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from bot.codec import event_to_json
+from bot.store.codec import event_to_json
 from bot.store.updates import Received
 from flows.events import (
     ButtonPress,

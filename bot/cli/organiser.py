@@ -19,12 +19,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import select
 
-from bot.announce import AnnouncementError, load_texts, progress, queue_announcement
+from bot.adapters.clock import SystemClock
+from bot.adapters.i18n import Catalogs
 from bot.bootstrap import make_api
-from bot.cli_common import CliError, assembly_for, open_database, read_settings, with_assembly
-from bot.clock import SystemClock
-from bot.i18n import Catalogs
-from bot.reminders import sync_sessions
+from bot.cli.common import CliError, assembly_for, open_database, read_settings, with_assembly
+from bot.jobs.reminders import sync_sessions
+from bot.organiser.announce import AnnouncementError, load_texts, progress, queue_announcement
 from bot.store import outbox
 from bot.store.database import Database
 from bot.store.models import AttendanceRow, ParticipantRow, RsvpRow, SessionRow

@@ -33,16 +33,16 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 
-from bot.runtime.api import (
+from bot.store.updates import Received
+from bot.telegram.api import (
     Blocked,
     Rejected,
     RetryLater,
     Transient,
     Unauthorized,
 )
-from bot.runtime.inbound import ALLOWED_UPDATES, received
-from bot.runtime.outbound import BotAdapter
-from bot.store.updates import Received
+from bot.telegram.inbound import ALLOWED_UPDATES, received
+from bot.telegram.outbound import BotAdapter
 from flows import actions as act
 
 T = TypeVar("T")

@@ -36,10 +36,10 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.runtime.api import Blocked, Rejected, RetryLater, Transient, Unauthorized
-from bot.runtime.inbound import ALLOWED_UPDATES, received
-from bot.runtime.outbound import BotAdapter
 from bot.store.updates import Received
+from bot.telegram.api import Blocked, Rejected, RetryLater, Transient, Unauthorized
+from bot.telegram.inbound import ALLOWED_UPDATES, received
+from bot.telegram.outbound import BotAdapter
 from flows import actions as act
 
 T = TypeVar("T")

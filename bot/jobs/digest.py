@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.store import outbox
 from bot.store.database import Database
 from bot.store.models import DigestRow, ParticipantRow, RoleRow
-from bot.store.reports import digest_data
+from bot.store.read.digest import digest_data
 from flows.assembly import Assembly
 from flows.digest import configured_recipients, digest_actions
 from flows.ports import ORGANISER, Translations

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Catalogs
+from bot.adapters.i18n import Catalogs
 from bot.store.models import ParticipantRow, SeatRow, SelectionRow
 from bot.store.participants import SqlStore
 from flows.assembly import Assembly

@@ -9,15 +9,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.codec import event_from_json
-from bot.runtime.api import RetryLater, TelegramApi, Transient, Unauthorized
-from bot.runtime.sender import OutboxSender
-from bot.runtime.workers import KeyedWorkers
-from bot.scheduler import Scheduler
+from bot.jobs.scheduler import Scheduler
 from bot.store import outbox, updates
+from bot.store.codec import event_from_json
 from bot.store.database import Database
 from bot.store.models import InboundUpdate, utcnow
 from bot.store.participants import SqlStore, ensure_assembly
+from bot.telegram.api import RetryLater, TelegramApi, Transient, Unauthorized
+from bot.telegram.sender import OutboxSender
+from bot.telegram.workers import KeyedWorkers
 from flows.actions import SendMessage
 from flows.assembly import Assembly
 from flows.basics import menu_commands

@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-from bot.runtime.api import Delivery, Rejected
+from bot.telegram.api import Delivery, Rejected
 from flows import actions as act
 
 T = TypeVar("T")

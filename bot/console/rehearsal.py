@@ -13,10 +13,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.polljobs import PollJob
-from bot.reminders import sync_sessions
-from bot.runtime.console import ConsoleChat
-from bot.runtime.runner import handle_event
+from bot.console.chat import ConsoleChat
+from bot.jobs.polls import PollJob
+from bot.jobs.reminders import sync_sessions
 from bot.store import outbox
 from bot.store.database import Database
 from bot.store.models import ParticipantRow, utcnow
@@ -24,6 +23,7 @@ from bot.store.participants import SqlStore, ensure_assembly
 from bot.store.roles import SqlRoles, create_invite
 from bot.store.sessions import SqlSessions
 from bot.store.tables import SqlTables
+from bot.telegram.runner import handle_event
 from flows import actions as act
 from flows.engine import IDLE
 from flows.events import ButtonPress, Sender, Text

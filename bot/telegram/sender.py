@@ -10,11 +10,11 @@ from collections.abc import AsyncIterator
 
 from aiolimiter import AsyncLimiter
 
-from bot.runtime.api import Blocked, RetryLater, TelegramApi, Transient
-from bot.runtime.workers import KeyedWorkers
 from bot.store import outbox
 from bot.store.database import Database
 from bot.store.models import utcnow
+from bot.telegram.api import Blocked, RetryLater, TelegramApi, Transient
+from bot.telegram.workers import KeyedWorkers
 from flows.actions import Action, AnswerButton
 
 log = logging.getLogger(__name__)

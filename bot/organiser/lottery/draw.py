@@ -20,7 +20,7 @@ from sortition_algorithms.committee_generation import GUROBI_AVAILABLE
 from sortition_algorithms.errors import SelectionMultilineError, SortitionBaseError
 from sortition_algorithms.utils import override_logging_handlers
 
-from bot.lottery.options import ALGORITHMS, DrawError
+from bot.organiser.lottery.options import ALGORITHMS, DrawError
 from flows.questionnaire import Registration
 
 log = logging.getLogger(__name__)

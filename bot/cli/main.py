@@ -13,14 +13,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.adapters.clock import ManualClock
 from bot.bootstrap import RUNTIMES, build_app, make_services
-from bot.cli_common import CliError, read_assembly, read_settings, until_signal
-from bot.clock import ManualClock
-from bot.lottery_cli import add_lottery_commands
-from bot.organiser_cli import add_organiser_commands
-from bot.report_cli import add_report_commands
-from bot.runtime.api import ApiError, Transient, Unauthorized
+from bot.cli.common import CliError, read_assembly, read_settings, until_signal
+from bot.cli.lottery import add_lottery_commands
+from bot.cli.organiser import add_organiser_commands
+from bot.cli.reports import add_report_commands
 from bot.store.database import Database
+from bot.telegram.api import ApiError, Transient, Unauthorized
 from flows.events import Sender
 
 CHAT_DATABASE = "sqlite+aiosqlite:///assembly-chat.sqlite"
@@ -85,7 +85,7 @@ async def _stdin_lines() -> AsyncIterator[str]:
 async def _chat(args: argparse.Namespace) -> None:
     from rich.console import Console  # noqa: PLC0415 (only this command needs the terminal UI)
 
-    from bot.runtime.console import ConsoleChat  # noqa: PLC0415
+    from bot.console.chat import ConsoleChat  # noqa: PLC0415
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = read_settings()
@@ -110,7 +110,7 @@ async def _chat(args: argparse.Namespace) -> None:
             clock = ManualClock(assembly.start_of(first) + timedelta(minutes=10))
         chat = ConsoleChat(db, make_services(assembly, clock), sender, console, args.files)
         if facilitating:
-            from bot.runtime.rehearsal import Rehearsal  # noqa: PLC0415
+            from bot.console.rehearsal import Rehearsal  # noqa: PLC0415
 
             rehearsal = Rehearsal(chat, assembly.sessions[0].id)
             await rehearsal.seed()

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.lottery.draw import Candidate, Draw, draw
-from bot.lottery.options import DrawError
+from bot.organiser.lottery.draw import Candidate, Draw, draw
+from bot.organiser.lottery.options import DrawError
 from bot.store import outbox
 from bot.store.database import Database
 from bot.store.models import AnswerRow, ParticipantRow, SeatRow, SelectionRow

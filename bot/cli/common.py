@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.config import ConfigError, load_assembly
+from bot.definition import ConfigError, load_assembly
 from bot.settings import Settings
 from bot.store.database import Database
 from bot.store.participants import ensure_assembly

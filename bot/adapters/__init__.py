@@ -1,0 +1,1 @@
+"""Adapters behind the flows' ports: Babel translations, matplotlib charts, the clock, language detection."""

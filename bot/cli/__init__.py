@@ -1,0 +1,1 @@
+"""The `assembly-bot` command line: one module per command group."""

@@ -1,0 +1,1 @@
+"""What organisers do outside the chat: announcements, exports and the civic lottery."""

@@ -1,1 +1,0 @@
-"""How the bot runs: framework adapters, the update loop and the outbox sender."""
