@@ -1,6 +1,6 @@
 """kill -9 in the middle of a reminder fan-out: after a restart every participant has it exactly once.
 
-The bot runs as a real `python -m bot.cli.main run` subprocess with the real clock, against the emulator in
+The bot runs as a real `python -m bot.cli run` subprocess with the real clock, against the emulator in
 this process. Its assembly has one session starting in 90 minutes and a 2-hour reminder, so the
 reminder is due (30 minutes ago, within the grace period) as soon as the bot starts.
 
