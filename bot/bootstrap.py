@@ -15,8 +15,9 @@ from bot.adapters.detection import LangDetect
 from bot.adapters.i18n import Catalogs
 from bot.jobs.digest import DigestJob
 from bot.jobs.polls import PollJob
-from bot.jobs.reminders import ReminderJob, sync_sessions
+from bot.jobs.reminders import ReminderJob
 from bot.jobs.scheduler import Scheduler
+from bot.jobs.session_mirror import sync_sessions
 from bot.organiser.lottery.confirmations import expire_overdue
 from bot.store.database import Database
 from bot.store.quotas import sync_quotas

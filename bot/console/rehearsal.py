@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from bot.console.chat import ConsoleChat
 from bot.jobs.polls import PollJob
-from bot.jobs.reminders import sync_sessions
+from bot.jobs.session_mirror import sync_sessions
 from bot.store import outbox
 from bot.store.database import Database
 from bot.store.participants import SqlStore, ensure_assembly
