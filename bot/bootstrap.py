@@ -5,21 +5,19 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from datetime import timedelta
 
 from bot.adapters.charts import BarCharts
 from bot.adapters.clock import SystemClock
 from bot.adapters.detection import LangDetect
 from bot.adapters.i18n import Catalogs
+from bot.jobs.confirmations import ConfirmationJob
 from bot.jobs.digest import DigestJob
 from bot.jobs.polls import PollJob
 from bot.jobs.reminders import ReminderJob
 from bot.jobs.scheduler import Scheduler
 from bot.jobs.session_mirror import sync_sessions
-from bot.organiser.lottery.confirmations import expire_overdue
-from bot.store.database import Database
+from bot.store.database import Database, Session
 from bot.store.quotas import sync_quotas
 from bot.telegram.api import TelegramApi
 from bot.telegram.runner import Runner, Services
@@ -102,22 +100,16 @@ async def build_app(
     scheduler = Scheduler(assembly.zone, services.clock)
     scheduler.every("reminders", tick, ReminderJob(db, assembly, services.translations, sender.wake))
     scheduler.every("polls", poll_tick, PollJob(db, services, sender.wake))
-
-    async def confirmation_deadlines(now: datetime) -> None:
-        async with db.transaction() as session:
-            closed = await expire_overdue(session, assembly, now, services.translations)
-        if closed:
-            sender.wake()
-
-    scheduler.every("confirmation-deadlines", tick, confirmation_deadlines)
+    deadlines = ConfirmationJob(db, assembly, services.translations, sender.wake)
+    scheduler.every("confirmation-deadlines", tick, deadlines)
     if assembly.digest is not None:
         digest = DigestJob(db, assembly, services.translations, sender.wake)
         scheduler.daily("digest", assembly.digest.at, digest)
 
-    async def mirror_sessions(session: AsyncSession) -> None:
+    async def mirror_sessions(session: Session) -> None:
         await sync_sessions(session, assembly, services.translations, services.clock.now())
 
-    async def mirror_quotas(session: AsyncSession) -> None:
+    async def mirror_quotas(session: Session) -> None:
         await sync_quotas(session, assembly)
 
     runner = Runner(

@@ -71,11 +71,12 @@ def reachable_confirmed(assembly_id: str) -> Select[tuple[ParticipantRow]]:
     )
 
 
+def as_participant(row: ParticipantRow) -> Participant:
+    return Participant(row.id, row.telegram_user_id, row.chat_id, row.language)
+
+
 async def participants_of(session: AsyncSession, query: Select[tuple[ParticipantRow]]) -> list[Participant]:
-    return [
-        Participant(row.id, row.telegram_user_id, row.chat_id, row.language)
-        for row in (await session.execute(query)).scalars()
-    ]
+    return [as_participant(row) for row in (await session.execute(query)).scalars()]
 
 
 async def confirmed_recipients(session: AsyncSession, assembly_id: str) -> list[Participant]:
