@@ -6,16 +6,17 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from bot.adapters.charts import BarCharts
 from bot.adapters.clock import SystemClock
 from bot.adapters.detection import LangDetect
 from bot.adapters.i18n import Catalogs
-from bot.jobs.confirmations import ConfirmationJob
-from bot.jobs.digest import DigestJob
+from bot.jobs.confirmations import expire_deadlines
+from bot.jobs.digest import send_digests
 from bot.jobs.polls import PollJob
 from bot.jobs.reminders import ReminderJob
-from bot.jobs.scheduler import Scheduler
+from bot.jobs.scheduler import Scheduler, waking
 from bot.jobs.session_mirror import sync_sessions
 from bot.store.database import Database, Session
 from bot.store.quotas import sync_quotas
@@ -100,11 +101,11 @@ async def build_app(
     scheduler = Scheduler(assembly.zone, services.clock)
     scheduler.every("reminders", tick, ReminderJob(db, assembly, services.translations, sender.wake))
     scheduler.every("polls", poll_tick, PollJob(db, services, sender.wake))
-    deadlines = ConfirmationJob(db, assembly, services.translations, sender.wake)
-    scheduler.every("confirmation-deadlines", tick, deadlines)
+    deadlines = partial(expire_deadlines, db, assembly, services.translations)
+    scheduler.every("confirmation-deadlines", tick, waking(deadlines, sender.wake))
     if assembly.digest is not None:
-        digest = DigestJob(db, assembly, services.translations, sender.wake)
-        scheduler.daily("digest", assembly.digest.at, digest)
+        digest = partial(send_digests, db, assembly, services.translations)
+        scheduler.daily("digest", assembly.digest.at, waking(digest, sender.wake))
 
     async def mirror_sessions(session: Session) -> None:
         await sync_sessions(session, assembly, services.translations, services.clock.now())

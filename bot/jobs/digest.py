@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
 
 from bot.store import digest_log, outbox
@@ -41,16 +40,3 @@ async def send_digests(db: Database, assembly: Assembly, translations: Translati
         digest_log.record(session, assembly.id, now, len(recipients))
     log.info("digest queued for %d organisers", len(recipients))
     return len(recipients)
-
-
-class DigestJob:
-    """The scheduler's `daily` job: queue the digests, then wake the sender."""
-
-    def __init__(
-        self, db: Database, assembly: Assembly, translations: Translations, wake: Callable[[], None]
-    ) -> None:
-        self.db, self.assembly, self.translations, self.wake = db, assembly, translations, wake
-
-    async def __call__(self, now: datetime) -> None:
-        if await send_digests(self.db, self.assembly, self.translations, now):
-            self.wake()
