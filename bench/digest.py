@@ -37,7 +37,7 @@ from sqlalchemy import insert
 
 from bot.adapters.i18n import Catalogs
 from bot.definition import load_assembly
-from bot.jobs.reminders import sync_sessions
+from bot.jobs.session_mirror import sync_sessions
 from bot.settings import EXAMPLE_ASSEMBLY
 from bot.store.database import Database
 from bot.store.models import (

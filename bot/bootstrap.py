@@ -5,20 +5,20 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from datetime import timedelta
+from functools import partial
 
 from bot.adapters.charts import BarCharts
 from bot.adapters.clock import SystemClock
 from bot.adapters.detection import LangDetect
 from bot.adapters.i18n import Catalogs
-from bot.jobs.digest import DigestJob
+from bot.jobs.confirmations import expire_deadlines
+from bot.jobs.digest import send_digests
 from bot.jobs.polls import PollJob
-from bot.jobs.reminders import ReminderJob, sync_sessions
-from bot.jobs.scheduler import Scheduler
-from bot.organiser.lottery.confirmations import expire_overdue
-from bot.store.database import Database
+from bot.jobs.reminders import ReminderJob
+from bot.jobs.scheduler import Scheduler, waking
+from bot.jobs.session_mirror import sync_sessions
+from bot.store.database import Database, Session
 from bot.store.quotas import sync_quotas
 from bot.telegram.api import TelegramApi
 from bot.telegram.runner import Runner, Services
@@ -101,22 +101,16 @@ async def build_app(
     scheduler = Scheduler(assembly.zone, services.clock)
     scheduler.every("reminders", tick, ReminderJob(db, assembly, services.translations, sender.wake))
     scheduler.every("polls", poll_tick, PollJob(db, services, sender.wake))
-
-    async def confirmation_deadlines(now: datetime) -> None:
-        async with db.transaction() as session:
-            closed = await expire_overdue(session, assembly, now, services.translations)
-        if closed:
-            sender.wake()
-
-    scheduler.every("confirmation-deadlines", tick, confirmation_deadlines)
+    deadlines = partial(expire_deadlines, db, assembly, services.translations)
+    scheduler.every("confirmation-deadlines", tick, waking(deadlines, sender.wake))
     if assembly.digest is not None:
-        digest = DigestJob(db, assembly, services.translations, sender.wake)
-        scheduler.daily("digest", assembly.digest.at, digest)
+        digest = partial(send_digests, db, assembly, services.translations)
+        scheduler.daily("digest", assembly.digest.at, waking(digest, sender.wake))
 
-    async def mirror_sessions(session: AsyncSession) -> None:
+    async def mirror_sessions(session: Session) -> None:
         await sync_sessions(session, assembly, services.translations, services.clock.now())
 
-    async def mirror_quotas(session: AsyncSession) -> None:
+    async def mirror_quotas(session: Session) -> None:
         await sync_quotas(session, assembly)
 
     runner = Runner(

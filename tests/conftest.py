@@ -17,7 +17,7 @@ from bot.adapters.clock import ManualClock
 from bot.bootstrap import App, build_app, make_services
 from bot.definition import load_assembly
 from bot.emulator import Emulator, Limits
-from bot.jobs.reminders import sync_sessions
+from bot.jobs.session_mirror import sync_sessions
 from bot.settings import EXAMPLE_ASSEMBLY
 from bot.store.database import Database
 from bot.store.models import ParticipantRow

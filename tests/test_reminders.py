@@ -8,10 +8,12 @@ from conftest import ManualClock, add_confirmed, mirror_sessions
 from sqlalchemy import select, update
 
 from bot.bootstrap import make_services
-from bot.jobs.reminders import QUEUED, SKIPPED, STALE, ReminderJob, sync_sessions
+from bot.jobs.reminders import ReminderJob
+from bot.jobs.session_mirror import sync_sessions
 from bot.store.database import Database
 from bot.store.models import OutboxMessage, ParticipantRow, ReminderDelivery
 from bot.store.participants import ensure_assembly
+from bot.store.reminders import QUEUED, SKIPPED, STALE
 from bot.store.sessions import session_rows
 from flows.assembly import Assembly
 

@@ -13,7 +13,6 @@ from telegram.error import RetryAfter
 
 from bot.bootstrap import RUNTIMES, make_api
 from bot.emulator import Emulator, Limits, SimulatedUser
-from bot.store.codec import event_from_json
 from bot.telegram.api import Blocked, Delivery, RetryLater, TelegramApi, Transient, Unauthorized
 from bot.telegram.ptb_api import retry_seconds
 from flows import actions as act
@@ -48,7 +47,7 @@ async def test_both_runtimes_read_the_same_events_from_the_same_updates(emulator
         for adapter in adapters:
             await adapter.close()
     assert all(batch == seen[0] for batch in seen[1:])
-    events = [event_from_json(item.event) for item in seen[0] if item.event is not None]
+    events = [item.event for item in seen[0] if item.event is not None]
     assert [type(event) for event in events] == [Command, Text, ContactShared, ButtonPress, PollAnswer]
     command, text, contact, press, vote = events
     assert (command.name, command.argument) == ("start", "payload")  # type: ignore[union-attr]

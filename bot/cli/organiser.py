@@ -23,7 +23,7 @@ from bot.adapters.clock import SystemClock
 from bot.adapters.i18n import Catalogs
 from bot.bootstrap import make_api
 from bot.cli.common import CliError, assembly_for, open_database, read_settings, with_assembly
-from bot.jobs.reminders import sync_sessions
+from bot.jobs.session_mirror import sync_sessions
 from bot.organiser.announce import AnnouncementError, load_texts, progress, queue_announcement
 from bot.store import outbox
 from bot.store.database import Database

@@ -15,10 +15,9 @@ from datetime import timedelta
 
 from bot.console.chat import ConsoleChat
 from bot.jobs.polls import PollJob
-from bot.jobs.reminders import sync_sessions
+from bot.jobs.session_mirror import sync_sessions
 from bot.store import outbox
 from bot.store.database import Database
-from bot.store.models import ParticipantRow, utcnow
 from bot.store.participants import SqlStore, ensure_assembly
 from bot.store.roles import SqlRoles, create_invite
 from bot.store.sessions import SqlSessions
@@ -77,7 +76,7 @@ class Rehearsal:
                 person = await store.participant(user_id) or await store.add_participant(
                     user_id, user_id, language
                 )
-                (await session.get_one(ParticipantRow, person.id)).status = ParticipantStatus.CONFIRMED.value
+                await store.set_status(person.id, ParticipantStatus.CONFIRMED, now)
                 await sessions.check_in(
                     person.id, self.session_id, Presence(now, late=False, method="manual")
                 )
@@ -114,19 +113,19 @@ class Rehearsal:
         me = self.chat.sender.chat_id
         while True:
             async with self.db.transaction() as session:
-                chats = await outbox.due_chats(session, utcnow())
+                chats = await outbox.due_chats(session)
             if not chats:
                 return
             for chat_id in chats:
                 while True:
                     async with self.db.transaction() as session:
-                        row = await outbox.next_for_chat(session, chat_id)
-                        if row is None:
-                            break
-                        row_id, action = row.id, outbox.decode(row)
+                        queued = await outbox.next_due(session, chat_id)
+                    if queued is None:
+                        break
+                    action = queued.action
                     message_id = await self.chat.show(action) if chat_id == me else self.receive(action)
                     async with self.db.transaction() as session:
-                        await outbox.mark_sent(session, row_id, message_id, None)
+                        await outbox.mark_sent(session, queued.id, message_id, None)
 
     def receive(self, action: act.Action) -> int | None:
         """A simulated participant's phone: new messages get an id, ballots wait to be answered."""

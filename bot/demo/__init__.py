@@ -18,10 +18,10 @@ from bot.bootstrap import build_app
 from bot.demo.actors import DemoError
 from bot.demo.people import residents
 from bot.demo.script import REGISTRATION_OPENS, DemoScript
-from bot.demo.summary import count
 from bot.demo.transcript import render
 from bot.emulator import Emulator, Limits
 from bot.organiser.exports import FORMATS, export
+from bot.store.read.summary import count
 from flows.assembly import Assembly
 
 __all__ = ["DemoError", "run_demo"]

@@ -12,21 +12,17 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from sqlalchemy import func, select
-
 from bot.adapters.clock import ManualClock
 from bot.bootstrap import App
 from bot.demo.actors import Actor, DemoError, Person, buttons, has_button
 from bot.emulator import Emulator, SentMessage
 from bot.organiser.lottery.selection import run_selection
-from bot.store import invitations
-from bot.store.models import OutboxMessage, ParticipantRow, SeatRow, SessionRow
-from bot.store.participants import ensure_assembly
+from bot.store import invitations, outbox, sessions
+from bot.store.participants import SqlStore, ensure_assembly
 from bot.store.roles import create_invite
 from flows.assembly import Assembly
 from flows.questionnaire import Question
 from flows.registration import PREFIX as RG
-from flows.status import ParticipantStatus
 
 SEATS, RESERVES, SEED = 8, 4, 20270301
 REGISTRATION_OPENS = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
@@ -50,6 +46,7 @@ class DemoScript:
         self.confirmed: list[Actor] = []
         self.present: list[Actor] = []
         self.algorithm = ""
+        self.drawn: list[int] = []
         self.digest_chart = b""
         session = assembly.sessions[0]
         self.session = session.id
@@ -80,21 +77,15 @@ class DemoScript:
         async with asyncio.timeout(30):
             while True:
                 async with self.app.db.transaction() as session:
-                    pending = await session.scalar(
-                        select(func.count())
-                        .select_from(OutboxMessage)
-                        .where(OutboxMessage.status == "pending")
-                    )
-                if not pending and not self.emulator.pending_updates():
+                    waiting = await outbox.earliest_due(session)
+                if waiting is None and not self.emulator.pending_updates():
                     return
                 await asyncio.sleep(0.05)
 
     async def actor_of(self, participant_id: int) -> Actor:
         async with self.app.db.transaction() as session:
-            user = await session.scalar(
-                select(ParticipantRow.telegram_user_id).where(ParticipantRow.id == participant_id)
-            )
-        return self.actors[int(user or 0)]
+            found = await SqlStore(session, self.assembly.id).participants([participant_id])
+        return self.actors[found[0].user_id if found else 0]
 
     # -- registration ---------------------------------------------------------------------------
 
@@ -197,19 +188,12 @@ class DemoScript:
         )
         self.algorithm = outcome.draw.algorithm
         self.selection = outcome.selection_id
+        self.drawn = outcome.draw.selected
         self.app.runner.sender.wake()
         await self.settle()
 
     async def confirmations(self) -> None:
-        async with self.app.db.transaction() as session:
-            drawn = (
-                await session.scalars(
-                    select(SeatRow.participant_id).where(
-                        SeatRow.selection_id == self.selection, SeatRow.role == "selected"
-                    )
-                )
-            ).all()
-        actors = [await self.actor_of(pid) for pid in sorted(drawn)]
+        actors = [await self.actor_of(pid) for pid in sorted(self.drawn)]
         for n, actor in enumerate(actors):
             await actor.button(f"cf:{self.selection}:")
             answer = "no" if n == 0 else "yes"
@@ -226,14 +210,8 @@ class DemoScript:
             await actor.reply(await actor.press(f"cf:{self.selection}:yes"))
         await self.settle()
         async with self.app.db.transaction() as session:
-            ids = (
-                await session.scalars(
-                    select(ParticipantRow.telegram_user_id).where(
-                        ParticipantRow.status == ParticipantStatus.CONFIRMED.value
-                    )
-                )
-            ).all()
-        self.confirmed = [self.actors[int(uid)] for uid in sorted(ids)]
+            confirmed = await sessions.confirmed_recipients(session, self.assembly.id)
+        self.confirmed = [self.actors[uid] for uid in sorted(p.user_id for p in confirmed)]
 
     # -- sessions -------------------------------------------------------------------------------
 
@@ -256,7 +234,8 @@ class DemoScript:
 
     async def check_in(self) -> None:
         async with self.app.db.transaction() as session:
-            code = await session.scalar(select(SessionRow.checkin_code).where(SessionRow.key == self.session))
+            stored = await sessions.session_rows(session, self.assembly.id)
+        code = next(record.checkin_code for record in stored if record.key == self.session)
         self.clock.set(self.starts + timedelta(minutes=5))
         coming = self.confirmed[:-1]
         for n, actor in enumerate(coming):

@@ -12,25 +12,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import exists, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.store import outbox
-from bot.store.database import Database
-from bot.store.models import AttendanceRow, FeedbackRequestRow, ParticipantRow, PollRow, SessionRow
+from bot.store import feedback, outbox, polls, sessions
+from bot.store.database import Database, Session
 from bot.store.participants import SqlStore
-from bot.store.polls import progress, view
 from bot.telegram.runner import Services
 from flows.actions import EditMessage
+from flows.due import count_changed, in_feedback_window, timer_ran_out
 from flows.feedback import invitation
 from flows.polls import close_poll, controls, live_tag, live_text, shows_running_result, tally_of
 
 log = logging.getLogger(__name__)
 
-FEEDBACK_WINDOW = timedelta(days=2)
-"""Sessions that ended longer ago than this get no evaluation (the bot was down for too long)."""
+FEEDBACK_BATCH = 500
+"""Invitations queued per run at most; the next run (seconds later) asks the rest."""
 
 
 class PollJob:
@@ -45,24 +41,15 @@ class PollJob:
         await self.ask_feedback(now)
         self.wake()
 
-    def _store(self, session: AsyncSession) -> SqlStore:
+    def _store(self, session: Session) -> SqlStore:
         return SqlStore(session, self.services.assembly.id)
-
-    async def _open_polls(self, session: AsyncSession) -> list[tuple[PollRow, str]]:
-        query = (
-            select(PollRow, SessionRow.key)
-            .join(SessionRow, SessionRow.id == PollRow.session_id)
-            .where(SessionRow.assembly_id == self.services.assembly.id, PollRow.closed_at.is_(None))
-            .order_by(PollRow.id)
-        )
-        return list((await session.execute(query)).tuples())
 
     async def close_due(self, now: datetime) -> None:
         async with self.db.transaction() as session:
             due = [
-                view(row, key)
-                for row, key in await self._open_polls(session)
-                if row.closes_at is not None and row.closes_at <= now
+                live.poll
+                for live in await polls.open_polls(session, self.services.assembly.id)
+                if timer_ran_out(live.poll.closes_at, now)
             ]
         for poll in due:
             async with self.db.transaction() as session:
@@ -75,11 +62,11 @@ class PollJob:
     async def refresh_counts(self) -> None:
         async with self.db.transaction() as session:
             store = self._store(session)
-            for row, key in await self._open_polls(session):
-                answered, total = await progress(session, row.id)
-                if answered == row.shown:
+            for live in await polls.open_polls(session, self.services.assembly.id):
+                poll = live.poll
+                answered, total = await polls.progress(session, poll.id)
+                if not count_changed(answered, live.shown):
                     continue
-                poll = view(row, key)
                 message_id = await outbox.sent_message_id(session, live_tag(poll))
                 people = await store.participants([poll.facilitator_id])
                 if message_id is None or not people:
@@ -92,33 +79,21 @@ class PollJob:
                 text = live_text(tr, poll, answered, total, tally)
                 edit = EditMessage(facilitator.chat_id, message_id, text, controls(tr, poll))
                 outbox.enqueue(session, facilitator.chat_id, [edit])
-                row.shown = answered
+                await polls.set_shown(session, poll.id, answered)
 
     async def ask_feedback(self, now: datetime) -> None:
         assembly = self.services.assembly
-        asked = exists().where(
-            FeedbackRequestRow.session_id == AttendanceRow.session_id,
-            FeedbackRequestRow.participant_id == AttendanceRow.participant_id,
-        )
         async with self.db.transaction() as session:
-            query = (
-                select(SessionRow.id, SessionRow.key, ParticipantRow)
-                .join(AttendanceRow, AttendanceRow.session_id == SessionRow.id)
-                .join(ParticipantRow, ParticipantRow.id == AttendanceRow.participant_id)
-                .where(
-                    SessionRow.assembly_id == assembly.id,
-                    SessionRow.cancelled_at.is_(None),
-                    SessionRow.ends_at <= now,
-                    SessionRow.ends_at > now - FEEDBACK_WINDOW,
-                    ParticipantRow.blocked_at.is_(None),
-                    ~asked,
-                )
-                .limit(500)
-            )
-            for session_id, key, person in (await session.execute(query)).tuples():
-                definition = assembly.session(key)
-                session.add(FeedbackRequestRow(session_id=session_id, participant_id=person.id))
+            ended = [
+                record.id
+                for record in await sessions.session_rows(session, assembly.id)
+                if record.cancelled_at is None and in_feedback_window(record.ends_at, now)
+            ]
+            for due in await feedback.unasked(session, ended, FEEDBACK_BATCH):
+                person = due.participant
+                definition = assembly.session(due.session_key)
+                feedback.mark_asked(session, due.session_id, person.id)
                 tr = self.services.translations.for_language(person.language)
                 message = invitation(tr, assembly, definition, person.chat_id) if definition else None
                 if message is not None:
-                    outbox.enqueue(session, person.chat_id, [message], topic=f"feedback:{key}")
+                    outbox.enqueue(session, person.chat_id, [message], topic=f"feedback:{due.session_key}")

@@ -24,6 +24,17 @@ Job = Callable[[datetime], Awaitable[None]]
 """A unit of timed work; it gets the current time and finds its work in the store."""
 
 
+def waking(work: Callable[[datetime], Awaitable[int]], wake: Callable[[], None]) -> Job:
+    """`work`, which returns how many things it queued, as a job that wakes the sender when that is
+    any: the messages then leave at once instead of at the sender's next look at the outbox."""
+
+    async def job(now: datetime) -> None:
+        if await work(now):
+            wake()
+
+    return job
+
+
 class Scheduler:
     """Register jobs by name: `every` (polling the store), `daily` (a local hour), `once` (a moment).
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -15,6 +16,15 @@ from flows.actions import Action
 PENDING, SENT, FAILED, BLOCKED = "pending", "sent", "failed", "blocked"
 CANCELLED = "cancelled"
 """Withdrawn before sending, e.g. a reminder for a session that moved; `last_error` says why."""
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A message handed to the sender: its outbox id (to record the outcome) and the call to make."""
+
+    id: int
+    chat_id: int
+    action: Action
 
 
 def enqueue(
@@ -96,11 +106,12 @@ async def sent_message_id(session: AsyncSession, topic: str) -> int | None:
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def due_chats(session: AsyncSession, now: datetime, limit: int = 1000) -> list[int]:
-    """Chats with a message due, the longest-waiting first."""
+async def due_chats(session: AsyncSession, limit: int = 1000) -> list[int]:
+    """Chats with a message due, the longest-waiting first. Outbox times are wall-clock times,
+    whatever clock the flows run on: they pace real Bot API calls."""
     query = (
         select(OutboxMessage.chat_id)
-        .where(OutboxMessage.status == PENDING, OutboxMessage.not_before <= now)
+        .where(OutboxMessage.status == PENDING, OutboxMessage.not_before <= utcnow())
         .group_by(OutboxMessage.chat_id)
         .order_by(func.min(OutboxMessage.id))
         .limit(limit)
@@ -108,15 +119,19 @@ async def due_chats(session: AsyncSession, now: datetime, limit: int = 1000) -> 
     return list((await session.execute(query)).scalars())
 
 
-async def next_for_chat(session: AsyncSession, chat_id: int) -> OutboxMessage | None:
-    """The oldest pending row of a chat: a chat's messages leave strictly in order."""
+async def next_due(session: AsyncSession, chat_id: int) -> Queued | None:
+    """The chat's oldest pending message, if it is due: a chat's messages leave strictly in order,
+    so a postponed one holds back those behind it."""
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.status == PENDING, OutboxMessage.chat_id == chat_id)
         .order_by(OutboxMessage.id)
         .limit(1)
     )
-    return (await session.execute(query)).scalar_one_or_none()
+    row = (await session.execute(query)).scalar_one_or_none()
+    if row is None or row.not_before > utcnow():
+        return None
+    return Queued(row.id, row.chat_id, decode(row))
 
 
 async def earliest_due(session: AsyncSession) -> datetime | None:
@@ -130,6 +145,7 @@ async def earliest_due(session: AsyncSession) -> datetime | None:
 
 
 def decode(row: OutboxMessage) -> Action:
+    """The call an outbox row stands for."""
     return action_from_json(row.kind, row.payload, row.blob)
 
 

@@ -14,7 +14,7 @@ from bot.store.polls import SqlPolls
 from bot.store.read.digest import ReportsMixin
 from bot.store.registrations import RegistryMixin
 from bot.store.roles import SqlRoles
-from bot.store.sessions import SqlSessions
+from bot.store.sessions import SqlSessions, as_participant
 from bot.store.tables import SqlTables
 from flows.assembly import Assembly
 from flows.engine import IDLE, ConversationState
@@ -29,10 +29,6 @@ async def ensure_assembly(session: AsyncSession, assembly: Assembly) -> None:
         session.add(AssemblyRow(id=assembly.id, name=name))
     else:
         row.name = name
-
-
-def _view(row: ParticipantRow) -> Participant:
-    return Participant(row.id, row.telegram_user_id, row.chat_id, row.language)
 
 
 class SqlStore(RegistryMixin, ReportsMixin):
@@ -78,11 +74,11 @@ class SqlStore(RegistryMixin, ReportsMixin):
             .where(ParticipantRow.id.in_(list(participant_ids)))
             .order_by(ParticipantRow.id)
         )
-        return [_view(row) for row in (await self.session.execute(query)).scalars()]
+        return [as_participant(row) for row in (await self.session.execute(query)).scalars()]
 
     async def participant(self, user_id: int) -> Participant | None:
         row = await self._row(user_id)
-        return None if row is None else _view(row)
+        return None if row is None else as_participant(row)
 
     async def add_participant(self, user_id: int, chat_id: int, language: str) -> Participant:
         row = ParticipantRow(
@@ -93,7 +89,7 @@ class SqlStore(RegistryMixin, ReportsMixin):
         )
         self.session.add(row)
         await self.session.flush()
-        return _view(row)
+        return as_participant(row)
 
     async def set_language(self, participant_id: int, language: str) -> None:
         row = await self.session.get_one(ParticipantRow, participant_id)

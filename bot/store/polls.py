@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +46,30 @@ def view(row: PollRow, session_key: str) -> Poll:
         closed=row.closed_at is not None,
         closes_at=row.closes_at,
     )
+
+
+@dataclass(frozen=True)
+class OpenPoll:
+    """A poll still open, with the answer count its facilitator's live message last showed."""
+
+    poll: Poll
+    shown: int
+
+
+async def open_polls(session: AsyncSession, assembly_id: str) -> list[OpenPoll]:
+    """The assembly's open polls, oldest first."""
+    query = (
+        select(PollRow, SessionRow.key)
+        .join(SessionRow, SessionRow.id == PollRow.session_id)
+        .where(SessionRow.assembly_id == assembly_id, PollRow.closed_at.is_(None))
+        .order_by(PollRow.id)
+    )
+    return [OpenPoll(view(row, key), row.shown) for row, key in (await session.execute(query)).tuples()]
+
+
+async def set_shown(session: AsyncSession, poll_id: int, answered: int) -> None:
+    """The live message now shows `answered`: the next change is measured from here."""
+    (await session.get_one(PollRow, poll_id)).shown = answered
 
 
 async def progress(session: AsyncSession, poll_id: int) -> tuple[int, int]:

@@ -1,15 +1,18 @@
-"""Sessions, RSVPs and attendance in the store: the flows' `SessionStore` port and plain queries."""
+"""Sessions, RSVPs and attendance in the store: the flows' `SessionStore` port, the definition's
+sessions mirrored (added, moved, cancelled), and who is told of a change."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import AttendanceRow, ParticipantRow, RsvpRow, SessionRow
-from flows.ports import Presence, Rsvp
+from flows.ports import Participant, Presence, Rsvp
 
 CONFIRMED = "confirmed"
 """The participant status the registration flow gives to people who take part in the sessions."""
@@ -27,8 +30,36 @@ def normalize_code(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch.isalnum())
 
 
+@dataclass(frozen=True)
+class SessionRecord:
+    """A session as stored: its current times, `revision` (up by one at each move) and check-in code."""
+
+    id: int
+    key: str
+    title: dict[str, str]
+    starts_at: datetime
+    ends_at: datetime
+    revision: int
+    cancelled_at: datetime | None
+    checkin_code: str
+
+
+def _record(row: SessionRow) -> SessionRecord:
+    return SessionRecord(
+        row.id,
+        row.key,
+        dict(row.title),
+        row.starts_at,
+        row.ends_at,
+        row.revision,
+        row.cancelled_at,
+        row.checkin_code,
+    )
+
+
 def reachable_confirmed(assembly_id: str) -> Select[tuple[ParticipantRow]]:
-    """Confirmed participants of the assembly who have not blocked the bot, in a stable order."""
+    """Confirmed participants of the assembly who have not blocked the bot, in a stable order;
+    store modules narrow it to their audience, callers get `Participant` values."""
     return (
         select(ParticipantRow)
         .where(
@@ -40,9 +71,72 @@ def reachable_confirmed(assembly_id: str) -> Select[tuple[ParticipantRow]]:
     )
 
 
-async def session_rows(session: AsyncSession, assembly_id: str) -> list[SessionRow]:
+def as_participant(row: ParticipantRow) -> Participant:
+    return Participant(row.id, row.telegram_user_id, row.chat_id, row.language)
+
+
+async def participants_of(session: AsyncSession, query: Select[tuple[ParticipantRow]]) -> list[Participant]:
+    return [as_participant(row) for row in (await session.execute(query)).scalars()]
+
+
+async def confirmed_recipients(session: AsyncSession, assembly_id: str) -> list[Participant]:
+    """Who is told when a session moves or is cancelled: every reachable confirmed participant."""
+    return await participants_of(session, reachable_confirmed(assembly_id))
+
+
+async def session_rows(session: AsyncSession, assembly_id: str) -> list[SessionRecord]:
+    """The assembly's stored sessions, earliest first, cancelled ones included."""
     query = select(SessionRow).where(SessionRow.assembly_id == assembly_id).order_by(SessionRow.starts_at)
-    return list((await session.execute(query)).scalars())
+    return [_record(row) for row in (await session.execute(query)).scalars()]
+
+
+async def _unused_code(session: AsyncSession) -> str:
+    while True:
+        code = new_code()
+        taken = select(SessionRow.id).where(SessionRow.checkin_code == code)
+        if (await session.execute(taken)).first() is None:
+            return code
+
+
+async def add_session(
+    session: AsyncSession,
+    assembly_id: str,
+    key: str,
+    *,
+    title: Mapping[str, str],
+    starts: datetime,
+    ends: datetime,
+    cancelled_at: datetime | None,
+) -> None:
+    """Store a session new to the definition, with a check-in code no other session has."""
+    session.add(
+        SessionRow(
+            assembly_id=assembly_id,
+            key=key,
+            title=dict(title),
+            starts_at=starts,
+            ends_at=ends,
+            cancelled_at=cancelled_at,
+            checkin_code=await _unused_code(session),
+        )
+    )
+    await session.flush()
+
+
+async def retitle(session: AsyncSession, session_id: int, title: Mapping[str, str]) -> None:
+    (await session.get_one(SessionRow, session_id)).title = dict(title)
+
+
+async def reschedule(session: AsyncSession, session_id: int, starts: datetime, ends: datetime) -> None:
+    """New times (or a cancelled session back on): a new revision, so reminders planned for the
+    old one are recognised as stale."""
+    row = await session.get_one(SessionRow, session_id)
+    row.starts_at, row.ends_at, row.cancelled_at = starts, ends, None
+    row.revision += 1
+
+
+async def cancel(session: AsyncSession, session_id: int, now: datetime) -> None:
+    (await session.get_one(SessionRow, session_id)).cancelled_at = now
 
 
 async def session_row(session: AsyncSession, assembly_id: str, key: str) -> SessionRow | None:

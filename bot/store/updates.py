@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.store.codec import event_from_json, event_to_json
 from bot.store.models import InboundUpdate, utcnow
+from flows.events import Event
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,16 @@ class Received:
 
     update_id: int
     chat_id: int
-    event: dict[str, Any] | None
+    event: Event | None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """An unprocessed update handed to one worker: what the flows run, and the chat to answer."""
+
+    update_id: int
+    chat_id: int
+    event: Event
 
 
 async def record(session: AsyncSession, batch: Sequence[Received]) -> list[Received]:
@@ -39,7 +49,7 @@ async def record(session: AsyncSession, batch: Sequence[Received]) -> list[Recei
             InboundUpdate(
                 update_id=item.update_id,
                 chat_id=item.chat_id,
-                event=item.event,
+                event=None if item.event is None else event_to_json(item.event),
                 received_at=now,
                 processed_at=None if item.event is not None else now,
             )
@@ -61,11 +71,28 @@ async def pending_for_chat(session: AsyncSession, chat_id: int) -> list[int]:
     return list((await session.execute(query)).scalars())
 
 
-async def claim(session: AsyncSession, update_id: int) -> InboundUpdate | None:
+async def claim(session: AsyncSession, update_id: int) -> Claimed | None:
     """The update, if still unprocessed; locked on PostgreSQL so two workers never share it."""
     query = select(InboundUpdate).where(
         InboundUpdate.update_id == update_id, InboundUpdate.processed_at.is_(None)
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return (await session.execute(query)).scalar_one_or_none()
+    row = (await session.execute(query)).scalar_one_or_none()
+    if row is None or row.event is None:
+        return None
+    return Claimed(row.update_id, row.chat_id, event_from_json(row.event))
+
+
+async def finish(session: AsyncSession, update_id: int, error: str | None = None) -> Claimed | None:
+    """Mark the update processed, with the reason when it failed; returns it as it was (None when
+    it carried no event, e.g. an erasure scrubbed it meanwhile).
+
+    What was typed lives on only where a flow stored it: the log keeps the id, not the words
+    (and a secret vote leaves nothing that ties the voter to the choice)."""
+    row = await session.get_one(InboundUpdate, update_id)
+    event = row.event
+    row.processed_at, row.event = utcnow(), None
+    if error is not None:
+        row.error = error
+    return None if event is None else Claimed(update_id, row.chat_id, event_from_json(event))

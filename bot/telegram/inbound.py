@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from bot.store.codec import event_to_json
 from bot.store.updates import Received
 from flows.events import (
     ButtonPress,
@@ -137,4 +136,4 @@ def received(update: UpdateLike) -> Received:
     if found is None:
         return Received(update.update_id, 0, None)
     chat_id, event = found
-    return Received(update.update_id, chat_id, event_to_json(event))
+    return Received(update.update_id, chat_id, event)

@@ -7,13 +7,9 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.jobs.scheduler import Scheduler
 from bot.store import outbox, updates
-from bot.store.codec import event_from_json
-from bot.store.database import Database
-from bot.store.models import InboundUpdate, utcnow
+from bot.store.database import Database, Session
 from bot.store.participants import SqlStore, ensure_assembly
 from bot.telegram.api import RetryLater, TelegramApi, Transient, Unauthorized
 from bot.telegram.sender import OutboxSender
@@ -28,7 +24,7 @@ from flows.ports import Charts, Clock, LanguageDetector, Store, Translations
 
 log = logging.getLogger(__name__)
 
-StartupStep = Callable[[AsyncSession], Awaitable[None]]
+StartupStep = Callable[[Session], Awaitable[None]]
 """Work done once at start-up inside the preparing transaction, e.g. mirroring sessions into the store."""
 
 APOLOGY = N_("Sorry, something went wrong on our side. Please try again in a moment.")
@@ -58,7 +54,7 @@ class Services:
         )
 
 
-async def handle_event(session: AsyncSession, services: Services, event: Event) -> StepResult:
+async def handle_event(session: Session, services: Services, event: Event) -> StepResult:
     """One flow step inside the caller's transaction: load state, run, save state."""
     store = SqlStore(session, services.assembly.id)
     await store.mark_reachable(event.sender.user_id)
@@ -162,35 +158,30 @@ class Runner:
             self.sender.wake()
 
     async def _process(self, update_id: int) -> None:
-        services = self.services
         async with self.db.transaction() as session:
-            row = await updates.claim(session, update_id)
-            if row is None or row.event is None:
+            claimed = await updates.claim(session, update_id)
+            if claimed is None:
                 return
-            chat_id = row.chat_id
-            result = await handle_event(session, services, event_from_json(row.event))
+            result = await handle_event(session, self.services, claimed.event)
             # An erasure has already scrubbed this update's row; its reply leaves no trace once sent.
             outbox.enqueue_each(
                 session,
-                chat_id,
+                claimed.chat_id,
                 result.actions,
                 update_id=None if result.erased else update_id,
                 purge_after_send=result.erased,
             )
-            # What was typed lives on only where a flow stored it: the log keeps the id, not the words
-            # (and a secret vote leaves nothing that ties the voter to the choice).
-            row.processed_at, row.event = utcnow(), None
+            await updates.finish(session, update_id)
 
     async def _give_up(self, update_id: int) -> None:
         """Mark a failing update handled, so it cannot loop, and tell the person in their language."""
         assembly = self.services.assembly
         async with self.db.transaction() as session:
-            row = await session.get_one(InboundUpdate, update_id)
-            event = event_from_json(row.event) if row.event else None
-            row.processed_at, row.error, row.event = utcnow(), "flow error", None
-            if event is None:
+            failed = await updates.finish(session, update_id, error="flow error")
+            if failed is None:
                 return
-            participant = await SqlStore(session, assembly.id).participant(event.sender.user_id)
+            participant = await SqlStore(session, assembly.id).participant(failed.event.sender.user_id)
             language = participant.language if participant else assembly.fallback_language
             text = self.services.translations.for_language(language).gettext(APOLOGY)
-            outbox.enqueue(session, row.chat_id, [SendMessage(row.chat_id, text)], update_id=update_id)
+            chat_id = failed.chat_id
+            outbox.enqueue(session, chat_id, [SendMessage(chat_id, text)], update_id=update_id)

@@ -12,7 +12,6 @@ from aiolimiter import AsyncLimiter
 
 from bot.store import outbox
 from bot.store.database import Database
-from bot.store.models import utcnow
 from bot.telegram.api import Blocked, RetryLater, TelegramApi, Transient
 from bot.telegram.workers import KeyedWorkers
 from flows.actions import Action, AnswerButton
@@ -68,7 +67,7 @@ class OutboxSender:
             while True:
                 self._wake.clear()
                 async with self.db.transaction() as session:
-                    chats = await outbox.due_chats(session, utcnow())
+                    chats = await outbox.due_chats(session)
                 for chat_id in chats:
                     self.workers.kick(chat_id)
                 # asyncio.timeout, not wait_for: Python 3.11's wait_for returns normally when the wake-up
@@ -86,22 +85,21 @@ class OutboxSender:
     async def _send_next(self, chat_id: int) -> bool:
         """Send the chat's oldest pending row if it is due; True when the chat may have more."""
         async with self.db.transaction() as session:
-            row = await outbox.next_for_chat(session, chat_id)
-            if row is None or row.not_before > utcnow():
-                return False
-            row_id, action = row.id, outbox.decode(row)
-        async with self._limits(chat_id, action):
+            queued = await outbox.next_due(session, chat_id)
+        if queued is None:
+            return False
+        async with self._limits(chat_id, queued.action):
             try:
-                delivery = await self.api.perform(action)
+                delivery = await self.api.perform(queued.action)
             except Blocked as error:
                 async with self.db.transaction() as session:
                     await outbox.mark_blocked(session, chat_id, str(error))
                 log.info("chat %s blocked the bot; its pending messages are stopped", chat_id)
                 return False
             except Exception as error:
-                return await self._not_sent(row_id, error)
+                return await self._not_sent(queued.id, error)
         async with self.db.transaction() as session:
-            await outbox.mark_sent(session, row_id, delivery.message_id, delivery.poll_id)
+            await outbox.mark_sent(session, queued.id, delivery.message_id, delivery.poll_id)
         return True
 
     @contextlib.asynccontextmanager

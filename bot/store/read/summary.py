@@ -1,4 +1,7 @@
-"""`summary.json`: what happened, counted from the store the demo wrote (plain SQL over its tables)."""
+"""The demo's `summary.json` figures: what happened, counted straight from a SQLite store file.
+
+Read with the standard library once the bot has stopped: plain SQL over the tables, no engine.
+"""
 
 from __future__ import annotations
 

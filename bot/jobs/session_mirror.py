@@ -1,0 +1,107 @@
+"""The definition's sessions mirrored into the store at start-up, and the notices a change calls for.
+
+A session's revision goes up when its times change, which withdraws reminders still waiting in the
+outbox; the reminder job then plans new ones with the new time. Confirmed participants are told of
+moves and cancellations of sessions still to come, once: a restart finds nothing changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from functools import partial
+
+from bot.store import outbox, reminders, sessions
+from bot.store.database import Session
+from bot.store.sessions import SessionRecord
+from flows.actions import SendMessage
+from flows.assembly import Assembly
+from flows.assembly import Session as Definition
+from flows.ports import Translations, Translator
+from flows.sessions import cancelled_notice, moved_notice
+
+
+async def _tell(
+    session: Session,
+    assembly: Assembly,
+    translations: Translations,
+    topic: str,
+    make: Callable[[Translator, int], SendMessage],
+) -> int:
+    people = await sessions.confirmed_recipients(session, assembly.id)
+    for person in people:
+        message = make(translations.for_language(person.language), person.chat_id)
+        outbox.enqueue(session, person.chat_id, [message], topic=topic)
+    return len(people)
+
+
+def _cancelled(
+    assembly: Assembly, title: dict[str, str], starts: datetime, tr: Translator, chat: int
+) -> SendMessage:
+    return cancelled_notice(tr, assembly.text(title, tr.language), starts, chat)
+
+
+def _moved(assembly: Assembly, definition: Definition, tr: Translator, chat: int) -> SendMessage:
+    return moved_notice(tr, assembly, definition, chat)
+
+
+async def sync_sessions(
+    session: Session, assembly: Assembly, translations: Translations, now: datetime
+) -> int:
+    """Mirror the definition's sessions into the store; tell confirmed participants of moves and
+    cancellations of sessions still to come. Returns how many notices were queued."""
+    stored = {record.key: record for record in await sessions.session_rows(session, assembly.id)}
+    notices = 0
+    for definition in assembly.sessions:
+        starts, ends = assembly.start_of(definition), assembly.end_of(definition)
+        record = stored.pop(definition.id, None)
+        if record is None:
+            cancelled_at = now if definition.cancelled else None
+            await sessions.add_session(
+                session,
+                assembly.id,
+                definition.id,
+                title=definition.title,
+                starts=starts,
+                ends=ends,
+                cancelled_at=cancelled_at,
+            )
+            continue
+        await sessions.retitle(session, record.id, definition.title)
+        if definition.cancelled:
+            retitled = replace(record, title=dict(definition.title))
+            notices += await _cancel(session, assembly, translations, retitled, now)
+            continue
+        if record.starts_at != starts or record.ends_at != ends or record.cancelled_at is not None:
+            await sessions.reschedule(session, record.id, starts, ends)
+            await reminders.withdraw(session, record.id, "session moved")
+            if ends > now:
+                notices += await _tell(
+                    session,
+                    assembly,
+                    translations,
+                    f"session:{record.key}",
+                    partial(_moved, assembly, definition),
+                )
+    for record in stored.values():  # removed from the definition: cancelled
+        notices += await _cancel(session, assembly, translations, record, now)
+    return notices
+
+
+async def _cancel(
+    session: Session,
+    assembly: Assembly,
+    translations: Translations,
+    record: SessionRecord,
+    now: datetime,
+) -> int:
+    """Cancel a session once: withdraw its waiting reminders and tell people if it was still to come."""
+    if record.cancelled_at is not None:
+        return 0
+    await sessions.cancel(session, record.id, now)
+    await reminders.withdraw(session, record.id, "session cancelled")
+    if record.starts_at <= now:
+        return 0
+    notice = partial(_cancelled, assembly, record.title, record.starts_at)
+    return await _tell(session, assembly, translations, f"session:{record.key}", notice)
