@@ -22,8 +22,8 @@ from bot.store.database import Database
 from bot.store.models import AttendanceRow, FeedbackRequestRow, ParticipantRow, PollRow, SessionRow
 from bot.store.participants import SqlStore
 from bot.store.polls import progress, view
-from bot.telegram.runner import Services
 from flows.actions import EditMessage
+from flows.engine import Kit
 from flows.feedback import invitation
 from flows.polls import close_poll, controls, live_tag, live_text, shows_running_result, tally_of
 
@@ -36,8 +36,8 @@ FEEDBACK_WINDOW = timedelta(days=2)
 class PollJob:
     """The scheduled job: close polls whose timer ran out, refresh live counts, ask for feedback."""
 
-    def __init__(self, db: Database, services: Services, wake: Callable[[], None]) -> None:
-        self.db, self.services, self.wake = db, services, wake
+    def __init__(self, db: Database, kit: Kit, wake: Callable[[], None]) -> None:
+        self.db, self.kit, self.wake = db, kit, wake
 
     async def __call__(self, now: datetime) -> None:
         await self.close_due(now)
@@ -46,13 +46,13 @@ class PollJob:
         self.wake()
 
     def _store(self, session: AsyncSession) -> SqlStore:
-        return SqlStore(session, self.services.assembly.id)
+        return SqlStore(session, self.kit.assembly.id)
 
     async def _open_polls(self, session: AsyncSession) -> list[tuple[PollRow, str]]:
         query = (
             select(PollRow, SessionRow.key)
             .join(SessionRow, SessionRow.id == PollRow.session_id)
-            .where(SessionRow.assembly_id == self.services.assembly.id, PollRow.closed_at.is_(None))
+            .where(SessionRow.assembly_id == self.kit.assembly.id, PollRow.closed_at.is_(None))
             .order_by(PollRow.id)
         )
         return list((await session.execute(query)).tuples())
@@ -69,7 +69,7 @@ class PollJob:
                 store = self._store(session)
                 facilitator = await store.participants([poll.facilitator_id])
                 chat = facilitator[0].chat_id if facilitator else 0
-                actions = await close_poll(self.services.context(store), poll)
+                actions = await close_poll(self.kit.context(store), poll)
                 outbox.enqueue_each(session, chat, actions)
 
     async def refresh_counts(self) -> None:
@@ -85,7 +85,7 @@ class PollJob:
                 if message_id is None or not people:
                     continue  # the live message is not sent yet: the next run edits it
                 facilitator = people[0]
-                tr = self.services.translations.for_language(facilitator.language)
+                tr = self.kit.translations.for_language(facilitator.language)
                 tally = (
                     tally_of(poll, await store.polls.ballots(poll.id)) if shows_running_result(poll) else None
                 )
@@ -95,7 +95,7 @@ class PollJob:
                 row.shown = answered
 
     async def ask_feedback(self, now: datetime) -> None:
-        assembly = self.services.assembly
+        assembly = self.kit.assembly
         asked = exists().where(
             FeedbackRequestRow.session_id == AttendanceRow.session_id,
             FeedbackRequestRow.participant_id == AttendanceRow.participant_id,
@@ -118,7 +118,7 @@ class PollJob:
             for session_id, key, person in (await session.execute(query)).tuples():
                 definition = assembly.session(key)
                 session.add(FeedbackRequestRow(session_id=session_id, participant_id=person.id))
-                tr = self.services.translations.for_language(person.language)
+                tr = self.kit.translations.for_language(person.language)
                 message = invitation(tr, assembly, definition, person.chat_id) if definition else None
                 if message is not None:
                     outbox.enqueue(session, person.chat_id, [message], topic=f"feedback:{key}")

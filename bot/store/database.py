@@ -20,6 +20,9 @@ from sqlalchemy.ext.asyncio import (
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
+Session = AsyncSession
+"""The unit of work callers pass, unopened, to store functions; named here so they need no SQLAlchemy."""
+
 
 def normalize_url(url: str) -> str:
     """Accept the plain URLs people paste (`postgresql://`, `sqlite:///`) and pick async drivers."""

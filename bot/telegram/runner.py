@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,12 +18,10 @@ from bot.telegram.api import RetryLater, TelegramApi, Transient, Unauthorized
 from bot.telegram.sender import OutboxSender
 from bot.telegram.workers import KeyedWorkers
 from flows.actions import SendMessage
-from flows.assembly import Assembly
 from flows.basics import menu_commands
-from flows.engine import Context, Router, StepResult, run_step
+from flows.engine import Kit, StepResult, run_step
 from flows.events import Event
 from flows.markers import N_
-from flows.ports import Charts, Clock, LanguageDetector, Store, Translations
 
 log = logging.getLogger(__name__)
 
@@ -34,36 +31,12 @@ StartupStep = Callable[[AsyncSession], Awaitable[None]]
 APOLOGY = N_("Sorry, something went wrong on our side. Please try again in a moment.")
 
 
-@dataclass(frozen=True)
-class Services:
-    """What a flow step needs besides the store, which is bound per transaction."""
-
-    assembly: Assembly
-    translations: Translations
-    detector: LanguageDetector
-    clock: Clock
-    router: Router
-    charts: Charts
-    dashboard_url: str | None = None
-
-    def context(self, store: Store) -> Context:
-        return Context(
-            self.assembly,
-            store,
-            self.translations,
-            self.detector,
-            self.clock,
-            self.charts,
-            self.dashboard_url,
-        )
-
-
-async def handle_event(session: AsyncSession, services: Services, event: Event) -> StepResult:
+async def handle_event(session: AsyncSession, kit: Kit, event: Event) -> StepResult:
     """One flow step inside the caller's transaction: load state, run, save state."""
-    store = SqlStore(session, services.assembly.id)
+    store = SqlStore(session, kit.assembly.id)
     await store.mark_reachable(event.sender.user_id)
     state = await store.load_state(event.sender.user_id)
-    result = await run_step(services.context(store), services.router, state, event)
+    result = await run_step(kit.context(store), kit.router, state, event)
     participant = await store.participant(event.sender.user_id)
     if participant is not None:
         await store.save_state(participant.id, result.state)
@@ -78,7 +51,7 @@ class Runner:
         self,
         db: Database,
         api: TelegramApi,
-        services: Services,
+        kit: Kit,
         sender: OutboxSender,
         *,
         scheduler: Scheduler | None = None,
@@ -86,7 +59,7 @@ class Runner:
         poll_timeout: int = 10,
         concurrency: int = 32,
     ) -> None:
-        self.db, self.api, self.services, self.sender = db, api, services, sender
+        self.db, self.api, self.kit, self.sender = db, api, kit, sender
         self.scheduler, self.startup = scheduler, tuple(startup)
         self.poll_timeout = poll_timeout
         self.workers = KeyedWorkers(self._drain_chat, concurrency)
@@ -95,7 +68,7 @@ class Runner:
     async def prepare(self) -> None:
         """Check the token, record the assembly, register the command menu per language."""
         _, self.username = await self.api.identity()
-        assembly, translations = self.services.assembly, self.services.translations
+        assembly, translations = self.kit.assembly, self.kit.translations
         async with self.db.transaction() as session:
             await ensure_assembly(session, assembly)
             for step in self.startup:
@@ -162,13 +135,12 @@ class Runner:
             self.sender.wake()
 
     async def _process(self, update_id: int) -> None:
-        services = self.services
         async with self.db.transaction() as session:
             row = await updates.claim(session, update_id)
             if row is None or row.event is None:
                 return
             chat_id = row.chat_id
-            result = await handle_event(session, services, event_from_json(row.event))
+            result = await handle_event(session, self.kit, event_from_json(row.event))
             # An erasure has already scrubbed this update's row; its reply leaves no trace once sent.
             outbox.enqueue_each(
                 session,
@@ -183,7 +155,7 @@ class Runner:
 
     async def _give_up(self, update_id: int) -> None:
         """Mark a failing update handled, so it cannot loop, and tell the person in their language."""
-        assembly = self.services.assembly
+        assembly = self.kit.assembly
         async with self.db.transaction() as session:
             row = await session.get_one(InboundUpdate, update_id)
             event = event_from_json(row.event) if row.event else None
@@ -192,5 +164,5 @@ class Runner:
                 return
             participant = await SqlStore(session, assembly.id).participant(event.sender.user_id)
             language = participant.language if participant else assembly.fallback_language
-            text = self.services.translations.for_language(language).gettext(APOLOGY)
+            text = self.kit.translations.for_language(language).gettext(APOLOGY)
             outbox.enqueue(session, row.chat_id, [SendMessage(row.chat_id, text)], update_id=update_id)
