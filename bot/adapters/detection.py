@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
@@ -25,20 +24,13 @@ class LangDetect:
 
     The full model says which language the text is in; a second model that knows only the
     offered languages says how sure that is, so Dutch is not lost to Afrikaans nor German
-    to Luxembourgish. Short texts (a greeting, a name) never trigger a guess. The models load on
-    the first guess: every command builds a detector, few ever ask it anything.
+    to Luxembourgish. Short texts (a greeting, a name) never trigger a guess.
     """
 
     def __init__(self, offered: list[str], min_letters: int = 25, min_probability: float = 0.95) -> None:
-        self.offered, self.min_letters, self.min_probability = offered, min_letters, min_probability
-
-    @cached_property
-    def _all(self) -> DetectorFactory:
-        return _factory(None)
-
-    @cached_property
-    def _offered(self) -> DetectorFactory:
-        return _factory(self.offered)
+        self.min_letters, self.min_probability = min_letters, min_probability
+        self._all = _factory(None)
+        self._offered = _factory(offered)
 
     def detect(self, text: str) -> str | None:
         if sum(ch.isalpha() for ch in text) < self.min_letters:
