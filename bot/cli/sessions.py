@@ -13,16 +13,15 @@ from bot.bootstrap import Core
 from bot.cli.common import CliError, bot_username, organiser_core
 from bot.cli.options import add_assembly_options
 from bot.store.read import attendance
-from bot.store.read.attendance import StoredSession
-from bot.store.sessions import SqlSessions
+from bot.store.sessions import SessionRecord, SqlSessions, session_records
 from flows.checkin import LINK_PREFIX
 from flows.ports import Presence
 
 
-async def _session(core: Core, key: str) -> StoredSession:
+async def _session(core: Core, key: str) -> SessionRecord:
     assembly = core.kit.assembly
     async with core.db.transaction() as session:
-        found = await attendance.find_session(session, assembly.id, key)
+        found = next((s for s in await session_records(session, assembly.id) if s.key == key), None)
     if found is None:
         known = ", ".join(s.id for s in assembly.sessions) or "none"
         raise CliError(f"no session '{key}' in assembly {assembly.id} (sessions: {known})", 2)
@@ -33,7 +32,7 @@ async def _list(args: argparse.Namespace) -> None:
     async with organiser_core(args) as core:
         assembly = core.kit.assembly
         async with core.db.transaction() as session:
-            stored = await attendance.sessions(session, assembly.id)
+            stored = await session_records(session, assembly.id)
         table = Table("session", "title", "starts", "ends", "status", "check-in code")
         for row in stored:
             definition = assembly.session(row.key)
@@ -52,7 +51,7 @@ async def _rsvps(args: argparse.Namespace) -> None:
     async with organiser_core(args) as core:
         assembly = core.kit.assembly
         async with core.db.transaction() as session:
-            stored = await attendance.sessions(session, assembly.id)
+            stored = await session_records(session, assembly.id)
             book = await attendance.register(session, assembly.id)
         if args.session:
             wanted = await _session(core, args.session)

@@ -7,13 +7,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import AnnouncementRow, ParticipantRow, RsvpRow
 from bot.store.sessions import reachable_confirmed, session_row
-from flows.registry import Reachable
+from flows.ports import Participant
 from flows.sessions import ABSENT
 
 
 async def audience(
     session: AsyncSession, assembly_id: str, session_key: str | None
-) -> list[Reachable] | None:
+) -> list[Participant] | None:
     """Every reachable confirmed participant, by id; for a session, all but those who said they cannot
     come. None when the assembly has no session `session_key`."""
     query = reachable_confirmed(assembly_id)
@@ -24,7 +24,7 @@ async def audience(
         absent = select(RsvpRow.participant_id).where(RsvpRow.session_id == row.id, RsvpRow.answer == ABSENT)
         query = query.where(ParticipantRow.id.not_in(absent))
     return [
-        Reachable(person.id, person.chat_id, person.language)
+        Participant(person.id, person.telegram_user_id, person.chat_id, person.language)
         for person in (await session.execute(query)).scalars()
     ]
 

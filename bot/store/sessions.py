@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, select
@@ -27,6 +28,33 @@ def normalize_code(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch.isalnum())
 
 
+@dataclass(frozen=True)
+class SessionRecord:
+    """A session as stored: its current times, `revision` (up by one at each move) and check-in code."""
+
+    id: int
+    key: str
+    title: dict[str, str]
+    starts_at: datetime
+    ends_at: datetime
+    revision: int
+    cancelled_at: datetime | None
+    checkin_code: str
+
+
+def _record(row: SessionRow) -> SessionRecord:
+    return SessionRecord(
+        row.id,
+        row.key,
+        dict(row.title),
+        row.starts_at,
+        row.ends_at,
+        row.revision,
+        row.cancelled_at,
+        row.checkin_code,
+    )
+
+
 def reachable_confirmed(assembly_id: str) -> Select[tuple[ParticipantRow]]:
     """Confirmed participants of the assembly who have not blocked the bot, in a stable order."""
     return (
@@ -43,6 +71,11 @@ def reachable_confirmed(assembly_id: str) -> Select[tuple[ParticipantRow]]:
 async def session_rows(session: AsyncSession, assembly_id: str) -> list[SessionRow]:
     query = select(SessionRow).where(SessionRow.assembly_id == assembly_id).order_by(SessionRow.starts_at)
     return list((await session.execute(query)).scalars())
+
+
+async def session_records(session: AsyncSession, assembly_id: str) -> list[SessionRecord]:
+    """The assembly's stored sessions, earliest first, cancelled ones included."""
+    return [_record(row) for row in await session_rows(session, assembly_id)]
 
 
 async def session_row(session: AsyncSession, assembly_id: str, key: str) -> SessionRow | None:

@@ -1,47 +1,15 @@
-"""Sessions as organisers list them, and the register of who answered and who came, per session."""
+"""The register organisers read: what the confirmed participants answered, and who came, per session."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import AttendanceRow, ParticipantRow, RsvpRow, SessionRow
-from bot.store.sessions import CONFIRMED, session_row, session_rows
+from bot.store.sessions import CONFIRMED
 from flows.ports import Presence, Rsvp
-
-
-@dataclass(frozen=True)
-class StoredSession:
-    """A session as last mirrored from the definition: its times, whether it was cancelled, how often
-    it moved (`revision`), and its check-in code."""
-
-    key: str
-    title: dict[str, Any]
-    starts_at: datetime
-    ends_at: datetime
-    cancelled_at: datetime | None
-    revision: int
-    checkin_code: str
-
-
-def _stored(row: SessionRow) -> StoredSession:
-    return StoredSession(
-        row.key, dict(row.title), row.starts_at, row.ends_at, row.cancelled_at, row.revision, row.checkin_code
-    )
-
-
-async def sessions(session: AsyncSession, assembly_id: str) -> list[StoredSession]:
-    """The assembly's sessions in time order."""
-    return [_stored(row) for row in await session_rows(session, assembly_id)]
-
-
-async def find_session(session: AsyncSession, assembly_id: str, key: str) -> StoredSession | None:
-    row = await session_row(session, assembly_id, key)
-    return None if row is None else _stored(row)
 
 
 @dataclass(frozen=True)
