@@ -27,7 +27,7 @@ from aiohttp.test_utils import TestServer
 
 from bench.digest import NOW, add_size_options, build, stores
 from bot.adapters.clock import ManualClock
-from bot.adapters.i18n import Catalogs
+from bot.bootstrap import build_kit
 from bot.dashboard.app import COOKIE, make_app
 from bot.definition import load_assembly
 from bot.settings import EXAMPLE_ASSEMBLY
@@ -63,9 +63,7 @@ async def measure(url: str, registrations: int, load: int) -> tuple[dict[str, fl
         async with db.transaction() as session:
             opened = await dashboard_access.sign_in(session, assembly, token, NOW)
         assert opened is not None
-        app = make_app(
-            db, assembly, Catalogs(assembly.languages, assembly.zone), ManualClock(NOW), secure_cookies=False
-        )
+        app = make_app(db, build_kit(assembly, clock=ManualClock(NOW)), secure_cookies=False)
         async with TestServer(app) as server, ClientSession(cookies={COOKIE: opened[0]}) as client:
 
             async def fetch(path: str) -> float:

@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.adapters.clock import ManualClock
-from bot.bootstrap import build_app
+from bot.bootstrap import build_app, build_core
 from bot.definition import load_assembly
 from bot.emulator import Emulator, Limits
 from bot.settings import EXAMPLE_ASSEMBLY
@@ -76,12 +76,10 @@ async def fan_out(participants: int, workdir: Path, *, limit: float = 30.0, time
     await db.dispose()
 
     app = await build_app(
-        assembly=assembly,
+        build_core(assembly, url, clock=clock),
         token=TOKEN,
         api_url=emulator.url,
-        database_url=url,
         poll_timeout=1,
-        clock=clock,
         send_rate=limit,
     )
     try:

@@ -1,4 +1,4 @@
-"""The composition root: the one place that builds the store, translators, adapter and runner."""
+"""The composition root: the one place that builds the adapters, the store's database and the runner."""
 
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ from bot.jobs.session_mirror import sync_sessions
 from bot.store.database import Database, Session
 from bot.store.quotas import sync_quotas
 from bot.telegram.api import TelegramApi
-from bot.telegram.runner import Runner, Services
+from bot.telegram.runner import Runner
 from bot.telegram.sender import OutboxSender
 from flows.assembly import Assembly
+from flows.engine import Kit
 from flows.ports import Clock
 from flows.routes import build_router
 
@@ -43,72 +44,88 @@ def make_api(runtime: str, token: str, api_url: str) -> TelegramApi:
     raise ValueError(f"unknown runtime '{runtime}'; choose from {', '.join(RUNTIMES)}")
 
 
-def make_services(
-    assembly: Assembly, clock: Clock | None = None, dashboard_url: str | None = None
-) -> Services:
-    return Services(
+def build_kit(assembly: Assembly, *, clock: Clock | None = None, dashboard_url: str | None = None) -> Kit:
+    """The adapters behind the flows' ports for one assembly; `clock` replaces the system clock
+    where time is simulated (a rehearsal, the demo, tests)."""
+    return Kit(
         assembly=assembly,
         translations=Catalogs(assembly.languages, assembly.zone),
         detector=LangDetect(assembly.languages),
         clock=clock or SystemClock(),
-        router=build_router(),
         charts=BarCharts(),
+        router=build_router(),
         dashboard_url=dashboard_url,
     )
+
+
+@dataclass(frozen=True)
+class Core:
+    """What every entry point works with: the store's database and the flows' kit. Building it
+    opens no connection; the caller migrates when it needs to, and disposes of `db` when done."""
+
+    db: Database
+    kit: Kit
+
+
+def build_core(
+    assembly: Assembly, database_url: str, *, clock: Clock | None = None, dashboard_url: str | None = None
+) -> Core:
+    """`dashboard_url` where `assembly-bot dashboard` is reachable, for the links /dashboard sends."""
+    return Core(Database(database_url), build_kit(assembly, clock=clock, dashboard_url=dashboard_url))
 
 
 @dataclass
 class App:
     """Everything `assembly-bot run` needs, built and ready; `close()` releases it all."""
 
-    db: Database
+    core: Core
     api: TelegramApi
     runner: Runner
     scheduler: Scheduler
 
+    @property
+    def db(self) -> Database:
+        return self.core.db
+
     async def close(self) -> None:
         await self.api.close()
-        await self.db.dispose()
+        await self.core.db.dispose()
 
 
 async def build_app(
+    core: Core,
     *,
-    assembly: Assembly,
     token: str,
     api_url: str,
-    database_url: str,
     runtime: str = "aiogram",
     poll_timeout: int = 10,
-    clock: Clock | None = None,
     tick: timedelta = timedelta(seconds=15),
     poll_tick: timedelta = timedelta(seconds=3),
     send_rate: float = 30.0,
     chat_rate: float = 1.0,
-    dashboard_url: str | None = None,
 ) -> App:
     """`tick` is how often store-driven jobs look for due work (reminders are planned at that grain);
     `send_rate` is the bot-wide messages per second (Telegram allows about 30), `chat_rate` the
     messages per second to one chat (about 1, with short bursts); `poll_tick` how often live poll
-    counts are refreshed and poll timers checked (at most one edit per live message per tick);
-    `dashboard_url` where `assembly-bot dashboard` is reachable, for the links /dashboard sends."""
-    db = Database(database_url)
+    counts are refreshed and poll timers checked (at most one edit per live message per tick)."""
+    db, kit = core.db, core.kit
+    assembly = kit.assembly
     await db.migrate()
     api = make_api(runtime, token, api_url)
     sender = OutboxSender(
         db, api, global_per_second=send_rate, chat_per_second=chat_rate, chat_burst=max(3, int(chat_rate))
     )
-    services = make_services(assembly, clock, dashboard_url)
-    scheduler = Scheduler(assembly.zone, services.clock)
-    scheduler.every("reminders", tick, ReminderJob(db, assembly, services.translations, sender.wake))
-    scheduler.every("polls", poll_tick, PollJob(db, services, sender.wake))
-    deadlines = partial(expire_deadlines, db, assembly, services.translations)
+    scheduler = Scheduler(assembly.zone, kit.clock)
+    scheduler.every("reminders", tick, ReminderJob(db, assembly, kit.translations, sender.wake))
+    scheduler.every("polls", poll_tick, PollJob(db, kit, sender.wake))
+    deadlines = partial(expire_deadlines, db, assembly, kit.translations)
     scheduler.every("confirmation-deadlines", tick, waking(deadlines, sender.wake))
     if assembly.digest is not None:
-        digest = partial(send_digests, db, assembly, services.translations)
+        digest = partial(send_digests, db, assembly, kit.translations)
         scheduler.daily("digest", assembly.digest.at, waking(digest, sender.wake))
 
     async def mirror_sessions(session: Session) -> None:
-        await sync_sessions(session, assembly, services.translations, services.clock.now())
+        await sync_sessions(session, assembly, kit.translations, kit.clock.now())
 
     async def mirror_quotas(session: Session) -> None:
         await sync_quotas(session, assembly)
@@ -116,10 +133,10 @@ async def build_app(
     runner = Runner(
         db,
         api,
-        services,
+        kit,
         sender,
         scheduler=scheduler,
         startup=[mirror_sessions, mirror_quotas],
         poll_timeout=poll_timeout,
     )
-    return App(db, api, runner, scheduler)
+    return App(core, api, runner, scheduler)

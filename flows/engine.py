@@ -26,17 +26,53 @@ IDLE = ConversationState()
 
 
 @dataclass(frozen=True)
-class Context:
-    """Everything a flow step may use; built once by the composition root."""
+class Kit:
+    """Everything a flow step may use except the store: built once by the composition root and
+    shared by every transaction, while the store is bound to one transaction at a time."""
 
     assembly: Assembly
-    store: Store
     translations: Translations
     detector: LanguageDetector
     clock: Clock
     charts: Charts
+    router: Router
     dashboard_url: str | None = None
     """Where the web dashboard is served (DASHBOARD_URL); None when this deployment has none."""
+
+    def context(self, store: Store) -> Context:
+        return Context(self, store)
+
+
+@dataclass(frozen=True)
+class Context:
+    """The kit and the store of the current transaction: everything one flow step may use."""
+
+    kit: Kit
+    store: Store
+
+    @property
+    def assembly(self) -> Assembly:
+        return self.kit.assembly
+
+    @property
+    def translations(self) -> Translations:
+        return self.kit.translations
+
+    @property
+    def detector(self) -> LanguageDetector:
+        return self.kit.detector
+
+    @property
+    def clock(self) -> Clock:
+        return self.kit.clock
+
+    @property
+    def charts(self) -> Charts:
+        return self.kit.charts
+
+    @property
+    def dashboard_url(self) -> str | None:
+        return self.kit.dashboard_url
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 
 from bot.adapters.clock import ManualClock
-from bot.bootstrap import App, build_app, make_services
+from bot.bootstrap import App, build_app, build_core, build_kit
 from bot.definition import load_assembly
 from bot.emulator import Emulator, Limits
 from bot.jobs.session_mirror import sync_sessions
@@ -56,10 +56,10 @@ async def add_confirmed(db: Database, assembly: Assembly, user_id: int, language
 
 async def mirror_sessions(db: Database, assembly: Assembly, now: datetime) -> int:
     """Mirror the definition's sessions into the store, as the bot does at start-up."""
-    services = make_services(assembly)
+    kit = build_kit(assembly)
     async with db.transaction() as session:
         await ensure_assembly(session, assembly)
-        return await sync_sessions(session, assembly, services.translations, now)
+        return await sync_sessions(session, assembly, kit.translations, now)
 
 
 @pytest.fixture(scope="session")
@@ -143,17 +143,14 @@ class RunningBot:
 
     async def start(self) -> None:
         self.app = await build_app(
-            assembly=self.assembly,
+            build_core(self.assembly, self.url, clock=self.clock, dashboard_url=self.dashboard_url),
             token=TOKEN,
             api_url=self.emulator.url,
-            database_url=self.url,
             runtime=self.runtime,
             poll_timeout=1,
-            clock=self.clock,
             tick=timedelta(seconds=0.2),
             chat_rate=CHAT_RATE,
             poll_tick=timedelta(seconds=0.2),
-            dashboard_url=self.dashboard_url,
         )
         await self.app.runner.prepare()
         self.task = asyncio.create_task(self.app.runner.run())
@@ -198,16 +195,16 @@ class FlowHarness:
     def __init__(self, db: Database, assembly: Assembly) -> None:
         self.db = db
         self.clock = ManualClock(datetime(2027, 2, 1, 9, 0, tzinfo=UTC))
-        self.services = make_services(assembly, self.clock)
+        self.kit = build_kit(assembly, clock=self.clock)
         self._query = 0
 
     async def prepare(self) -> None:
         async with self.db.transaction() as session:
-            await ensure_assembly(session, self.services.assembly)
+            await ensure_assembly(session, self.kit.assembly)
 
     async def send(self, event: Event) -> tuple[Action, ...]:
         async with self.db.transaction() as session:
-            result = await handle_event(session, self.services, event)
+            result = await handle_event(session, self.kit, event)
         return result.actions
 
     def sender(self, user_id: int = 501, language_code: str | None = "en") -> Sender:

@@ -84,7 +84,7 @@ async def invite(db: Database, assembly: Assembly, role: str, now: datetime, hou
 
 
 async def join(flow: FlowHarness, role: str, user_id: int, language: str = "en") -> Sender:
-    code = await invite(flow.db, flow.services.assembly, role, flow.clock.now())
+    code = await invite(flow.db, flow.kit.assembly, role, flow.clock.now())
     sender = flow.sender(user_id, language)
     await flow.send(Command(sender, "start", f"role-{code}"))
     return sender
@@ -105,7 +105,7 @@ async def check_in(db: Database, assembly: Assembly, people: tuple[tuple[int, st
 
 async def open_room(flow: FlowHarness) -> tuple[Sender, Sender, list[Sender]]:
     """(facilitator, organiser, participants) with tables assigned for session s1, under way."""
-    assembly = flow.services.assembly
+    assembly = flow.kit.assembly
     await mirror_sessions(flow.db, assembly, flow.clock.now())
     flow.clock.set(S1_START + timedelta(minutes=10))
     await check_in(flow.db, assembly, PEOPLE)

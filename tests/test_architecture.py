@@ -40,11 +40,6 @@ STORE_ONLY = ("sqlalchemy", "alembic", "bot.store.models")
 """The ORM, the migrations and the schema: outside `bot/store/`, code gets frozen values from store
 functions and passes them the `bot.store.database.Session` it was given."""
 
-STORE_SQL_NOT_YET = frozenset({"bot/organiser", "bot/cli", "bot/dashboard"})
-"""Temporary: folders whose queries are moving into the store on a parallel branch. Empty this set
-when that work is merged; the rule then holds for every module outside the store."""
-
-
 def _statements(path: Path, root: Path) -> list[tuple[int, list[str]]]:
     """Each import statement's line and the modules it may load, shortest first: `from a import b`
     may load `a` and `a.b`; relative imports are resolved against the file's package."""
@@ -64,11 +59,11 @@ def _store_only(name: str) -> bool:
     return any(name == kept or name.startswith(f"{kept}.") for kept in STORE_ONLY)
 
 
-def _store_sql_offenders(root: Path, exempt: frozenset[str] = STORE_SQL_NOT_YET) -> list[str]:
+def _store_sql_offenders(root: Path) -> list[str]:
     offenders = []
     for path in sorted([*(root / "bot").rglob("*.py"), *(root / "flows").rglob("*.py")]):
         where = path.relative_to(root).as_posix()
-        if where.startswith("bot/store/") or any(where.startswith(f"{folder}/") for folder in exempt):
+        if where.startswith("bot/store/"):
             continue
         for line, names in _statements(path, root):
             caught = [name for name in names if _store_only(name)]
@@ -93,7 +88,7 @@ def test_the_store_rule_finds_every_form_of_import(tmp_path: Path) -> None:
     for name, text in samples.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, encoding="utf-8")
-    assert _store_sql_offenders(tmp_path, exempt=frozenset()) == [
+    assert _store_sql_offenders(tmp_path) == [
         "bot/jobs/reminders.py:1 imports bot.store.models",
         "bot/telegram/runner.py:1 imports sqlalchemy.ext.asyncio",
         "bot/telegram/runner.py:2 imports bot.store.models",

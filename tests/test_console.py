@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from bot.bootstrap import make_services
+from bot.bootstrap import build_kit
 from bot.console.chat import ConsoleChat, right_to_left
 from bot.store.database import Database
 from bot.store.participants import SqlStore
@@ -40,7 +40,7 @@ async def _chat(
     out = io.StringIO()
     chat = ConsoleChat(
         db,
-        make_services(assembly),
+        build_kit(assembly),
         Sender(77, 77, "Léa", "nl-BE"),
         Console(file=out, width=200, color_system=None),
         tmp_path / "files",
@@ -87,9 +87,9 @@ async def test_polls_files_and_notices_render_and_answer_as_events(
 ) -> None:
     out = io.StringIO()
     chat = ConsoleChat(
-        db, make_services(assembly), Sender(78, 78, "Ali", "ar"), Console(file=out, width=200), tmp_path
+        db, build_kit(assembly), Sender(78, 78, "Ali", "ar"), Console(file=out, width=200), tmp_path
     )
-    tr = chat.services.translations.for_language("ar")
+    tr = chat.kit.translations.for_language("ar")
     chat._render(act.SendPoll(78, "أي موضوع؟", ("المناخ", "النقل"), multiple=True), tr)
     assert chat._event("2, 1") == chat._event("1,2")
     vote = chat._event("1,2")
@@ -220,7 +220,7 @@ async def test_a_new_user_types_through_registration(
     )
     out = io.StringIO()
     chat = ConsoleChat(
-        db, make_services(assembly), Sender(78, 78, "Jan", "nl"), Console(file=out, width=200), tmp_path
+        db, build_kit(assembly), Sender(78, 78, "Jan", "nl"), Console(file=out, width=200), tmp_path
     )
     person.chat = chat
     await chat.run(person)

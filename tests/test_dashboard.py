@@ -53,11 +53,11 @@ async def test_dashboard_links_only_for_facilitators_and_organisers(flow: FlowHa
     assert isinstance(unset, SendMessage)
     assert "pas encore installé" in unset.text
 
-    flow.services = dataclasses.replace(flow.services, dashboard_url=DASHBOARD_URL)
+    flow.kit = dataclasses.replace(flow.kit, dashboard_url=DASHBOARD_URL)
     token = await _link(flow, 900, "fr")
     async with flow.db.transaction() as session:
         stored = (await session.execute(select(DashboardLinkRow.token_hash))).scalars().all()
-        viewer = await dashboard_access.link_viewer(session, flow.services.assembly, token, flow.clock.now())
+        viewer = await dashboard_access.link_viewer(session, flow.kit.assembly, token, flow.clock.now())
     assert token not in stored  # only its hash
     assert viewer is not None
     assert (viewer.role, viewer.language) == ("facilitator", "fr")
@@ -71,8 +71,8 @@ async def test_dashboard_links_only_for_facilitators_and_organisers(flow: FlowHa
 
 
 async def test_a_link_opens_one_session_once_and_only_in_its_assembly(flow: FlowHarness) -> None:
-    flow.services = dataclasses.replace(flow.services, dashboard_url=DASHBOARD_URL)
-    assembly = flow.services.assembly
+    flow.kit = dataclasses.replace(flow.kit, dashboard_url=DASHBOARD_URL)
+    assembly = flow.kit.assembly
     await join(flow, "organiser", 901, "nl")
     token = await _link(flow, 901, "nl")
     other = assembly.model_copy(update={"id": "another-assembly"})
@@ -97,8 +97,8 @@ async def test_a_link_opens_one_session_once_and_only_in_its_assembly(flow: Flow
 
 
 async def test_sessions_end_when_the_role_or_the_person_goes(flow: FlowHarness) -> None:
-    flow.services = dataclasses.replace(flow.services, dashboard_url=DASHBOARD_URL)
-    assembly, now = flow.services.assembly, flow.clock.now()
+    flow.kit = dataclasses.replace(flow.kit, dashboard_url=DASHBOARD_URL)
+    assembly, now = flow.kit.assembly, flow.clock.now()
     secrets: dict[int, str] = {}
     for user_id in (900, 901):
         await join(flow, "facilitator", user_id, "en")

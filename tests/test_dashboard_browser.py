@@ -20,6 +20,7 @@ from test_reports import NOW
 
 from bot.adapters.clock import ManualClock
 from bot.adapters.i18n import Catalogs
+from bot.bootstrap import build_kit
 from bot.dashboard.app import make_app
 from bot.emulator import Emulator
 from bot.store.database import Database
@@ -70,8 +71,7 @@ async def site(emulator: Emulator, tmp_path: Path, assembly: Assembly) -> AsyncI
     clock = ManualClock(NOW)
     port = unused_port()
     base = f"http://127.0.0.1:{port}"
-    translations = Catalogs(data.assembly.languages, data.assembly.zone)
-    runner = web.AppRunner(make_app(db, data.assembly, translations, clock, secure_cookies=False))
+    runner = web.AppRunner(make_app(db, build_kit(data.assembly, clock=clock), secure_cookies=False))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     bot = RunningBot(data.assembly, emulator, url, "aiogram", clock=clock, dashboard_url=base)

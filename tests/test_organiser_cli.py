@@ -5,14 +5,20 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import RunningBot
+from conftest import RunningBot, add_confirmed, mirror_sessions
 from sqlalchemy import select, update
 
+from bot.cli.main import main
 from bot.emulator import Emulator
+from bot.store.database import Database
 from bot.store.models import AttendanceRow, ParticipantRow
+from bot.store.sessions import SqlSessions
+from flows.assembly import Assembly
+from flows.ports import Presence
 
 ASSEMBLY = "brussels-climate-2027"
 
@@ -101,3 +107,65 @@ async def test_announce_reaches_confirmed_participants_in_their_language_and_att
     async with running_bot.app.db.transaction() as session:
         (presence,) = (await session.execute(select(AttendanceRow))).scalars()
     assert (presence.participant_id, presence.late, presence.method) == (jan_id, True, "manual")
+
+
+def _cells(out: str, first: str) -> list[str]:
+    """The cells of the table row whose first cell is `first`, as the terminal shows them."""
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in out.splitlines() if "│" in line]
+    return next(row for row in rows if row[0] == first)
+
+
+def test_sessions_list_rsvps_and_a_session_announcement_read_the_store(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, assembly: Assembly, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Who said what and who came, per session and for one; an announcement for a session skips
+    whoever said they cannot come."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'store.sqlite'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.delenv("ASSEMBLY_CONFIG", raising=False)
+    now = datetime.now(UTC)
+
+    async def fill() -> tuple[int, int]:
+        db = Database(url)
+        await db.migrate()
+        try:
+            await mirror_sessions(db, assembly, now)
+            amelie, jan, _ = [
+                (await add_confirmed(db, assembly, user, language)).id
+                for user, language in ((6001, "fr"), (6002, "nl"), (6003, "ar"))
+            ]
+            async with db.transaction() as session:
+                store = SqlSessions(session, assembly.id)
+                await store.set_rsvp(amelie, "s1", "coming", now)
+                await store.set_rsvp(jan, "s1", "absent", now)
+                await store.set_rsvp_reason(jan, "s1", "Ziek")
+                await store.check_in(amelie, "s1", Presence(now, True, "manual"))
+        finally:
+            await db.dispose()
+        return amelie, jan
+
+    amelie, jan = asyncio.run(fill())
+    assert main(["sessions", "list", "--assembly", assembly.id]) == 0
+    listed = capsys.readouterr().out
+    assert [_cells(listed, s.id)[4] for s in assembly.sessions] == ["revision 1"] * len(assembly.sessions)
+
+    assert main(["sessions", "rsvps", "--assembly", assembly.id]) == 0
+    summary = capsys.readouterr().out
+    # coming, can't come, no answer, present, late: of the three confirmed participants
+    assert _cells(summary, "s1")[1:] == ["1", "1", "1", "1", "1"]
+    assert _cells(summary, "s2")[1:] == ["0", "0", "3", "0", "0"]
+
+    assert main(["sessions", "rsvps", "--assembly", assembly.id, "--session", "s1"]) == 0
+    details = capsys.readouterr().out
+    assert _cells(details, str(amelie))[1:3] == ["fr", "coming"]
+    assert _cells(details, str(amelie))[4].endswith("late (by hand)")
+    assert _cells(details, str(jan))[1:] == ["nl", "absent", "Ziek", ""]
+
+    texts = tmp_path / "texts.yaml"
+    texts.write_text("fr: Salut\nnl: Hallo\nen: Hello\nde: Hallo\nar: مرحبا\n", encoding="utf-8")
+    command = ["announce", "--assembly", assembly.id, "--file", str(texts), "--no-wait"]
+    assert main([*command, "--session", "s1"]) == 0
+    assert "Announcement 1 queued for 2 participants (session s1)." in capsys.readouterr().out
+    assert main([*command, "--session", "s9"]) == 2
+    assert capsys.readouterr().err.strip().endswith(f"error: no session 's9' in assembly {assembly.id}")

@@ -10,7 +10,7 @@ from polls_room import S1_START
 from sqlalchemy import func, select
 
 from bot.adapters.clock import ManualClock
-from bot.bootstrap import make_api, make_services
+from bot.bootstrap import build_kit, make_api
 from bot.store import updates
 from bot.store.database import Database
 from bot.store.models import AttendanceRow, InboundUpdate, ParticipantRow, PollAnswerRow
@@ -69,7 +69,7 @@ async def test_a_thousand_answers_in_one_burst_are_all_stored(db: Database, asse
         for i, user_id in enumerate(range(10_000, 10_000 + VOTERS))
     ]
     api = make_api("aiogram", TOKEN, "http://127.0.0.1:9")  # never called: nothing is sent here
-    runner = Runner(db, api, make_services(assembly, clock), OutboxSender(db, api))
+    runner = Runner(db, api, build_kit(assembly, clock=clock), OutboxSender(db, api))
     try:
         async with db.transaction() as session:
             await updates.record(session, burst)

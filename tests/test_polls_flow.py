@@ -100,7 +100,7 @@ async def test_table_poll_block_needs_a_reason_and_other_tables_stale_and_forged
     refused = await room.send(room.press(outside[0], f"pv:{poll}:c:0"))
     language = dict((uid, lang) for uid, lang, _ in PEOPLE)[outside[0].user_id]
     other_table = "This poll is for another table; your answer was not recorded."
-    assert notices(refused) == [room.services.translations.for_language(language).gettext(other_table)]
+    assert notices(refused) == [room.kit.translations.for_language(language).gettext(other_table)]
     assert notices(refused)[0] != other_table or language == "en"
     for forged in (f"pv:{poll}:c:9", f"pv:{poll}:m:ff", "pv:99999:c:0", "pv:x", f"pv:{poll}:c:-1"):
         answer = await room.send(room.press(inside[0], forged))
@@ -281,10 +281,10 @@ async def test_a_poll_closes_by_its_timer_and_the_session_end_asks_for_feedback(
     facilitator, _, people = await open_room(room)
     poll, _ = await start(room, facilitator, "car-free-2035")  # duration 15m
     await room.send(room.press(people[0], f"pv:{poll}:c:0"))
-    job = PollJob(room.db, room.services, wake=lambda: None)
+    job = PollJob(room.db, room.kit, wake=lambda: None)
     await job(room.clock.now())
     async with room.db.transaction() as session:
-        assert (await SqlStore(session, room.services.assembly.id).polls.get(poll)).closed is False  # type: ignore[union-attr]
+        assert (await SqlStore(session, room.kit.assembly.id).polls.get(poll)).closed is False  # type: ignore[union-attr]
     room.clock.advance(timedelta(minutes=16))
     await job(room.clock.now())
     await job(room.clock.now())  # a second run sends nothing twice

@@ -11,7 +11,7 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from bot.adapters.clock import ManualClock
-from bot.bootstrap import make_services
+from bot.bootstrap import build_kit
 from bot.console.chat import ConsoleChat
 from bot.console.rehearsal import TABLEMATES, Rehearsal
 from bot.store.database import Database
@@ -36,7 +36,7 @@ async def test_a_facilitator_triggers_watches_and_closes_a_table_poll(
     out = io.StringIO()
     chat = ConsoleChat(
         db,
-        make_services(assembly, clock),
+        build_kit(assembly, clock=clock),
         Sender(91, 91, "Sofia", "en"),
         Console(file=out, width=200, color_system=None),
         tmp_path / "files",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from conftest import ManualClock, add_confirmed, mirror_sessions
 from sqlalchemy import select, update
 
-from bot.bootstrap import make_services
+from bot.bootstrap import build_kit
 from bot.jobs.reminders import ReminderJob
 from bot.jobs.session_mirror import sync_sessions
 from bot.store.database import Database
@@ -22,7 +22,7 @@ S1_START = datetime(2027, 3, 6, 8, 30, tzinfo=UTC)  # 09:30 in Brussels (CET)
 
 def _job(db: Database, assembly: Assembly) -> tuple[ReminderJob, list[int]]:
     wakes: list[int] = []
-    job = ReminderJob(db, assembly, make_services(assembly).translations, lambda: wakes.append(1), batch=2)
+    job = ReminderJob(db, assembly, build_kit(assembly).translations, lambda: wakes.append(1), batch=2)
     return job, wakes
 
 
@@ -186,10 +186,10 @@ async def test_blocked_participant_is_not_reminded(db: Database, assembly: Assem
 
 
 async def test_sync_gives_each_session_a_distinct_checkin_code(db: Database, assembly: Assembly) -> None:
-    services = make_services(assembly)
+    kit = build_kit(assembly)
     async with db.transaction() as session:
         await ensure_assembly(session, assembly)
-        await sync_sessions(session, assembly, services.translations, S1_START)
+        await sync_sessions(session, assembly, kit.translations, S1_START)
     async with db.transaction() as session:
         rows = await session_rows(session, assembly.id)
     codes = [r.checkin_code for r in rows]

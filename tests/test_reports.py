@@ -209,22 +209,20 @@ async def test_digest_command_only_for_organisers(flow: FlowHarness, assembly: A
     await flow.send(Command(joined, "start", f"role-{code}"))
     actions = await flow.send(Command(joined, "digest", ""))
     assert [type(a) for a in actions][-2:] == [SendPhoto, SendDocument]
-    assert await send_digests(flow.db, assembly, flow.services.translations, flow.clock.now()) == 2
+    assert await send_digests(flow.db, assembly, flow.kit.translations, flow.clock.now()) == 2
 
 
 async def test_running_bot_plans_the_digest_at_the_local_time_and_the_job_queues_it(
     db: Database, db_url: str, assembly: Assembly
 ) -> None:
     from bot.adapters.clock import ManualClock  # noqa: PLC0415
-    from bot.bootstrap import build_app  # noqa: PLC0415 (only this test builds the whole app)
+    from bot.bootstrap import build_app, build_core  # noqa: PLC0415 (only this test builds the whole app)
 
     await populate(db, assembly, size=10)
     app = await build_app(
-        assembly=assembly,
+        build_core(assembly, db_url, clock=ManualClock(NOW)),
         token="123456:TEST-TOKEN",
         api_url="http://127.0.0.1:9",
-        database_url=db_url,
-        clock=ManualClock(NOW),
     )
     try:
         app.scheduler.start()
@@ -277,7 +275,7 @@ async def test_digest_counts_polls_and_feedback_from_the_rows(db: Database, asse
         ("comments", "und", 1),
     ]
     assert data.feedback[0].average == pytest.approx(13 / 3)
-    shown = digest_text(assembly, room.services.translations.for_language("en"), data)
+    shown = digest_text(assembly, room.kit.translations.for_language("en"), data)
     assert "4 of 6 answered (closed)" in shown
     assert "average 4.3 of 5 (3 answers)" in shown
     assert "comments in French: 1" in shown

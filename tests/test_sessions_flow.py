@@ -30,7 +30,7 @@ async def _code(flow: FlowHarness, key: str) -> str:
 
 
 async def test_unconfirmed_people_and_forged_or_closed_buttons_get_clear_answers(flow: FlowHarness) -> None:
-    await mirror_sessions(flow.db, flow.services.assembly, flow.clock.now())
+    await mirror_sessions(flow.db, flow.kit.assembly, flow.clock.now())
     stranger = flow.sender(700, "en")
     assert _texts(await flow.send(Command(stranger, "sessions"))) == [
         "Your sessions will appear here once your participation is confirmed."
@@ -42,7 +42,7 @@ async def test_unconfirmed_people_and_forged_or_closed_buttons_get_clear_answers
         "Check-in is for confirmed participants of the assembly."
     )
 
-    await add_confirmed(flow.db, flow.services.assembly, 701, "en")
+    await add_confirmed(flow.db, flow.kit.assembly, 701, "en")
     member = flow.sender(701, "en")
     assert _notices(await flow.send(flow.press(member, "rsvp:s1:maybe"))) == [
         "This button is no longer valid."
@@ -57,8 +57,8 @@ async def test_unconfirmed_people_and_forged_or_closed_buttons_get_clear_answers
 
 
 async def test_reason_is_optional_limited_and_answers_show_in_sessions(flow: FlowHarness) -> None:
-    await mirror_sessions(flow.db, flow.services.assembly, flow.clock.now())
-    await add_confirmed(flow.db, flow.services.assembly, 710, "de")
+    await mirror_sessions(flow.db, flow.kit.assembly, flow.clock.now())
+    await add_confirmed(flow.db, flow.kit.assembly, 710, "de")
     member = flow.sender(710, "de")
     asked = await flow.send(flow.press(member, "rsvp:s2:no"))
     assert _texts(asked)[0].startswith("Danke, dass Sie uns Bescheid geben, dass Sie nicht zu Sitzung 2")
@@ -82,8 +82,8 @@ async def test_reason_is_optional_limited_and_answers_show_in_sessions(flow: Flo
 
 
 async def test_check_in_opens_before_start_counts_late_and_keeps_the_first(flow: FlowHarness) -> None:
-    await mirror_sessions(flow.db, flow.services.assembly, flow.clock.now())
-    await add_confirmed(flow.db, flow.services.assembly, 720, "en")
+    await mirror_sessions(flow.db, flow.kit.assembly, flow.clock.now())
+    await add_confirmed(flow.db, flow.kit.assembly, 720, "en")
     member = flow.sender(720, "en")
     code = await _code(flow, "s1")
     flow.clock.set(S1_START - timedelta(hours=2))

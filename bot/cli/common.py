@@ -1,4 +1,5 @@
-"""What every `assembly-bot` command shares: its error type and how it reads settings and the definition."""
+"""What every `assembly-bot` command shares: its error type, reading the settings and the definition,
+opening the Core, and running until a signal."""
 
 from __future__ import annotations
 
@@ -6,16 +7,18 @@ import argparse
 import asyncio
 import contextlib
 import signal
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from bot.bootstrap import Core, build_core, make_api
 from bot.definition import ConfigError, load_assembly
+from bot.jobs.session_mirror import sync_sessions
 from bot.settings import Settings
-from bot.store.database import Database
 from bot.store.participants import ensure_assembly
+from bot.store.quotas import sync_quotas
 from flows.assembly import Assembly
 
 
@@ -36,25 +39,18 @@ def read_settings() -> Settings:
         raise CliError(f"{name}: {detail['msg']}", 2) from None
 
 
-def read_assembly(settings: Settings, path: Path | None) -> Any:
+def read_assembly(settings: Settings, path: Path | None) -> Assembly:
     try:
-        return load_assembly(path or settings.assembly_config)
+        assembly: Assembly = load_assembly(path or settings.assembly_config)
     except ConfigError as error:
         raise CliError(str(error), 2) from None
-
-
-def with_assembly(parser: argparse.ArgumentParser) -> None:
-    """The options of every organiser command: which assembly, from which definition file."""
-    parser.add_argument("--assembly", required=True, metavar="ID", help="the assembly's id (checked)")
-    parser.add_argument(
-        "--config", type=Path, default=None, help="assembly definition file (default: ASSEMBLY_CONFIG)"
-    )
+    return assembly
 
 
 def assembly_for(args: argparse.Namespace) -> tuple[Settings, Assembly]:
     """The settings and the assembly named by --assembly, which must be the configured one."""
     settings = read_settings()
-    assembly: Assembly = read_assembly(settings, args.config)
+    assembly = read_assembly(settings, args.config)
     if args.assembly != assembly.id:
         where = args.config or settings.assembly_config
         raise CliError(
@@ -63,19 +59,65 @@ def assembly_for(args: argparse.Namespace) -> tuple[Settings, Assembly]:
     return settings, assembly
 
 
-async def open_database(settings: Settings, assembly: Assembly) -> Database:
-    """The store at DATABASE_URL, migrated, with the assembly recorded; one clear line if not."""
+def database_error(error: Exception) -> CliError:
+    """One line for a store that cannot be opened, whatever the driver raised."""
+    return CliError(
+        f"cannot open the database at DATABASE_URL ({type(error).__name__}: "
+        f"{str(error).splitlines()[0][:200]})"
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_core(settings: Settings, assembly: Assembly, *, mirror: bool = False) -> AsyncIterator[Core]:
+    """The Core on DATABASE_URL, its store migrated with the assembly recorded; one clear line if not.
+    `mirror`: the definition's sessions and quotas are mirrored first, as the bot does at start-up,
+    so a command works before the bot's first run."""
+    dashboard_url = str(settings.dashboard_url) if settings.dashboard_url else None
     try:
-        db = Database(settings.database_url)
-        await db.migrate()
-        async with db.transaction() as session:
-            await ensure_assembly(session, assembly)
+        core = build_core(assembly, settings.database_url, dashboard_url=dashboard_url)
+    except Exception as error:
+        raise database_error(error) from None
+    try:
+        try:
+            await core.db.migrate()
+            async with core.db.transaction() as session:
+                await ensure_assembly(session, assembly)
+        except Exception as error:
+            raise database_error(error) from None
+        if mirror:
+            async with core.db.transaction() as session:
+                await sync_sessions(session, assembly, core.kit.translations, core.kit.clock.now())
+                await sync_quotas(session, assembly)
+        yield core
+    finally:
+        await core.db.dispose()
+
+
+@contextlib.asynccontextmanager
+async def organiser_core(args: argparse.Namespace) -> AsyncIterator[Core]:
+    """The Core of the assembly named by --assembly, with the definition mirrored into the store."""
+    settings, assembly = assembly_for(args)
+    async with open_core(settings, assembly, mirror=True) as core:
+        yield core
+
+
+async def bot_username(given: str | None) -> str:
+    """`given` (--bot), else the username the Bot API reports for TELEGRAM_BOT_TOKEN."""
+    if given:
+        return given
+    settings = read_settings()
+    if settings.telegram_bot_token is None:
+        raise CliError("give the bot's username with --bot, or set TELEGRAM_BOT_TOKEN to ask the Bot API", 2)
+    api = make_api("aiogram", settings.telegram_bot_token.get_secret_value(), settings.telegram_api_url)
+    try:
+        _, username = await api.identity()
     except Exception as error:
         raise CliError(
-            f"cannot open the database at DATABASE_URL ({type(error).__name__}: "
-            f"{str(error).splitlines()[0][:200]})"
+            f"cannot ask the Bot API for the bot's username ({type(error).__name__}); use --bot"
         ) from None
-    return db
+    finally:
+        await api.close()
+    return username
 
 
 async def until_signal(work: Coroutine[Any, Any, None]) -> None:

@@ -14,13 +14,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.adapters.i18n import Catalogs
-from bot.cli.common import CliError, assembly_for, open_database, with_assembly
+from bot.cli.common import CliError, assembly_for, open_core
+from bot.cli.options import add_assembly_options
 from bot.organiser.lottery.confirmations import expire_overdue
 from bot.organiser.lottery.options import ALGORITHMS, DrawError, new_seed
 from bot.settings import Settings
 from bot.store import invitations
-from bot.store.models import utcnow
 from flows.assembly import Assembly
 
 MAX_INVITES = 100_000
@@ -54,27 +53,24 @@ async def _invites(args: argparse.Namespace) -> None:
         raise CliError(f"--count {args.count} is more than {MAX_INVITES} at once", 2)
     if args.out is not None and args.out.exists():
         raise CliError(f"{args.out} already exists; codes cannot be recovered, so it is never overwritten", 2)
-    expires = utcnow() + timedelta(days=args.expires_days) if args.expires_days else None
-    db = await open_database(settings, assembly)
-    try:
+    async with open_core(settings, assembly) as core, core.db.transaction() as session:
+        now = core.kit.clock.now()
+        expires = now + timedelta(days=args.expires_days) if args.expires_days else None
+        codes = invitations.create(session, assembly.id, args.count, expires)
         rows = [["code", "link", "expires_at"]]
-        async with db.transaction() as session:
-            codes = invitations.create(session, assembly.id, args.count, expires)
-            rows += [
-                [code, f"https://t.me/{username}?start={code}", expires.isoformat() if expires else ""]
-                for code in codes
-            ]
-            output = io.StringIO()
-            csv.writer(output).writerows(rows)
-            if args.out is None:
-                sys.stdout.write(output.getvalue())
-            else:
-                try:
-                    args.out.write_text(output.getvalue(), encoding="utf-8")
-                except OSError as error:
-                    raise CliError(f"cannot write {args.out}: {error.strerror}") from None
-    finally:
-        await db.dispose()
+        rows += [
+            [code, f"https://t.me/{username}?start={code}", expires.isoformat() if expires else ""]
+            for code in codes
+        ]
+        output = io.StringIO()
+        csv.writer(output).writerows(rows)
+        if args.out is None:
+            sys.stdout.write(output.getvalue())
+        else:
+            try:
+                args.out.write_text(output.getvalue(), encoding="utf-8")
+            except OSError as error:
+                raise CliError(f"cannot write {args.out}: {error.strerror}") from None
     if args.out is not None:
         print(f"{args.count} invitation codes written to {args.out}", file=sys.stderr)
 
@@ -86,22 +82,20 @@ async def _select(args: argparse.Namespace) -> None:
         raise CliError("--seed 0 would make the draw unrepeatable; give another number", 2)
     from bot.organiser.lottery.selection import run_selection  # noqa: PLC0415 (the solver stack is heavy to import)
 
-    db = await open_database(settings, assembly)
-    try:
-        outcome = await run_selection(
-            db,
-            assembly,
-            Catalogs(assembly.languages, assembly.zone),
-            seats=args.seats,
-            seed=seed,
-            algorithm=args.algorithm,
-            reserves=args.seats if args.reserves is None else args.reserves,
-            now=utcnow(),
-        )
-    except DrawError as error:
-        raise CliError(f"the draw was not made, nothing changed:\n{error}") from None
-    finally:
-        await db.dispose()
+    async with open_core(settings, assembly) as core:
+        try:
+            outcome = await run_selection(
+                core.db,
+                assembly,
+                core.kit.translations,
+                seats=args.seats,
+                seed=seed,
+                algorithm=args.algorithm,
+                reserves=args.seats if args.reserves is None else args.reserves,
+                now=core.kit.clock.now(),
+            )
+        except DrawError as error:
+            raise CliError(f"the draw was not made, nothing changed:\n{error}") from None
     draw = outcome.draw
     if draw.note:
         print(f"note: {draw.note}")
@@ -118,18 +112,14 @@ async def _select(args: argparse.Namespace) -> None:
 
 async def _expire(args: argparse.Namespace) -> None:
     settings, assembly = _for_assembly(args)
-    db = await open_database(settings, assembly)
-    try:
-        async with db.transaction() as session:
-            closed = await expire_overdue(session, assembly, utcnow())
-    finally:
-        await db.dispose()
+    async with open_core(settings, assembly) as core, core.db.transaction() as session:
+        closed = await expire_overdue(session, assembly, core.kit.clock.now(), core.kit.translations)
     print(
         f"{closed} overdue confirmation(s) closed; their seats were offered to reserves where any were left."
     )
 
 
-def add_lottery_commands(commands: Any) -> None:
+def register(commands: Any) -> None:
     """Register `invites`, `select` and `confirmations` on the `assembly-bot` sub-command parser."""
     invites = commands.add_parser("invites", help="invitation codes for registration")
     invites_commands = invites.add_subparsers(dest="invites_command", required=True, metavar="ACTION")
@@ -138,7 +128,7 @@ def add_lottery_commands(commands: Any) -> None:
         help="create single-use invitation codes and their deep links (CSV)",
         description="Create single-use codes, stored hashed, and write code,link,expires_at as CSV.",
     )
-    with_assembly(create)
+    add_assembly_options(create)
     create.add_argument("--count", type=_positive, required=True, help="how many codes")
     create.add_argument("--expires-days", type=_positive, default=None, help="days until the codes expire")
     create.add_argument("--out", type=Path, default=None, help="CSV file to write (default: standard output)")
@@ -153,7 +143,7 @@ def add_lottery_commands(commands: Any) -> None:
         description="Draw SEATS people from the complete registrations, meeting the quotas; store the "
         "draw, the reserves, the seed and the report, and queue the messages to everyone in the pool.",
     )
-    with_assembly(draw)
+    add_assembly_options(draw)
     draw.add_argument("--seats", type=_positive, required=True, help="how many people to draw")
     draw.add_argument(
         "--seed", type=int, default=None, help="random seed for a repeatable draw (default: random)"
@@ -173,5 +163,5 @@ def add_lottery_commands(commands: Any) -> None:
         help="offer the seats of people past their confirmation deadline to reserves",
         description="Close every confirmation past its deadline and ask the best-matching reserve instead.",
     )
-    with_assembly(expire)
+    add_assembly_options(expire)
     expire.set_defaults(handler=_expire)

@@ -18,8 +18,9 @@ from rich.text import Text as RichText
 from bot.store import outbox
 from bot.store.database import Database
 from bot.store.participants import SqlStore, ensure_assembly
-from bot.telegram.runner import Services, handle_event
+from bot.telegram.runner import handle_event
 from flows import actions as act
+from flows.engine import Kit
 from flows.events import ButtonPress, Command, ContactShared, Event, PollAnswer, Sender, Text, parse_command
 from flows.languages import match_language
 from flows.markers import N_
@@ -63,7 +64,7 @@ class ConsoleChat:
     """One participant's terminal conversation; `run` ends at :quit or the end of input."""
 
     db: Database
-    services: Services
+    kit: Kit
     sender: Sender
     console: Console
     files: Path
@@ -83,7 +84,7 @@ class ConsoleChat:
 
     async def run(self, read_line: ReadLine) -> None:
         async with self.db.transaction() as session:
-            await ensure_assembly(session, self.services.assembly)
+            await ensure_assembly(session, self.kit.assembly)
         self._note((await self._translator()).gettext(HINT))
         while (line := await read_line()) is not None:
             line = line.strip()
@@ -115,7 +116,7 @@ class ConsoleChat:
 
     async def _handle(self, event: Event) -> None:
         async with self.db.transaction() as session:
-            result = await handle_event(session, self.services, event)
+            result = await handle_event(session, self.kit, event)
             if self.queue:
                 outbox.enqueue_each(session, self.sender.chat_id, result.actions)
                 return
@@ -128,7 +129,7 @@ class ConsoleChat:
 
     async def _translator(self) -> Translator:
         """The participant's language once they exist, else what their "device" language maps to."""
-        assembly = self.services.assembly
+        assembly = self.kit.assembly
         async with self.db.transaction() as session:
             participant = await SqlStore(session, assembly.id).participant(self.sender.user_id)
         language = (
@@ -136,7 +137,7 @@ class ConsoleChat:
             if participant is not None
             else match_language(self.sender.language_code, assembly.languages) or assembly.fallback_language
         )
-        return self.services.translations.for_language(language)
+        return self.kit.translations.for_language(language)
 
     def _render(self, action: act.Action, tr: Translator) -> int | None:
         match action:

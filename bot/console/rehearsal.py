@@ -65,11 +65,11 @@ class Rehearsal:
 
     async def seed(self) -> None:
         """Mirror the sessions, seat the simulated participants and make the person a facilitator."""
-        services, me = self.chat.services, self.chat.sender
-        assembly, now = services.assembly, services.clock.now()
+        kit, me = self.chat.kit, self.chat.sender
+        assembly, now = kit.assembly, kit.clock.now()
         async with self.db.transaction() as session:
             await ensure_assembly(session, assembly)
-            await sync_sessions(session, assembly, services.translations, now)
+            await sync_sessions(session, assembly, kit.translations, now)
             store, sessions = SqlStore(session, assembly.id), SqlSessions(session, assembly.id)
             seating = {}
             for user_id, _, language in TABLEMATES:
@@ -92,7 +92,7 @@ class Rehearsal:
     async def deliver(self) -> None:
         """Deliver the outbox; simulated participants answer their ballots one by one."""
         await self._drain()
-        job = PollJob(self.db, self.chat.services, lambda: None)
+        job = PollJob(self.db, self.chat.kit, lambda: None)
         while self._ballots:
             sender, ballot, message_id = self._ballots.pop(0)
             choices = [b.data for row in ballot.buttons for b in row if ":c:" in b.data]
@@ -101,10 +101,10 @@ class Rehearsal:
             self._queries += 1
             press = ButtonPress(sender, self.rng.choice(choices), message_id, f"sim-{self._queries}")
             async with self.db.transaction() as session:
-                result = await handle_event(session, self.chat.services, press)
+                result = await handle_event(session, self.chat.kit, press)
                 if result.state != IDLE:  # a block or an open answer asks for words: give them
                     await handle_event(
-                        session, self.chat.services, Text(sender, REASONS[sender.language_code or ""])
+                        session, self.chat.kit, Text(sender, REASONS[sender.language_code or ""])
                     )
             await job.refresh_counts()
             await self._drain()

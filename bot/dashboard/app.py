@@ -12,8 +12,7 @@ from bot.dashboard import pages
 from bot.dashboard.render import SECURITY_HEADERS, browser_language, page
 from bot.store import dashboard_access
 from bot.store.database import Database
-from flows.assembly import Assembly
-from flows.ports import Clock, Translations
+from flows.engine import Kit
 
 COOKIE = "assembly_dashboard"
 
@@ -23,9 +22,7 @@ class Dashboard:
     """What every request needs; built once by `make_app`."""
 
     db: Database
-    assembly: Assembly
-    translations: Translations
-    clock: Clock
+    kit: Kit
     secure_cookies: bool
 
 
@@ -46,8 +43,8 @@ async def _headers(
 
 
 def _refusal(request: web.Request, dash: Dashboard, template: str, status: int) -> web.Response:
-    tr = dash.translations.for_language(browser_language(request, dash.assembly))
-    return page(template, tr, dash.assembly, status=status, viewer=None, here="")
+    tr = dash.kit.translations.for_language(browser_language(request, dash.kit.assembly))
+    return page(template, tr, dash.kit.assembly, status=status, viewer=None, here="")
 
 
 def signed_in(handler: pages.Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -60,7 +57,7 @@ def signed_in(handler: pages.Handler) -> Callable[[web.Request], Awaitable[web.S
         if secret:
             async with dash.db.transaction() as session:
                 viewer = await dashboard_access.session_viewer(
-                    session, dash.assembly, secret, dash.clock.now()
+                    session, dash.kit.assembly, secret, dash.kit.clock.now()
                 )
         if viewer is None:
             response = _refusal(request, dash, "signed_out.html", 401)
@@ -78,18 +75,18 @@ async def _link(request: web.Request) -> web.StreamResponse:
     dash = request.app[DASHBOARD]
     token = request.match_info["token"]
     async with dash.db.transaction() as session:
-        viewer = await dashboard_access.link_viewer(session, dash.assembly, token, dash.clock.now())
+        viewer = await dashboard_access.link_viewer(session, dash.kit.assembly, token, dash.kit.clock.now())
     if viewer is None:
         return _refusal(request, dash, "link_refused.html", 403)
-    tr = dash.translations.for_language(viewer.language)
-    return page("sign_in.html", tr, dash.assembly, viewer=None, here="", token=token, role=viewer.role)
+    tr = dash.kit.translations.for_language(viewer.language)
+    return page("sign_in.html", tr, dash.kit.assembly, viewer=None, here="", token=token, role=viewer.role)
 
 
 async def _sign_in(request: web.Request) -> web.StreamResponse:
     dash = request.app[DASHBOARD]
     token = str((await request.post()).get("token", ""))
     async with dash.db.transaction() as session:
-        opened = await dashboard_access.sign_in(session, dash.assembly, token, dash.clock.now())
+        opened = await dashboard_access.sign_in(session, dash.kit.assembly, token, dash.kit.clock.now())
     if opened is None:
         return _refusal(request, dash, "link_refused.html", 403)
     secret, _ = opened
@@ -121,12 +118,10 @@ async def _stylesheet(_: web.Request) -> web.StreamResponse:
     return web.Response(text=css, content_type="text/css")
 
 
-def make_app(
-    db: Database, assembly: Assembly, translations: Translations, clock: Clock, *, secure_cookies: bool
-) -> web.Application:
+def make_app(db: Database, kit: Kit, *, secure_cookies: bool) -> web.Application:
     """`secure_cookies`: the dashboard is reached over HTTPS (DASHBOARD_URL), so cookies say so."""
     app = web.Application(middlewares=[_headers])
-    app[DASHBOARD] = Dashboard(db, assembly, translations, clock, secure_cookies)
+    app[DASHBOARD] = Dashboard(db, kit, secure_cookies)
     app.add_routes(
         [
             web.get("/login/{token}", _link),

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.adapters.charts import BarCharts
 from bot.dashboard.render import page
 from bot.store.dashboard_access import Viewer
 from bot.store.read import dashboard as dashboard_reports
@@ -38,20 +37,20 @@ def _session_when(assembly: Assembly, tr: Translator, key: str, starts_at: datet
 
 
 def _render(dash: Dashboard, viewer: Viewer, template: str, here: str, **context: Any) -> web.Response:
-    tr = dash.translations.for_language(viewer.language)
+    tr = dash.kit.translations.for_language(viewer.language)
     role = tr.gettext("facilitator") if viewer.role == FACILITATOR else tr.gettext("organiser")
-    return page(template, tr, dash.assembly, viewer=viewer, role=role, here=here, **context)
+    return page(template, tr, dash.kit.assembly, viewer=viewer, role=role, here=here, **context)
 
 
 async def overview(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
-    assembly, tr = dash.assembly, dash.translations.for_language(viewer.language)
+    assembly, tr = dash.kit.assembly, dash.kit.translations.for_language(viewer.language)
     async with dash.db.transaction() as session:
         counts = await reports.statuses(session, assembly.id)
         sessions = await reports.session_figures(session, assembly.id)
         problems = await reports.delivery(session, assembly.id)
         closed, still_open = await dashboard_reports.poll_counts(session, assembly.id)
         ratings, average = await dashboard_reports.rating_average(session, assembly.id)
-    coming = reports.next_session(sessions, dash.clock.now())
+    coming = reports.next_session(sessions, dash.kit.clock.now())
     upcoming = next((s for s in sessions if s.key == coming), None)
     confirmed = counts.get(ParticipantStatus.CONFIRMED.value, 0)
     return _render(
@@ -80,11 +79,11 @@ async def overview(request: web.Request, dash: Dashboard, viewer: Viewer) -> web
 
 async def _strata(dash: Dashboard) -> tuple[Stratum, ...]:
     async with dash.db.transaction() as session:
-        return await reports.strata(session, dash.assembly.id)
+        return await reports.strata(session, dash.kit.assembly.id)
 
 
 async def recruitment(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
-    assembly, tr = dash.assembly, dash.translations.for_language(viewer.language)
+    assembly, tr = dash.kit.assembly, dash.kit.translations.for_language(viewer.language)
     features: dict[str, list[Any]] = {}
     for stratum in await _strata(dash):
         question = assembly.registration.question(stratum.feature) if assembly.registration else None
@@ -95,17 +94,17 @@ async def recruitment(request: web.Request, dash: Dashboard, viewer: Viewer) -> 
 
 
 async def recruitment_chart(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
-    tr = dash.translations.for_language(viewer.language)
-    chart = digest_chart(dash.assembly, tr, await _strata(dash))
+    tr = dash.kit.translations.for_language(viewer.language)
+    chart = digest_chart(dash.kit.assembly, tr, await _strata(dash))
     return web.Response(body=chart, content_type="image/png")
 
 
 async def sessions(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
-    assembly, tr = dash.assembly, dash.translations.for_language(viewer.language)
+    assembly, tr = dash.kit.assembly, dash.kit.translations.for_language(viewer.language)
     async with dash.db.transaction() as session:
         figures = await reports.session_figures(session, assembly.id)
         confirmed = (await reports.statuses(session, assembly.id)).get(ParticipantStatus.CONFIRMED.value, 0)
-    now = dash.clock.now()
+    now = dash.kit.clock.now()
     rows = [
         {
             "figures": f,
@@ -150,7 +149,7 @@ def _poll_card(assembly: Assembly, tr: Translator, result: dashboard_reports.Pol
 
 
 async def polls(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
-    assembly, tr = dash.assembly, dash.translations.for_language(viewer.language)
+    assembly, tr = dash.kit.assembly, dash.kit.translations.for_language(viewer.language)
     chosen = request.query.get("session")
     if chosen is not None and assembly.session(chosen) is None:
         chosen = None
@@ -168,7 +167,7 @@ async def polls(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.St
 
 
 async def poll_chart(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
-    assembly, tr = dash.assembly, dash.translations.for_language(viewer.language)
+    assembly, tr = dash.kit.assembly, dash.kit.translations.for_language(viewer.language)
     number = request.match_info["poll"]
     if not number.isdigit():
         raise web.HTTPNotFound
@@ -178,12 +177,12 @@ async def poll_chart(request: web.Request, dash: Dashboard, viewer: Viewer) -> w
     if card is None or not card["chart"] or found[0].tally is None:
         raise web.HTTPNotFound
     spec = found[0].poll.spec
-    chart = BarCharts().bars(card["question"], labels(tr, spec), found[0].tally.counts)
+    chart = dash.kit.charts.bars(card["question"], labels(tr, spec), found[0].tally.counts)
     return web.Response(body=chart, content_type="image/png")
 
 
 async def feedback(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
-    assembly, tr = dash.assembly, dash.translations.for_language(viewer.language)
+    assembly, tr = dash.kit.assembly, dash.kit.translations.for_language(viewer.language)
     language = request.query.get("language")
     if language not in assembly.languages:
         language = None

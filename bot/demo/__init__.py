@@ -14,7 +14,7 @@ from typing import Any
 from rich.console import Console
 
 from bot.adapters.clock import ManualClock
-from bot.bootstrap import build_app
+from bot.bootstrap import build_app, build_core
 from bot.demo.actors import DemoError
 from bot.demo.people import residents
 from bot.demo.script import REGISTRATION_OPENS, DemoScript
@@ -59,13 +59,11 @@ async def run_demo(assembly: Assembly, out: Path, runtime: str, console: Console
     task: asyncio.Task[None] | None = None
     try:
         app = await build_app(
-            assembly=assembly,
+            build_core(assembly, f"sqlite+aiosqlite:///{store}", clock=clock),
             token=TOKEN,
             api_url=emulator.url,
-            database_url=f"sqlite+aiosqlite:///{store}",
             runtime=runtime,
             poll_timeout=1,
-            clock=clock,
             tick=timedelta(seconds=0.2),
             poll_tick=timedelta(seconds=0.2),
             send_rate=LIMITS.global_per_second,

@@ -179,7 +179,7 @@ class DemoScript:
         outcome = await run_selection(
             self.app.db,
             self.assembly,
-            self.app.runner.services.translations,
+            self.app.core.kit.translations,
             seats=SEATS,
             seed=SEED,
             algorithm="maximin",

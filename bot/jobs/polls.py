@@ -17,9 +17,9 @@ from datetime import datetime
 from bot.store import feedback, outbox, polls, sessions
 from bot.store.database import Database, Session
 from bot.store.participants import SqlStore
-from bot.telegram.runner import Services
 from flows.actions import EditMessage
 from flows.due import count_changed, in_feedback_window, timer_ran_out
+from flows.engine import Kit
 from flows.feedback import invitation
 from flows.polls import close_poll, controls, live_tag, live_text, shows_running_result, tally_of
 
@@ -32,8 +32,8 @@ FEEDBACK_BATCH = 500
 class PollJob:
     """The scheduled job: close polls whose timer ran out, refresh live counts, ask for feedback."""
 
-    def __init__(self, db: Database, services: Services, wake: Callable[[], None]) -> None:
-        self.db, self.services, self.wake = db, services, wake
+    def __init__(self, db: Database, kit: Kit, wake: Callable[[], None]) -> None:
+        self.db, self.kit, self.wake = db, kit, wake
 
     async def __call__(self, now: datetime) -> None:
         await self.close_due(now)
@@ -42,13 +42,13 @@ class PollJob:
         self.wake()
 
     def _store(self, session: Session) -> SqlStore:
-        return SqlStore(session, self.services.assembly.id)
+        return SqlStore(session, self.kit.assembly.id)
 
     async def close_due(self, now: datetime) -> None:
         async with self.db.transaction() as session:
             due = [
                 live.poll
-                for live in await polls.open_polls(session, self.services.assembly.id)
+                for live in await polls.open_polls(session, self.kit.assembly.id)
                 if timer_ran_out(live.poll.closes_at, now)
             ]
         for poll in due:
@@ -56,13 +56,13 @@ class PollJob:
                 store = self._store(session)
                 facilitator = await store.participants([poll.facilitator_id])
                 chat = facilitator[0].chat_id if facilitator else 0
-                actions = await close_poll(self.services.context(store), poll)
+                actions = await close_poll(self.kit.context(store), poll)
                 outbox.enqueue_each(session, chat, actions)
 
     async def refresh_counts(self) -> None:
         async with self.db.transaction() as session:
             store = self._store(session)
-            for live in await polls.open_polls(session, self.services.assembly.id):
+            for live in await polls.open_polls(session, self.kit.assembly.id):
                 poll = live.poll
                 answered, total = await polls.progress(session, poll.id)
                 if not count_changed(answered, live.shown):
@@ -72,7 +72,7 @@ class PollJob:
                 if message_id is None or not people:
                     continue  # the live message is not sent yet: the next run edits it
                 facilitator = people[0]
-                tr = self.services.translations.for_language(facilitator.language)
+                tr = self.kit.translations.for_language(facilitator.language)
                 tally = (
                     tally_of(poll, await store.polls.ballots(poll.id)) if shows_running_result(poll) else None
                 )
@@ -82,7 +82,7 @@ class PollJob:
                 await polls.set_shown(session, poll.id, answered)
 
     async def ask_feedback(self, now: datetime) -> None:
-        assembly = self.services.assembly
+        assembly = self.kit.assembly
         async with self.db.transaction() as session:
             ended = [
                 record.id
@@ -93,7 +93,7 @@ class PollJob:
                 person = due.participant
                 definition = assembly.session(due.session_key)
                 feedback.mark_asked(session, due.session_id, person.id)
-                tr = self.services.translations.for_language(person.language)
+                tr = self.kit.translations.for_language(person.language)
                 message = invitation(tr, assembly, definition, person.chat_id) if definition else None
                 if message is not None:
                     outbox.enqueue(session, person.chat_id, [message], topic=f"feedback:{due.session_key}")

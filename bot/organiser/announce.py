@@ -5,16 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
 
-from bot.store import outbox
+from bot.store import announcements, outbox
 from bot.store.database import Database
-from bot.store.models import AnnouncementRow, ParticipantRow, RsvpRow
 from bot.store.participants import ensure_assembly
-from bot.store.sessions import reachable_confirmed, session_row
 from flows.actions import SendMessage, split_text
 from flows.assembly import Assembly
-from flows.sessions import ABSENT
 
 
 class AnnouncementError(Exception):
@@ -52,26 +48,15 @@ async def queue_announcement(
     those who said they cannot come); returns (announcement id, recipients). One transaction."""
     async with db.transaction() as session:
         await ensure_assembly(session, assembly)
-        query = reachable_confirmed(assembly.id)
-        if session_key is not None:
-            row = await session_row(session, assembly.id, session_key)
-            if row is None:
-                raise AnnouncementError(f"no session '{session_key}' in assembly {assembly.id}")
-            absent = select(RsvpRow.participant_id).where(
-                RsvpRow.session_id == row.id, RsvpRow.answer == ABSENT
-            )
-            query = query.where(ParticipantRow.id.not_in(absent))
-        people = list((await session.execute(query)).scalars())
-        announcement = AnnouncementRow(
-            assembly_id=assembly.id, session_key=session_key, recipients=len(people)
-        )
-        session.add(announcement)
-        await session.flush()
+        people = await announcements.audience(session, assembly.id, session_key)
+        if people is None:
+            raise AnnouncementError(f"no session '{session_key}' in assembly {assembly.id}")
+        announcement = await announcements.record(session, assembly.id, session_key, len(people))
         for person in people:
             text = texts.get(person.language) or texts[assembly.fallback_language]
             messages = [SendMessage(person.chat_id, part) for part in split_text(text)]
-            outbox.enqueue(session, person.chat_id, messages, topic=topic(announcement.id))
-        return announcement.id, len(people)
+            outbox.enqueue(session, person.chat_id, messages, topic=topic(announcement))
+        return announcement, len(people)
 
 
 async def progress(db: Database, announcement_id: int) -> dict[str, int]:

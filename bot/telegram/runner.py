@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 
 from bot.jobs.scheduler import Scheduler
 from bot.store import outbox, updates
@@ -15,12 +14,10 @@ from bot.telegram.api import RetryLater, TelegramApi, Transient, Unauthorized
 from bot.telegram.sender import OutboxSender
 from bot.telegram.workers import KeyedWorkers
 from flows.actions import SendMessage
-from flows.assembly import Assembly
 from flows.basics import menu_commands
-from flows.engine import Context, Router, StepResult, run_step
+from flows.engine import Kit, StepResult, run_step
 from flows.events import Event
 from flows.markers import N_
-from flows.ports import Charts, Clock, LanguageDetector, Store, Translations
 
 log = logging.getLogger(__name__)
 
@@ -30,36 +27,12 @@ StartupStep = Callable[[Session], Awaitable[None]]
 APOLOGY = N_("Sorry, something went wrong on our side. Please try again in a moment.")
 
 
-@dataclass(frozen=True)
-class Services:
-    """What a flow step needs besides the store, which is bound per transaction."""
-
-    assembly: Assembly
-    translations: Translations
-    detector: LanguageDetector
-    clock: Clock
-    router: Router
-    charts: Charts
-    dashboard_url: str | None = None
-
-    def context(self, store: Store) -> Context:
-        return Context(
-            self.assembly,
-            store,
-            self.translations,
-            self.detector,
-            self.clock,
-            self.charts,
-            self.dashboard_url,
-        )
-
-
-async def handle_event(session: Session, services: Services, event: Event) -> StepResult:
+async def handle_event(session: Session, kit: Kit, event: Event) -> StepResult:
     """One flow step inside the caller's transaction: load state, run, save state."""
-    store = SqlStore(session, services.assembly.id)
+    store = SqlStore(session, kit.assembly.id)
     await store.mark_reachable(event.sender.user_id)
     state = await store.load_state(event.sender.user_id)
-    result = await run_step(services.context(store), services.router, state, event)
+    result = await run_step(kit.context(store), kit.router, state, event)
     participant = await store.participant(event.sender.user_id)
     if participant is not None:
         await store.save_state(participant.id, result.state)
@@ -74,7 +47,7 @@ class Runner:
         self,
         db: Database,
         api: TelegramApi,
-        services: Services,
+        kit: Kit,
         sender: OutboxSender,
         *,
         scheduler: Scheduler | None = None,
@@ -82,7 +55,7 @@ class Runner:
         poll_timeout: int = 10,
         concurrency: int = 32,
     ) -> None:
-        self.db, self.api, self.services, self.sender = db, api, services, sender
+        self.db, self.api, self.kit, self.sender = db, api, kit, sender
         self.scheduler, self.startup = scheduler, tuple(startup)
         self.poll_timeout = poll_timeout
         self.workers = KeyedWorkers(self._drain_chat, concurrency)
@@ -91,7 +64,7 @@ class Runner:
     async def prepare(self) -> None:
         """Check the token, record the assembly, register the command menu per language."""
         _, self.username = await self.api.identity()
-        assembly, translations = self.services.assembly, self.services.translations
+        assembly, translations = self.kit.assembly, self.kit.translations
         async with self.db.transaction() as session:
             await ensure_assembly(session, assembly)
             for step in self.startup:
@@ -162,7 +135,7 @@ class Runner:
             claimed = await updates.claim(session, update_id)
             if claimed is None:
                 return
-            result = await handle_event(session, self.services, claimed.event)
+            result = await handle_event(session, self.kit, claimed.event)
             # An erasure has already scrubbed this update's row; its reply leaves no trace once sent.
             outbox.enqueue_each(
                 session,
@@ -175,13 +148,13 @@ class Runner:
 
     async def _give_up(self, update_id: int) -> None:
         """Mark a failing update handled, so it cannot loop, and tell the person in their language."""
-        assembly = self.services.assembly
+        assembly = self.kit.assembly
         async with self.db.transaction() as session:
             failed = await updates.finish(session, update_id, error="flow error")
             if failed is None:
                 return
             participant = await SqlStore(session, assembly.id).participant(failed.event.sender.user_id)
             language = participant.language if participant else assembly.fallback_language
-            text = self.services.translations.for_language(language).gettext(APOLOGY)
+            text = self.kit.translations.for_language(language).gettext(APOLOGY)
             chat_id = failed.chat_id
             outbox.enqueue(session, chat_id, [SendMessage(chat_id, text)], update_id=update_id)

@@ -1,6 +1,6 @@
 """Seats whose confirmation deadline has passed: close them and offer each to the best-matching reserve.
 
-Run by `assembly-bot confirmations expire` and, once wired, by the scheduler. Idempotent: a seat is
+Run by `assembly-bot confirmations expire` and by the bot's scheduler. Idempotent: a seat is
 closed once, so running it twice (or on two workers in turn) offers each free seat only once.
 """
 
@@ -8,11 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.adapters.i18n import Catalogs
-from bot.store.models import ParticipantRow, SeatRow, SelectionRow
+from bot.store.database import Session
+from bot.store.lottery import overdue_seats
 from bot.store.participants import SqlStore
 from flows.assembly import Assembly
 from flows.confirmation import EXPIRED, expired_notice, release_seat
@@ -21,34 +18,23 @@ from flows.status import ParticipantStatus
 
 
 async def expire_overdue(
-    session: AsyncSession, assembly: Assembly, now: datetime, translations: Translations | None = None
+    session: Session, assembly: Assembly, now: datetime, translations: Translations
 ) -> int:
     """Close every seat still awaiting confirmation after its deadline; returns how many were closed."""
-    translations = translations or Catalogs(assembly.languages, assembly.zone)
-    query = (
-        select(SeatRow.participant_id, SeatRow.selection_id)
-        .join(SelectionRow, SelectionRow.id == SeatRow.selection_id)
-        .join(ParticipantRow, ParticipantRow.id == SeatRow.participant_id)
-        .where(
-            SelectionRow.assembly_id == assembly.id,
-            SeatRow.outcome.is_(None),
-            SeatRow.deadline.is_not(None),
-            SeatRow.deadline < now,
-            ParticipantRow.status == ParticipantStatus.SELECTED.value,
-        )
-        .order_by(SeatRow.deadline, SeatRow.participant_id)
-    )
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(of=SeatRow, skip_locked=True)
-    overdue = (await session.execute(query)).all()
+    overdue = await overdue_seats(session, assembly.id, now)
     store = SqlStore(session, assembly.id)
-    for participant_id, selection_id in overdue:
-        await store.close_seat(participant_id, selection_id, EXPIRED, now)
-        await store.set_status(participant_id, ParticipantStatus.DECLINED, now)
-        person = await store.reach(participant_id)
+    for seat in overdue:
+        await store.close_seat(seat.participant_id, seat.selection_id, EXPIRED, now)
+        await store.set_status(seat.participant_id, ParticipantStatus.DECLINED, now)
+        person = await store.reach(seat.participant_id)
         tr = translations.for_language(person.language)
         await store.notify(person.chat_id, [expired_notice(tr, person.chat_id)])
         await release_seat(
-            store, assembly, translations, participant_id=participant_id, selection_id=selection_id, now=now
+            store,
+            assembly,
+            translations,
+            participant_id=seat.participant_id,
+            selection_id=seat.selection_id,
+            now=now,
         )
     return len(overdue)

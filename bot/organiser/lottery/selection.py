@@ -6,14 +6,11 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.organiser.lottery.draw import Candidate, Draw, draw
 from bot.organiser.lottery.options import DrawError
-from bot.store import outbox
-from bot.store.database import Database
-from bot.store.models import AnswerRow, ParticipantRow, SeatRow, SelectionRow
+from bot.store import lottery, outbox
+from bot.store.database import Database, Session
+from bot.store.participants import SqlStore
 from flows.assembly import Assembly
 from flows.confirmation import not_selected_notice, reserve_notice, seat_offer
 from flows.ports import Translations
@@ -30,23 +27,16 @@ class Outcome:
     deadline: datetime
 
 
-async def load_pool(session: AsyncSession, assembly: Assembly) -> list[Candidate]:
+async def load_pool(session: Session, assembly: Assembly) -> list[Candidate]:
     """Complete registrations only: status `registered` and a valid value for every feature."""
     registration = assembly.registration
     assert registration is not None
     features = {q.id: set(q.values) for q in registration.features}
-    people = select(ParticipantRow.id).where(
-        ParticipantRow.assembly_id == assembly.id, ParticipantRow.status == ParticipantStatus.REGISTERED.value
-    )
-    rows = await session.execute(
-        select(AnswerRow.participant_id, AnswerRow.question_id, AnswerRow.value).where(
-            AnswerRow.participant_id.in_(people), AnswerRow.question_id.in_(list(features))
-        )
-    )
-    values: dict[int, dict[str, str]] = {}
-    for pid, question, value in rows.all():
-        if value in features[question]:
-            values.setdefault(pid, {})[question] = value
+    answers = await lottery.pool_answers(session, assembly.id, list(features))
+    values = {
+        pid: {question: value for question, value in given.items() if value in features[question]}
+        for pid, given in answers.items()
+    }
     complete = [pid for pid, found in values.items() if len(found) == len(features)]
     return [Candidate(pid, values[pid]) for pid in sorted(complete)]
 
@@ -73,34 +63,31 @@ async def run_selection(
             draw, registration, pool, seats, seed=seed, algorithm=algorithm, reserves=reserves
         )
         deadline = now + timedelta(days=registration.confirmation_days)
+        record = lottery.DrawRecord(
+            seats=seats,
+            seed=result.seed,
+            requested_algorithm=result.requested_algorithm,
+            algorithm=result.algorithm,
+            pool_size=len(pool),
+            report="\n".join(filter(None, (result.note, result.report))),
+        )
         async with db.transaction() as session:
-            row = SelectionRow(
-                assembly_id=assembly.id,
-                seats=seats,
-                seed=result.seed,
-                requested_algorithm=result.requested_algorithm,
-                algorithm=result.algorithm,
-                pool_size=len(pool),
-                report="\n".join(filter(None, (result.note, result.report))),
-                created_at=now,
-            )
-            session.add(row)
-            await session.flush()
+            selection_id = await lottery.record_draw(session, assembly.id, record, now)
             await _record(
                 session,
                 assembly=assembly,
                 translations=translations,
-                selection_id=row.id,
+                selection_id=selection_id,
                 pool=pool,
                 result=result,
                 now=now,
                 deadline=deadline,
             )
-        return Outcome(row.id, result, len(pool), deadline)
+        return Outcome(selection_id, result, len(pool), deadline)
 
 
 async def _record(
-    session: AsyncSession,
+    session: Session,
     *,
     assembly: Assembly,
     translations: Translations,
@@ -110,34 +97,22 @@ async def _record(
     now: datetime,
     deadline: datetime,
 ) -> None:
+    """Seat the drawn, rank the reserves, and tell everyone in the pool what the draw means for them."""
     ranks = {pid: rank for rank, pid in enumerate(result.reserves, start=1)}
     chosen = set(result.selected)
-    people = await session.execute(
-        select(ParticipantRow).where(ParticipantRow.id.in_([c.participant_id for c in pool]))
-    )
-    for person in people.scalars():
+    store = SqlStore(session, assembly.id)
+    for person in await store.participants([c.participant_id for c in pool]):
         tr = translations.for_language(person.language)
         if person.id in chosen:
-            session.add(
-                SeatRow(
-                    selection_id=selection_id,
-                    participant_id=person.id,
-                    role="selected",
-                    offered_at=now,
-                    deadline=deadline,
-                )
-            )
-            person.status = ParticipantStatus.SELECTED.value
+            lottery.offer_seat(session, selection_id, person.id, now, deadline)
+            status = ParticipantStatus.SELECTED
             message = seat_offer(tr, assembly, person.chat_id, selection_id, deadline)
         elif person.id in ranks:
-            session.add(
-                SeatRow(
-                    selection_id=selection_id, participant_id=person.id, role="reserve", rank=ranks[person.id]
-                )
-            )
-            person.status = ParticipantStatus.RESERVE.value
+            lottery.rank_reserve(session, selection_id, person.id, ranks[person.id])
+            status = ParticipantStatus.RESERVE
             message = reserve_notice(tr, assembly, person.chat_id)
         else:
-            person.status = ParticipantStatus.NOT_SELECTED.value
+            status = ParticipantStatus.NOT_SELECTED
             message = not_selected_notice(tr, assembly, person.chat_id)
+        await store.set_status(person.id, status, now)
         outbox.enqueue(session, person.chat_id, [message])

@@ -1,0 +1,68 @@
+"""`assembly-bot announce`: a translated message for confirmed participants, queued for the running bot."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot.cli.common import CliError, organiser_core
+from bot.cli.options import add_assembly_options
+from bot.organiser.announce import AnnouncementError, load_texts, progress, queue_announcement
+from bot.store import outbox
+from bot.store.database import Database
+
+
+async def _announce(args: argparse.Namespace) -> None:
+    console = Console()
+    async with organiser_core(args) as core:
+        assembly = core.kit.assembly
+        try:
+            texts = load_texts(args.file, assembly)
+            announcement, recipients = await queue_announcement(core.db, assembly, texts, args.session)
+        except AnnouncementError as error:
+            raise CliError(str(error), 2) from None
+        audience = f"session {args.session}" if args.session else "all confirmed participants"
+        console.print(f"Announcement {announcement} queued for {recipients} participants ({audience}).")
+        if args.no_wait or recipients == 0:
+            console.print("The running bot (`assembly-bot run`) sends it.")
+            return
+        console.print("The running bot sends it; Ctrl-C stops watching (the messages stay queued).")
+        await _watch(core.db, announcement, console)
+
+
+async def _watch(db: Database, announcement: int, console: Console) -> None:
+    """A progress bar over the announcement's outbox rows until none is pending."""
+    counts = await progress(db, announcement)
+    total = sum(counts.values())
+    columns = (TextColumn("delivering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task("delivering", total=total)
+        while True:
+            counts = await progress(db, announcement)
+            bar.update(task, completed=total - counts.get(outbox.PENDING, 0))
+            if not counts.get(outbox.PENDING):
+                break
+            await asyncio.sleep(0.5)
+    outcome = ", ".join(f"{status} {count}" for status, count in sorted(counts.items()))
+    console.print(f"Done: {outcome}.")
+
+
+def register(commands: Any) -> None:
+    announce = commands.add_parser(
+        "announce",
+        help="send a translated announcement to confirmed participants",
+        description="Queue a message for every confirmed participant (or those expected at one session) "
+        "in their language, and watch the running bot deliver it.",
+    )
+    add_assembly_options(announce)
+    announce.add_argument("--file", type=Path, required=True, help="YAML file with one text per language")
+    announce.add_argument(
+        "--session", metavar="S", help="only those expected at session S (not who declined)"
+    )
+    announce.add_argument("--no-wait", action="store_true", help="queue and exit without watching delivery")
+    announce.set_defaults(handler=_announce)

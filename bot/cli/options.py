@@ -1,0 +1,32 @@
+"""The options several commands share, defined once so they read and behave the same everywhere."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bot.bootstrap import RUNTIMES
+
+
+def add_runtime_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--runtime",
+        choices=list(RUNTIMES),
+        default="aiogram",
+        help="Telegram framework to run on: aiogram or ptb (python-telegram-bot) (default: aiogram)",
+    )
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="assembly definition file (default: ASSEMBLY_CONFIG or the example)",
+    )
+
+
+def add_assembly_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every organiser command: which assembly, from which definition file."""
+    parser.add_argument("--assembly", required=True, metavar="ID", help="the assembly's id (checked)")
+    add_config_option(parser)

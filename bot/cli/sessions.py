@@ -1,0 +1,161 @@
+"""`assembly-bot sessions list|rsvps|code|attend`: the sessions, who comes, check-in codes, attendance."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bot.bootstrap import Core
+from bot.cli.common import CliError, bot_username, organiser_core
+from bot.cli.options import add_assembly_options
+from bot.store.read import attendance
+from bot.store.sessions import SessionRecord, SqlSessions, session_rows
+from flows.checkin import LINK_PREFIX
+from flows.ports import Presence
+
+
+async def _session(core: Core, key: str) -> SessionRecord:
+    assembly = core.kit.assembly
+    async with core.db.transaction() as session:
+        found = next((s for s in await session_rows(session, assembly.id) if s.key == key), None)
+    if found is None:
+        known = ", ".join(s.id for s in assembly.sessions) or "none"
+        raise CliError(f"no session '{key}' in assembly {assembly.id} (sessions: {known})", 2)
+    return found
+
+
+async def _list(args: argparse.Namespace) -> None:
+    async with organiser_core(args) as core:
+        assembly = core.kit.assembly
+        async with core.db.transaction() as session:
+            stored = await session_rows(session, assembly.id)
+        table = Table("session", "title", "starts", "ends", "status", "check-in code")
+        for row in stored:
+            definition = assembly.session(row.key)
+            title = assembly.text(definition.title if definition else row.title, assembly.fallback_language)
+            status = "cancelled" if row.cancelled_at else f"revision {row.revision}"
+            starts, ends = row.starts_at.astimezone(assembly.zone), row.ends_at.astimezone(assembly.zone)
+            table.add_row(
+                row.key, title, f"{starts:%Y-%m-%d %H:%M}", f"{ends:%H:%M}", status, row.checkin_code
+            )
+        Console().print(table)
+
+
+async def _rsvps(args: argparse.Namespace) -> None:
+    """Per session: confirmed participants coming, not coming, silent, present, late; details for one."""
+    console = Console()
+    async with organiser_core(args) as core:
+        assembly = core.kit.assembly
+        async with core.db.transaction() as session:
+            stored = await session_rows(session, assembly.id)
+            book = await attendance.register(session, assembly.id)
+        if args.session:
+            wanted = await _session(core, args.session)
+            stored = [row for row in stored if row.key == wanted.key]
+        answers, present = book.rsvps, book.presences
+        summary = Table("session", "coming", "can't come", "no answer", "present", "late")
+        for row in stored:
+            keys = [(row.key, pid) for pid, _ in book.confirmed]
+            coming = sum(1 for k in keys if k in answers and answers[k].answer == "coming")
+            absent = sum(1 for k in keys if k in answers and answers[k].answer == "absent")
+            late = sum(1 for k in keys if k in present and present[k].late)
+            here = sum(1 for k in keys if k in present)
+            summary.add_row(
+                row.key, str(coming), str(absent), str(len(keys) - coming - absent), str(here), str(late)
+            )
+        console.print(summary)
+        if not args.session:
+            return
+        (row,) = stored
+        details = Table("participant", "language", "answer", "reason", "checked in")
+        for pid, language in book.confirmed:
+            answer, presence = answers.get((row.key, pid)), present.get((row.key, pid))
+            checked = ""
+            if presence is not None:
+                checked = f"{presence.at.astimezone(assembly.zone):%H:%M}"
+                checked += " late" if presence.late else ""
+                checked += " (by hand)" if presence.method == "manual" else ""
+            details.add_row(
+                str(pid),
+                language,
+                answer.answer if answer else "",
+                (answer.reason or "") if answer else "",
+                checked,
+            )
+        console.print(details)
+
+
+async def _code(args: argparse.Namespace) -> None:
+    """The session's check-in code, its deep link and QR code (terminal, and PNG with --qr)."""
+    import segno  # noqa: PLC0415 (only this command draws QR codes)
+
+    async with organiser_core(args) as core:
+        row = await _session(core, args.session)
+    username = await bot_username(args.bot)
+    link = f"https://t.me/{username}?start={LINK_PREFIX}-{row.checkin_code}"
+    console = Console()
+    console.print(f"Check-in code for {row.key}: [bold]{row.checkin_code}[/bold]")
+    console.print(f"Link: {link}")
+    qr = segno.make(link, error="m")
+    if args.qr:
+        qr.save(str(args.qr), scale=10, border=4)
+        console.print(f"QR code written to {args.qr}")
+    else:
+        qr.terminal(compact=True)
+
+
+async def _attend(args: argparse.Namespace) -> None:
+    """Mark a participant present by hand; late when after the start plus `checkin.late_after`."""
+    console = Console()
+    async with organiser_core(args) as core:
+        assembly = core.kit.assembly
+        row = await _session(core, args.session)
+        now = core.kit.clock.now()
+        late = args.late if args.late is not None else now > row.starts_at + assembly.checkin.late_after
+        async with core.db.transaction() as session:
+            store = SqlSessions(session, assembly.id)
+            if not await store.is_confirmed(args.participant):
+                raise CliError(
+                    f"participant {args.participant} is not a confirmed participant of {assembly.id}"
+                )
+            recorded = await store.check_in(args.participant, row.key, Presence(now, late, "manual"))
+            earlier = (await store.presences(args.participant))[row.key]
+        if recorded:
+            console.print(
+                f"Participant {args.participant} marked present at {row.key}{' (late)' if late else ''}."
+            )
+        else:
+            when = earlier.at.astimezone(assembly.zone)
+            console.print(f"Participant {args.participant} was already checked in at {when:%H:%M}.")
+
+
+def register(commands: Any) -> None:
+    sessions = commands.add_parser("sessions", help="sessions: list, answers, check-in code, attendance")
+    verbs = sessions.add_subparsers(dest="verb", required=True, metavar="VERB")
+    listing = verbs.add_parser("list", help="the sessions with their times and check-in codes")
+    add_assembly_options(listing)
+    listing.set_defaults(handler=_list)
+    rsvps = verbs.add_parser("rsvps", help="who is coming, who is not, who checked in")
+    add_assembly_options(rsvps)
+    rsvps.add_argument("--session", metavar="S", help="details for session S")
+    rsvps.set_defaults(handler=_rsvps)
+    code = verbs.add_parser("code", help="show a session's check-in code, link and QR code")
+    add_assembly_options(code)
+    code.add_argument("--session", metavar="S", required=True)
+    code.add_argument("--bot", metavar="USERNAME", help="the bot's username (default: ask the Bot API)")
+    code.add_argument("--qr", type=Path, metavar="FILE.png", help="write the QR code as a PNG instead")
+    code.set_defaults(handler=_code)
+    attend = verbs.add_parser("attend", help="mark a participant present by hand")
+    add_assembly_options(attend)
+    attend.add_argument("--session", metavar="S", required=True)
+    attend.add_argument(
+        "--participant", type=int, required=True, metavar="PID", help="id from `sessions rsvps`"
+    )
+    late = attend.add_mutually_exclusive_group()
+    late.add_argument("--late", dest="late", action="store_true", default=None, help="record as late")
+    late.add_argument("--on-time", dest="late", action="store_false", help="record as on time")
+    attend.set_defaults(handler=_attend)
