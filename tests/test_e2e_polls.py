@@ -49,8 +49,8 @@ async def _said(user: SimulatedUser, count: int) -> str:
 
 async def _join(bot: RunningBot, user: SimulatedUser, role: str) -> None:
     assert bot.app is not None
-    assert bot.adapters.clock is not None
-    code = await invite(bot.app.db, bot.assembly, role, bot.adapters.clock.now())
+    assert bot.clock is not None
+    code = await invite(bot.app.db, bot.assembly, role, bot.clock.now())
     await user.send_text(f"/start role-{code}")
     await user.wait_for_messages(1)
 
