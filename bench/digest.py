@@ -59,9 +59,10 @@ from bot.store.quotas import sync_quotas
 from bot.store.read.digest import digest_data
 from bot.store.sessions import session_rows
 from flows.actions import SendMessage
-from flows.digest import csv_rows, digest_actions
+from flows.digest.command import digest_actions
+from flows.digest.render import csv_rows
+from flows.polls.tally import BLOCK, choices
 from flows.ports import PollSpec
-from flows.tally import BLOCK, choices
 
 CHUNK = 10_000
 T0 = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flows.actions import SendMessage
 from flows.assembly import Assembly
-from flows.digest import configured_recipients
+from flows.digest.command import configured_recipients
 from flows.engine import Router, StepResult, Turn
 from flows.ports import FACILITATOR, ORGANISER
 

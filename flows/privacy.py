@@ -10,7 +10,7 @@ from flows.confirmation import DECLINED, leave_seat
 from flows.engine import IDLE, ConversationState, Router, StepResult, Turn
 from flows.events import ButtonPress
 from flows.markers import N_
-from flows.registration import answer_text
+from flows.registration.prompts import answer_text
 from flows.registry import registry
 from flows.status import ParticipantStatus
 

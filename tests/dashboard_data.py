@@ -17,11 +17,11 @@ from test_reports import T0, populate
 from bot.store.database import Database
 from bot.store.participants import SqlStore
 from flows.assembly import Assembly
-from flows.ballots import size
-from flows.polls import spec_of
+from flows.polls.ballots import size
+from flows.polls.compose import spec_of
+from flows.polls.tally import BLOCK
 from flows.ports import PollSpec
 from flows.status import ParticipantStatus
-from flows.tally import BLOCK
 
 ROOM = 24
 FIRST_ROOM_USER = 70_000

@@ -24,7 +24,8 @@ from bot.store.read import dashboard as dashboard_reports
 from flows.actions import SendMessage
 from flows.assembly import Assembly
 from flows.events import Command
-from flows.polls import spec_of, tally_of
+from flows.polls.compose import spec_of
+from flows.polls.results import tally_of
 
 DASHBOARD_URL = "https://dashboard.example.org/"
 

@@ -23,7 +23,8 @@ from bot.store.quotas import sync_quotas
 from bot.store.read.digest import digest_data
 from flows.actions import SendDocument, SendMessage, SendPhoto
 from flows.assembly import Assembly
-from flows.digest import POLL_LINES, DigestData, PollFigures, csv_rows, digest_text
+from flows.digest.figures import DigestData, PollFigures
+from flows.digest.render import POLL_LINES, csv_rows, digest_text
 from flows.events import Command
 from flows.ports import Presence
 from flows.status import AFTER_REGISTRATION, ParticipantStatus

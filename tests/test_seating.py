@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
+from flows.polls.tally import count, instant_runoff, passed
 from flows.seating import Plan, assign, balance_gap, met_counts, new_pair_share, place_late, table_count
-from flows.tally import count, instant_runoff, passed
 
 
 def _people(n: int) -> dict[int, dict[str, str]]:

@@ -32,9 +32,9 @@ from bot.store.quotas import sync_quotas
 from bot.store.roles import create_invite
 from bot.store.sessions import CONFIRMED, SqlSessions, session_row, session_rows
 from flows.assembly import Assembly
-from flows.checkin import LINK_PREFIX
 from flows.ports import ROLES, Presence
 from flows.roles import LINK_PREFIX as ROLE_PREFIX
+from flows.sessions.checkin import LINK_PREFIX
 
 console = Console()
 

@@ -20,7 +20,7 @@ from bot.cli.organiser import open_store
 from bot.dashboard.app import make_app
 from bot.organiser.exports import FORMATS, export
 from bot.store.read.digest import digest_data
-from flows.digest import digest_text
+from flows.digest.render import digest_text
 
 console = Console()
 

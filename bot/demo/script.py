@@ -25,7 +25,7 @@ from bot.store.participants import ensure_assembly
 from bot.store.roles import create_invite
 from flows.assembly import Assembly
 from flows.questionnaire import Question
-from flows.registration import PREFIX as RG
+from flows.registration.steps import PREFIX as RG
 from flows.status import ParticipantStatus
 
 SEATS, RESERVES, SEED = 8, 4, 20270301

@@ -13,7 +13,7 @@ from bot.store.database import Database
 from bot.store.models import DigestRow, ParticipantRow, RoleRow
 from bot.store.read.digest import digest_data
 from flows.assembly import Assembly
-from flows.digest import configured_recipients, digest_actions
+from flows.digest.command import configured_recipients, digest_actions
 from flows.ports import ORGANISER, Translations
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,8 @@ from bot.store.polls import progress, view
 from bot.telegram.runner import Services
 from flows.actions import EditMessage
 from flows.feedback import invitation
-from flows.polls import close_poll, controls, live_tag, live_text, shows_running_result, tally_of
+from flows.polls.live import controls, live_tag, live_text, shows_running_result
+from flows.polls.results import close_poll, tally_of
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from bot.store.sessions import new_code, reachable_confirmed, session_rows
 from flows.actions import SendMessage
 from flows.assembly import Assembly, Session
 from flows.ports import Translations, Translator
-from flows.sessions import cancelled_notice, moved_notice, reminder
+from flows.sessions.notices import cancelled_notice, moved_notice, reminder
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from bot.store.participants import ensure_assembly
 from bot.store.sessions import reachable_confirmed, session_row
 from flows.actions import SendMessage, split_text
 from flows.assembly import Assembly
-from flows.sessions import ABSENT
+from flows.sessions.rsvp import ABSENT
 
 
 class AnnouncementError(Exception):

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Integer, String, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import DigestRow, ParticipantRow, UTCDateTime
-from flows.digest import DigestData, FeedbackFigures, PollFigures, SessionFigures, Stratum
+from flows.digest.figures import DigestData, FeedbackFigures, PollFigures, SessionFigures, Stratum
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -16,8 +16,8 @@ from flows.actions import Action, AnswerButton, Button, EditMessage, Keyboard, S
 from flows.engine import IDLE, ConversationState, Router, StepResult, Turn
 from flows.events import ButtonPress, Text
 from flows.markers import N_
+from flows.polls.tally import BLOCK, choices
 from flows.ports import Poll, PollSpec, Translator
-from flows.tally import BLOCK, choices
 
 PREFIX = "pv"
 TEXT_LIMIT = 1000

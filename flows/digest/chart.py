@@ -10,7 +10,7 @@ from flows.assembly import Assembly
 from flows.ports import Translator
 
 if TYPE_CHECKING:
-    from flows.digest import Stratum
+    from flows.digest.figures import Stratum
 
 
 def digest_chart(assembly: Assembly, tr: Translator, strata: Sequence[Stratum]) -> bytes:

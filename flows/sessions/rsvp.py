@@ -1,76 +1,16 @@
-"""Sessions for participants: reminders and schedule notices, RSVP answers with a reason, /sessions."""
+"""RSVP: the coming / can't come buttons with an optional reason, and /sessions to see and change answers."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flows.actions import Action, AnswerButton, Button, Keyboard, SendMessage, rows
-from flows.assembly import Assembly, Session
+from flows.assembly import Session
 from flows.basics import stale_button
 from flows.engine import IDLE, ConversationState, Router, StepResult, Turn
 from flows.events import ButtonPress, Text
-from flows.ports import Translator
+from flows.sessions.notices import details
 
 COMING, ABSENT = "coming", "absent"
 REASON_LIMIT = 1000
-
-
-def when(tr: Translator, starts: datetime, ends: datetime) -> str:
-    """ "samedi 6 mars 2027, de 09:30 à 16:30", in the assembly's timezone."""
-    return tr.gettext("{date}, from {start} to {end}").format(
-        date=tr.date(starts, "full"), start=tr.time(starts), end=tr.time(ends)
-    )
-
-
-def _details(tr: Translator, assembly: Assembly, session: Session) -> list[str]:
-    lines = [
-        when(tr, assembly.start_of(session), assembly.end_of(session)),
-        "📍 " + assembly.text(session.place, tr.language),
-    ]
-    if session.online_link:
-        lines.append(tr.gettext("Online: {link}").format(link=session.online_link))
-    return lines
-
-
-def rsvp_buttons(tr: Translator, session_id: str) -> Keyboard:
-    return rows(
-        Button(tr.gettext("✅ I'm coming"), f"rsvp:{session_id}:yes"),
-        Button(tr.gettext("❌ I can't come"), f"rsvp:{session_id}:no"),
-    )
-
-
-def _asking(tr: Translator, assembly: Assembly, session: Session, chat_id: int, headline: str) -> SendMessage:
-    """A headline, the session's details, and the coming / can't come question."""
-    lines = [
-        headline,
-        *_details(tr, assembly, session),
-        "",
-        tr.gettext("Will you come? Please answer with the buttons below."),
-    ]
-    return SendMessage(chat_id, "\n".join(lines), buttons=rsvp_buttons(tr, session.id))
-
-
-def reminder(tr: Translator, assembly: Assembly, session: Session, chat_id: int) -> SendMessage:
-    """The reminder a participant receives at each offset before a session."""
-    title = assembly.text(session.title, tr.language)
-    return _asking(
-        tr, assembly, session, chat_id, "🔔 " + tr.gettext("Reminder: {title}").format(title=title)
-    )
-
-
-def moved_notice(tr: Translator, assembly: Assembly, session: Session, chat_id: int) -> SendMessage:
-    """Told to confirmed participants when the definition changes a session's times."""
-    title = assembly.text(session.title, tr.language)
-    headline = tr.gettext("Change of schedule for {title}. The new time is:").format(title=title)
-    return _asking(tr, assembly, session, chat_id, "📅 " + headline)
-
-
-def cancelled_notice(tr: Translator, title: str, starts: datetime, chat_id: int) -> SendMessage:
-    """Told to confirmed participants when a session is cancelled (or removed from the definition)."""
-    text = tr.gettext("{title}, planned for {date}, is cancelled. We will keep you informed.").format(
-        title=title, date=tr.date(starts, "full")
-    )
-    return SendMessage(chat_id, "❌ " + text)
 
 
 def _reply(
@@ -164,7 +104,7 @@ async def my_sessions(turn: Turn) -> StepResult:
         status = labels.get(answers[session.id].answer) if session.id in answers else None
         if session.id in presences:
             status = tr.gettext("You are checked in.")
-        lines = [f"{tr.number(number)}. {title}", *_details(tr, assembly, session)]
+        lines = [f"{tr.number(number)}. {title}", *details(tr, assembly, session)]
         lines.append(status or tr.gettext("You have not answered yet."))
         blocks.append("\n".join(lines))
         buttons.append(

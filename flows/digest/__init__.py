@@ -1,0 +1,1 @@
+"""The organisers' digest: its figures (computed by the store), its text, CSV and chart, and /digest."""

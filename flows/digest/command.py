@@ -1,0 +1,71 @@
+"""The digest for one organiser (messages, chart, CSV), and /digest to get it now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol, cast
+
+from flows.actions import Action, SendDocument, SendMessage, SendPhoto, split_text
+from flows.assembly import Assembly
+from flows.digest.chart import digest_chart
+from flows.digest.figures import DigestData
+from flows.digest.render import digest_csv, digest_text
+from flows.engine import Router, StepResult, Turn
+from flows.ports import ORGANISER, Translator
+
+
+class Reports(Protocol):
+    """The read side the digest needs; `bot/` computes it in SQL."""
+
+    async def digest_data(self, now: datetime) -> DigestData: ...
+
+
+def reports(turn: Turn) -> Reports:
+    """The reporting view of the turn's store (the SQL store implements every port)."""
+    return cast(Reports, turn.ctx.store)
+
+
+def configured_recipients(assembly: Assembly) -> frozenset[int]:
+    """Telegram user ids named in the definition; organisers who joined by role invite are added
+    to these by the store (`digest.recipients` serves organisers who never asked for a role)."""
+    return frozenset(assembly.digest.recipients) if assembly.digest else frozenset()
+
+
+def digest_actions(assembly: Assembly, tr: Translator, data: DigestData, chat_id: int) -> list[Action]:
+    """The digest as messages, a chart image and a CSV file for one organiser's chat."""
+    stamp = data.generated_at.astimezone(assembly.zone).strftime("%Y-%m-%d")
+    actions: list[Action] = [
+        SendMessage(chat_id, part) for part in split_text(digest_text(assembly, tr, data))
+    ]
+    actions.append(
+        SendPhoto(
+            chat_id,
+            digest_chart(assembly, tr, data.strata),
+            filename=f"digest-{stamp}.png",
+            caption=tr.gettext("Registrations against the quotas"),
+        )
+    )
+    actions.append(
+        SendDocument(
+            chat_id,
+            digest_csv(data),
+            filename=f"digest-{assembly.id}-{stamp}.csv",
+            caption=tr.gettext("The digest's figures as a table"),
+        )
+    )
+    return actions
+
+
+async def digest_command(turn: Turn) -> StepResult:
+    """/digest: the digest now, for organisers only."""
+    chat = turn.participant.chat_id
+    named = turn.participant.user_id in configured_recipients(turn.ctx.assembly)
+    if not named and ORGANISER not in await turn.ctx.store.roles.roles(turn.participant.id):
+        refusal = turn.tr.gettext("Only the assembly's organisers can receive the digest.")
+        return StepResult((SendMessage(chat, refusal),), turn.state)
+    data = await reports(turn).digest_data(turn.ctx.clock.now())
+    return StepResult(tuple(digest_actions(turn.ctx.assembly, turn.tr, data, chat)), turn.state)
+
+
+def install(router: Router) -> None:
+    router.commands["digest"] = digest_command

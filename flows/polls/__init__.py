@@ -1,0 +1,1 @@
+"""Facilitators' polls: composing and starting them, the ballots, the live count, the tally and results."""

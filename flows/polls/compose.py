@@ -1,0 +1,242 @@
+"""Starting a poll: /poll, a template or a composed poll, its audience; ballots and the live message go out.
+
+Buttons: `pt:<template>` picks a template, `pk:<kind>` a kind when composing, `ps:<template|_>:<t|s>`
+the audience (own table or whole session).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.actions import Action, AnswerButton, Button, Keyboard, SendMessage, rows
+from flows.assembly import WITH_OPTIONS, PollTemplate, Session
+from flows.engine import IDLE, ConversationState, Router, StepResult, Turn
+from flows.events import ButtonPress, Text
+from flows.markers import N_
+from flows.polls.ballots import ballot, local
+from flows.polls.live import controls, live_tag, live_text
+from flows.ports import FACILITATOR, PollSpec, Translator
+from flows.roles import refusal
+from flows.tables import current_session
+
+KIND_NAMES = {
+    "single": N_("Single choice"),
+    "multiple": N_("Multiple choice"),
+    "scale": N_("Agreement scale"),
+    "proposal": N_("Proposal (agree, abstain, disagree, block)"),
+    "score": N_("Score from 0 to 10"),
+    "dots": N_("Dot vote (10 points)"),
+    "ranking": N_("Ranking (Borda count)"),
+    "text": N_("Open question"),
+}
+QUESTION_LIMIT = 300
+OPTION_LIMIT = 60
+
+
+def _say(
+    turn: Turn, text: str, *first: Action, buttons: Keyboard = (), state: ConversationState | None = None
+) -> StepResult:
+    message = SendMessage(turn.participant.chat_id, text, buttons=buttons)
+    return StepResult((*first, message), turn.state if state is None else state)
+
+
+def spec_of(template: PollTemplate) -> PollSpec:
+    return PollSpec(
+        kind=template.kind,
+        question=dict(template.question),
+        options=tuple(dict(option) for option in template.options),
+        template=template.id,
+        none_option=template.none_option,
+        scale=template.scale,
+        score_max=template.score_max,
+        points=template.points,
+        method=template.method,
+        secret=template.secret,
+        hide_results=template.hide_results,
+        share_results=template.share_results,
+        quorum=template.quorum,
+        threshold=template.threshold,
+    )
+
+
+async def _session_and_table(turn: Turn) -> tuple[Session | None, int | None]:
+    session = current_session(turn.ctx.assembly, turn.ctx.clock.now())
+    if session is None:
+        return None, None
+    facilitators = await turn.ctx.store.tables.facilitators(session.id)
+    mine = [table for table, person in facilitators.items() if person == turn.participant.id]
+    return session, (mine[0] if mine else None)
+
+
+async def start_command(turn: Turn) -> StepResult:
+    """/poll: the templates of the assembly, and a button to write a new poll."""
+    denied = await refusal(turn, FACILITATOR)
+    if denied is not None:
+        return denied
+    tr = turn.tr
+    session, _ = await _session_and_table(turn)
+    if session is None:
+        return _say(turn, tr.gettext("Polls can be started while a session is under way."))
+    buttons = [
+        (Button("🗳 " + _short(local(t.question, tr.language)), f"pt:{t.id}"),)
+        for t in turn.ctx.assembly.polls
+    ]
+    buttons.append((Button(tr.gettext("✏️ Write a new poll"), "pk:new"),))
+    return _say(turn, tr.gettext("Which poll do you want to start?"), buttons=tuple(buttons), state=IDLE)
+
+
+def _short(text: str, limit: int = 48) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _audience_buttons(tr: Translator, key: str, table: int | None) -> Keyboard:
+    buttons = [Button(tr.gettext("The whole session"), f"ps:{key}:s")]
+    if table is not None:
+        buttons.insert(
+            0, Button(tr.gettext("My table ({table})").format(table=tr.number(table)), f"ps:{key}:t")
+        )
+    return rows(*buttons, width=1)
+
+
+async def pick_template(turn: Turn) -> StepResult:
+    event, tr = turn.event, turn.tr
+    assert isinstance(event, ButtonPress)
+    denied = await refusal(turn, FACILITATOR)
+    if denied is not None:
+        return StepResult((AnswerButton(event.query_id), *denied.actions), denied.state)
+    template = turn.ctx.assembly.poll(event.data.partition(":")[2])
+    _, table = await _session_and_table(turn)
+    if template is None:
+        return StepResult(
+            (AnswerButton(event.query_id, tr.gettext("This button is no longer valid.")),), turn.state
+        )
+    text = tr.gettext("Who should answer “{question}”?").format(
+        question=local(template.question, tr.language)
+    )
+    return _say(turn, text, AnswerButton(event.query_id), buttons=_audience_buttons(tr, template.id, table))
+
+
+async def compose_kind(turn: Turn) -> StepResult:
+    """`pk:new` shows the kinds; `pk:<kind>` starts the short conversation that composes a poll."""
+    event, tr = turn.event, turn.tr
+    assert isinstance(event, ButtonPress)
+    denied = await refusal(turn, FACILITATOR)
+    if denied is not None:
+        return StepResult((AnswerButton(event.query_id), *denied.actions), denied.state)
+    kind = event.data.partition(":")[2]
+    ack = AnswerButton(event.query_id)
+    if kind == "new":
+        buttons = rows(*(Button(tr.gettext(name), f"pk:{k}") for k, name in KIND_NAMES.items()), width=1)
+        return _say(turn, tr.gettext("What kind of poll?"), ack, buttons=buttons)
+    if kind not in KIND_NAMES:
+        return StepResult(
+            (AnswerButton(event.query_id, tr.gettext("This button is no longer valid.")),), turn.state
+        )
+    text = tr.gettext("Type the question, in one message. Participants will see it as you write it.")
+    return _say(turn, text, ack, state=ConversationState("compose", "question", {"kind": kind}))
+
+
+async def compose_flow(turn: Turn) -> StepResult | None:
+    """The composing conversation: the question, then (for kinds with options) one option per line."""
+    event, tr = turn.event, turn.tr
+    if not isinstance(event, Text):
+        return None
+    if await refusal(turn, FACILITATOR) is not None:
+        return StepResult((), IDLE)
+    data = dict(turn.state.data)
+    text = event.text.strip()
+    if turn.state.step == "question":
+        if not text or len(text) > QUESTION_LIMIT:
+            limit = tr.gettext("Please keep the question under {limit} characters.").format(
+                limit=tr.number(QUESTION_LIMIT)
+            )
+            return _say(turn, limit)
+        data["question"] = text
+        if data["kind"] in WITH_OPTIONS:
+            ask = tr.gettext("Now the options: one per line, between 2 and 10 options.")
+            return _say(turn, ask, state=ConversationState("compose", "options", data))
+        return await _ask_audience(turn, data)
+    options = [line.strip() for line in text.splitlines() if line.strip()]
+    if not 2 <= len(options) <= 10 or any(len(option) > OPTION_LIMIT for option in options):
+        again = tr.gettext(
+            "Please give between 2 and 10 options, one per line, each under {limit} characters."
+        )
+        return _say(turn, again.format(limit=tr.number(OPTION_LIMIT)))
+    data["options"] = options
+    return await _ask_audience(turn, data)
+
+
+async def _ask_audience(turn: Turn, data: dict[str, Any]) -> StepResult:
+    _, table = await _session_and_table(turn)
+    text = turn.tr.gettext("Who should answer “{question}”?").format(question=data["question"])
+    state = ConversationState("compose", "audience", data)
+    return _say(turn, text, buttons=_audience_buttons(turn.tr, "_", table), state=state)
+
+
+def _composed(data: Any) -> PollSpec | None:
+    if not isinstance(data, dict) or data.get("kind") not in KIND_NAMES or "question" not in data:
+        return None
+    return PollSpec(
+        kind=data["kind"],
+        question={"_": data["question"]},
+        options=tuple({"_": option} for option in data.get("options", ())),
+        composed=True,
+    )
+
+
+async def pick_audience(turn: Turn) -> StepResult:
+    """`ps:<template|_>:<t|s>`: send the ballots and the live message."""
+    event, tr, ctx = turn.event, turn.tr, turn.ctx
+    assert isinstance(event, ButtonPress)
+    denied = await refusal(turn, FACILITATOR)
+    if denied is not None:
+        return StepResult((AnswerButton(event.query_id), *denied.actions), denied.state)
+    _, key, scope = [*event.data.split(":"), "", ""][:3]
+    template = ctx.assembly.poll(key)
+    spec = spec_of(template) if template else _composed(turn.state.data) if key == "_" else None
+    session, table = await _session_and_table(turn)
+    stale = AnswerButton(event.query_id, tr.gettext("This button is no longer valid."))
+    if spec is None or scope not in ("t", "s") or (scope == "t" and table is None):
+        return StepResult((stale,), turn.state)
+    if session is None:
+        return _say(
+            turn,
+            tr.gettext("Polls can be started while a session is under way."),
+            AnswerButton(event.query_id),
+        )
+    people = set(await ctx.store.tables.checked_in(session.id))
+    if scope == "t":
+        seating = await ctx.store.tables.seating(session.id)
+        people = {p for p in people if seating.get(p) == table}
+    people.discard(turn.participant.id)
+    if not people:
+        return _say(
+            turn,
+            tr.gettext("Nobody is checked in there yet, so there is nobody to ask."),
+            AnswerButton(event.query_id),
+        )
+    now = ctx.clock.now()
+    closes = now + template.duration if template is not None and template.duration else None
+    poll = await ctx.store.polls.create(
+        spec,
+        session.id,
+        table=table if scope == "t" else None,
+        facilitator_id=turn.participant.id,
+        recipients=sorted(people),
+        now=now,
+        closes_at=closes,
+    )
+    actions: list[Action] = [AnswerButton(event.query_id)]
+    for person in await ctx.store.participants(sorted(people)):
+        actions.append(ballot(ctx.translations.for_language(person.language), poll, person.chat_id))
+    control = live_text(tr, poll, 0, len(people), None)
+    actions.append(
+        SendMessage(turn.participant.chat_id, control, buttons=controls(tr, poll), tag=live_tag(poll))
+    )
+    return StepResult(tuple(actions), IDLE)
+
+
+def install(router: Router) -> None:
+    router.commands["poll"] = start_command
+    router.buttons.update({"pt": pick_template, "pk": compose_kind, "ps": pick_audience})
+    router.flows["compose"] = compose_flow

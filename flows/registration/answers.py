@@ -1,0 +1,337 @@
+"""Registration answers: typed text, shared contacts and button presses, and moving between steps."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flows import basics
+from flows.actions import Action, AnswerButton, EditMessage, SendMessage
+from flows.engine import IDLE, ConversationState, StepResult, Turn
+from flows.events import ButtonPress, ContactShared, Text
+from flows.ports import Translator
+from flows.questionnaire import Question, is_answered
+from flows.registration.prompts import choice_buttons, prompt, question_text
+from flows.registration.steps import FLOW, registration_of
+from flows.registry import registry
+from flows.status import ParticipantStatus
+
+
+def _data(turn: Turn) -> dict[str, Any]:
+    return dict(turn.state.data)
+
+
+def _picked(question: Question, value: Any) -> list[str]:
+    if value is None:
+        return []
+    if question.kind == "accessibility":
+        return list(value["needs"])
+    return list(value) if question.kind in ("multiple", "availability") else []
+
+
+async def _goto(
+    turn: Turn, step: str, data: dict[str, Any], lead: Sequence[Action] = (), tr: Translator | None = None
+) -> StepResult:
+    tr = tr or turn.tr
+    reg = registration_of(turn)
+    assert reg is not None
+    data = {key: value for key, value in data.items() if key == "editing"}
+    if step.startswith("q."):
+        question = reg.question(step[2:])
+        assert question is not None
+        answers = await registry(turn).answers(turn.participant.id)
+        data["picked"] = _picked(question, answers.get(question.id))
+    if step == "sum":
+        data.pop("editing", None)
+    actions = (*lead, *await prompt(turn, tr, step, data))
+    return StepResult(actions, ConversationState(FLOW, step, data))
+
+
+def _leaving_phone(turn: Turn, tr: Translator) -> tuple[Action, ...]:
+    """Take the contact keyboard away once the phone question is behind us."""
+    if turn.state.step and turn.state.step.startswith("q."):
+        reg = registration_of(turn)
+        question = reg.question(turn.state.step[2:]) if reg else None
+        if question is not None and question.kind == "phone":
+            return (SendMessage(turn.participant.chat_id, tr.gettext("Noted."), remove_keyboard=True),)
+    return ()
+
+
+async def _after_answer(turn: Turn, question: Question, lead: Sequence[Action] = ()) -> StepResult:
+    reg = registration_of(turn)
+    assert reg is not None
+    data = _data(turn)
+    lead = (*lead, *_leaving_phone(turn, turn.tr))
+    if question.kind == "accessibility" and turn.state.step == f"q.{question.id}":
+        return await _goto(turn, f"n.{question.id}", data, lead)
+    if data.get("editing"):
+        return await _goto(turn, "sum", data, lead)
+    index = reg.questions.index(question)
+    if index + 1 < len(reg.questions):
+        return await _goto(turn, f"q.{reg.questions[index + 1].id}", data, lead)
+    return await _goto(turn, "sum", data, lead)
+
+
+async def _go_back(turn: Turn, lead: Sequence[Action] = ()) -> StepResult:
+    reg = registration_of(turn)
+    assert reg is not None
+    step, data = turn.state.step or "lang", _data(turn)
+    lead = (*lead, *_leaving_phone(turn, turn.tr))
+    if step == "consent":
+        return await _goto(turn, "lang", data, lead)
+    if step == "sum":
+        return await _goto(turn, f"q.{reg.questions[-1].id}", data, lead)
+    if step.startswith("n."):
+        return await _goto(turn, f"q.{step[2:]}", data, lead)
+    if data.get("editing"):
+        return await _goto(turn, "sum", data, lead)
+    question = reg.question(step[2:])
+    assert question is not None
+    index = reg.questions.index(question)
+    target = "consent" if index == 0 else f"q.{reg.questions[index - 1].id}"
+    return await _goto(turn, target, data, lead)
+
+
+async def begin(turn: Turn, lead: Sequence[Action] = ()) -> StepResult:
+    """Open (or reopen) the registration conversation at the language step."""
+    await registry(turn).set_status(turn.participant.id, ParticipantStatus.REGISTERING, turn.ctx.clock.now())
+    return await _goto(turn, "lang", {}, lead)
+
+
+async def resume(turn: Turn, lead: Sequence[Action] = ()) -> StepResult:
+    step = turn.state.step or "lang"
+    actions = (*lead, *await prompt(turn, turn.tr, step, _data(turn)))
+    return StepResult(actions, turn.state)
+
+
+def _reask(turn: Turn, text: str, *, with_prompt: Sequence[Action] = ()) -> StepResult:
+    return StepResult((SendMessage(turn.participant.chat_id, text), *with_prompt), turn.state)
+
+
+async def _save(turn: Turn, question: Question, value: Any) -> None:
+    await registry(turn).save_answer(turn.participant.id, question.id, value, turn.ctx.clock.now())
+
+
+async def _on_text(turn: Turn, text: str) -> StepResult:
+    reg, tr, step = registration_of(turn), turn.tr, turn.state.step or "lang"
+    assert reg is not None
+    if step == "lang":
+        return _reask(turn, tr.gettext("Please choose a language with the buttons."))
+    if step == "consent":
+        return _reask(turn, tr.gettext("Please answer with the buttons: “I agree” or “I do not agree”."))
+    if step == "sum":
+        return _reask(
+            turn,
+            tr.gettext("Please use the buttons under your answers: ✅ Confirm, or ✏️ to change an answer."),
+        )
+    question = reg.question(step[2:])
+    assert question is not None
+    text = text.strip()
+    if step.startswith("n."):
+        if len(text) > question.max_length:
+            return _reask(turn, _too_long(tr, question.max_length, len(text)))
+        answers = await registry(turn).answers(turn.participant.id)
+        value = dict(answers.get(question.id) or {"needs": []})
+        value["note"] = text
+        await _save(turn, question, value)
+        return await _after_answer(turn, question)
+    if question.kind == "text":
+        if not text:
+            return _reask(turn, tr.gettext("Please type your answer as text."))
+        if len(text) > question.max_length:
+            return _reask(turn, _too_long(tr, question.max_length, len(text)))
+        await _save(turn, question, text)
+        return await _after_answer(turn, question)
+    if question.kind == "number":
+        return await _on_number(turn, question, text)
+    if question.kind == "phone":
+        return _reask(
+            turn,
+            tr.gettext(
+                "Please do not type your number: use the button “📱 Share my phone number” below,"
+                " or press Skip."
+            ),
+        )
+    return _reask(turn, tr.gettext("Please answer with the buttons under the question."))
+
+
+def _too_long(tr: Translator, limit: int, length: int) -> str:
+    return tr.gettext("That is too long: at most {limit} characters, please (you wrote {length}).").format(
+        limit=tr.number(limit), length=tr.number(length)
+    )
+
+
+async def _on_number(turn: Turn, question: Question, text: str) -> StepResult:
+    tr = turn.tr
+    low, high = question.min or 0, question.max or 0
+    try:
+        value = int(text.replace(" ", ""))  # int() also reads Arabic-Indic digits such as ٣٤
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        expected = tr.gettext("Please type a whole number from {low} to {high}, in digits.").format(
+            low=tr.number(low), high=tr.number(high)
+        )
+        return _reask(turn, expected)
+    await _save(turn, question, value)
+    return await _after_answer(turn, question)
+
+
+async def _on_contact(turn: Turn, event: ContactShared) -> StepResult | None:
+    reg, tr, step = registration_of(turn), turn.tr, turn.state.step or ""
+    question = reg.question(step[2:]) if reg and step.startswith("q.") else None
+    if question is None or question.kind != "phone":
+        return None
+    if not event.own:
+        return _reask(
+            turn,
+            tr.gettext(
+                "That is someone else's contact, so I have not kept it. Please share your own number"
+                " with the button, or press Skip."
+            ),
+        )
+    await _save(turn, question, event.phone_number)
+    return await _after_answer(turn, question)
+
+
+async def _on_question_button(
+    turn: Turn, question: Question, value: str, message_id: int | None
+) -> StepResult:
+    tr, data = turn.tr, _data(turn)
+    if value == "skip" and question.skippable:
+        await _save(turn, question, None)
+        return await _after_answer(turn, question)
+    if question.kind in ("choice", "yes_no") and value in question.values:
+        await _save(turn, question, value)
+        return await _after_answer(turn, question)
+    multi_values = (
+        [day.isoformat() for day in question.dates]
+        if question.kind == "availability"
+        else list(question.values)
+    )
+    picked: list[str] = list(data.get("picked", []))
+    if (
+        value.startswith("t.")
+        and value[2:] in multi_values
+        and question.kind
+        in (
+            "multiple",
+            "availability",
+            "accessibility",
+        )
+    ):
+        choice = value[2:]
+        picked = [p for p in picked if p != choice] if choice in picked else [*picked, choice]
+        picked = [v for v in multi_values if v in picked]
+        data["picked"] = picked
+        state = ConversationState(FLOW, turn.state.step, data)
+        if message_id is None:
+            return StepResult(await prompt(turn, tr, turn.state.step or "", data), state)
+        reg = registration_of(turn)
+        assert reg is not None
+        text = question_text(turn, tr, reg, question)
+        keyboard = choice_buttons(turn, tr, question, picked, f"q.{question.id}")
+        return StepResult((EditMessage(turn.participant.chat_id, message_id, text, keyboard),), state)
+    if value == "done" and question.kind in ("multiple", "availability", "accessibility"):
+        if not picked and question.kind != "accessibility" and not question.optional:
+            return _reask(turn, tr.gettext("Please choose at least one answer, then press Done."))
+        if question.kind == "accessibility":
+            answers = await registry(turn).answers(turn.participant.id)
+            previous = answers.get(question.id) or {}
+            await _save(turn, question, {"needs": picked, "note": previous.get("note", "")})
+        else:
+            await _save(turn, question, picked)
+        return await _after_answer(turn, question)
+    return _reask(turn, tr.gettext("This button is no longer valid."))
+
+
+async def _on_summary_button(turn: Turn, value: str) -> StepResult:
+    reg = registration_of(turn)
+    assert reg is not None
+    if value.startswith("e.") and reg.question(value[2:]) is not None:
+        return await _goto(turn, f"q.{value[2:]}", {"editing": True})
+    if value != "ok":
+        return _reask(turn, turn.tr.gettext("This button is no longer valid."))
+    answers = await registry(turn).answers(turn.participant.id)
+    missing = [q for q in reg.questions if not is_answered(q, answers.get(q.id))]
+    if missing:
+        notice = SendMessage(turn.participant.chat_id, turn.tr.gettext("One answer is still missing."))
+        return await _goto(turn, f"q.{missing[0].id}", {"editing": True}, (notice,))
+    await registry(turn).set_status(turn.participant.id, ParticipantStatus.REGISTERED, turn.ctx.clock.now())
+    done = turn.tr.gettext(
+        "Thank you, your registration is complete! I will write to you after the lottery."
+        " Type /mydata to see what I keep about you."
+    )
+    return StepResult((SendMessage(turn.participant.chat_id, done),), IDLE)
+
+
+async def _on_consent(turn: Turn, value: str) -> StepResult:
+    reg, tr = registration_of(turn), turn.tr
+    assert reg is not None
+    now = turn.ctx.clock.now()
+    if value == "yes":
+        await registry(turn).record_consent(turn.participant.id, reg.consent.version, now)
+        return await _goto(turn, f"q.{reg.questions[0].id}", {})
+    if value == "no":
+        await registry(turn).erase(turn.participant.id, ParticipantStatus.CONSENT_DECLINED)
+        bye = tr.gettext(
+            "Understood. I have kept nothing about you except the fact that you declined."
+            " Thank you for your time, and all the best."
+        )
+        return StepResult(
+            (SendMessage(turn.participant.chat_id, bye, remove_keyboard=True),), IDLE, erased=True
+        )
+    return _reask(turn, tr.gettext("This button is no longer valid."))
+
+
+async def on_step_button(turn: Turn) -> StepResult:
+    """A step's button: check that it belongs to the current step, then apply it."""
+    event = turn.event
+    assert isinstance(event, ButtonPress)
+    reg = registration_of(turn)
+    _, token, value = ([*event.data.split(":", 2), "", ""])[:3]
+    ack = AnswerButton(event.query_id)
+    if reg is None:
+        return await basics.stale_button(turn)
+    if turn.state.flow != FLOW or token != turn.state.step:
+        if turn.state.flow != FLOW:
+            return await basics.stale_button(turn)
+        notice = turn.tr.gettext("That button belongs to an earlier step. Please answer the latest question.")
+        return await resume(turn, (AnswerButton(event.query_id, notice),))
+    if value == "back" and token != "lang":
+        result = await _go_back(turn)
+    elif token == "lang":
+        result = await _on_language(turn, value)
+    elif token == "consent":
+        result = await _on_consent(turn, value)
+    elif token == "sum":
+        result = await _on_summary_button(turn, value)
+    elif token.startswith("n.") and value == "none":
+        question = reg.question(token[2:])
+        assert question is not None
+        result = await _after_answer(turn, question)
+    else:
+        question = reg.question(token[2:])
+        if question is None or not token.startswith("q."):
+            return await basics.stale_button(turn)
+        result = await _on_question_button(turn, question, value, event.message_id)
+    return StepResult((ack, *result.actions), result.state, result.erased)
+
+
+async def _on_language(turn: Turn, code: str) -> StepResult:
+    if code not in turn.ctx.assembly.languages:
+        return _reask(turn, turn.tr.gettext("Please choose a language with the buttons."))
+    await turn.ctx.store.set_language(turn.participant.id, code)
+    return await _goto(turn, "consent", _data(turn), tr=turn.ctx.translations.for_language(code))
+
+
+async def on_event(turn: Turn) -> StepResult | None:
+    """Free text and shared contacts while registering; commands fall through to the router."""
+    event = turn.event
+    if registration_of(turn) is None:
+        return None
+    if isinstance(event, Text):
+        return await _on_text(turn, event.text)
+    if isinstance(event, ContactShared):
+        return await _on_contact(turn, event)
+    return None

@@ -1,0 +1,107 @@
+"""Entering registration: /start with an invitation code or the open link, the Register button, /cancel."""
+
+from __future__ import annotations
+
+from flows import basics
+from flows.actions import AnswerButton, Button, SendMessage
+from flows.engine import IDLE, Router, StepResult, Turn
+from flows.events import ButtonPress, Command
+from flows.markers import N_
+from flows.questionnaire import Registration
+from flows.registration.answers import begin, on_event, on_step_button, resume
+from flows.registration.steps import FLOW, OPEN_PAYLOAD, PREFIX, registration_of
+from flows.registry import InvitationOutcome, registry
+from flows.status import AFTER_REGISTRATION, ParticipantStatus
+
+INVITATION_PROBLEMS = {
+    InvitationOutcome.UNKNOWN: N_(
+        "I do not know this invitation code. Please check the link on your letter."
+    ),
+    InvitationOutcome.USED: N_("This invitation has already been used by someone else."),
+    InvitationOutcome.EXPIRED: N_("This invitation has expired."),
+}
+
+
+def _way_forward(turn: Turn, reg: Registration) -> SendMessage:
+    tr, chat = turn.tr, turn.participant.chat_id
+    if reg.open:
+        text = tr.gettext("You can still register through the open registration:")
+        return SendMessage(chat, text, buttons=((Button(tr.gettext("📝 Register"), f"{PREFIX}:begin:go"),),))
+    contact = turn.ctx.assembly.organiser_contact
+    text = tr.gettext("Please contact the organisers: {contact}").format(contact=contact)
+    return SendMessage(chat, text)
+
+
+async def start_registration(turn: Turn) -> StepResult:
+    """Begin, resume, or explain why not (already registered, invitation needed)."""
+    reg = registration_of(turn)
+    assert reg is not None
+    tr, chat = turn.tr, turn.participant.chat_id
+    if turn.state.flow == FLOW:
+        return await resume(
+            turn, (SendMessage(chat, tr.gettext("Welcome back! Let's continue where you left off.")),)
+        )
+    status = await registry(turn).status(turn.participant.id)
+    if status in AFTER_REGISTRATION:
+        text = tr.gettext("You are already registered. Type /mydata to see what I keep about you.")
+        return StepResult((SendMessage(chat, text),), turn.state)
+    if reg.open or await registry(turn).invited(turn.participant.id):
+        return await begin(turn)
+    text = tr.gettext("Registration is by invitation only: please open the link on your invitation letter.")
+    return StepResult((SendMessage(chat, text), _way_forward(turn, reg)), turn.state)
+
+
+async def start(turn: Turn) -> StepResult:
+    """/start, /start <invitation code>, /start register: registration when there is one to do."""
+    event, reg = turn.event, registration_of(turn)
+    assert isinstance(event, Command)
+    if reg is None:
+        return await basics.start(turn)
+    code = event.argument
+    if turn.state.flow == FLOW or code == OPEN_PAYLOAD:
+        return await start_registration(turn)
+    if code:
+        outcome = await registry(turn).claim_invitation(code, turn.participant.id, turn.ctx.clock.now())
+        if outcome is InvitationOutcome.ACCEPTED:
+            return await start_registration(turn)
+        problem = SendMessage(turn.participant.chat_id, turn.tr.gettext(INVITATION_PROBLEMS[outcome]))
+        return StepResult((problem, _way_forward(turn, reg)), turn.state)
+    welcome = await basics.start(turn)
+    status = await registry(turn).status(turn.participant.id)
+    if status in (ParticipantStatus.CONTACT, ParticipantStatus.REGISTERING) and (
+        reg.open or await registry(turn).invited(turn.participant.id)
+    ):
+        (message,) = welcome.actions
+        assert isinstance(message, SendMessage)
+        register = (Button(turn.tr.gettext("📝 Register"), f"{PREFIX}:begin:go"),)
+        message = SendMessage(message.chat_id, message.text, buttons=(register, *message.buttons))
+        return StepResult((message,), welcome.state)
+    return welcome
+
+
+async def cancel(turn: Turn) -> StepResult:
+    """/cancel while registering drops the answers given so far; elsewhere it is the usual /cancel."""
+    if turn.state.flow != FLOW:
+        return await basics.cancel(turn)
+    await registry(turn).clear_answers(turn.participant.id)
+    await registry(turn).set_status(turn.participant.id, ParticipantStatus.CONTACT, turn.ctx.clock.now())
+    text = turn.tr.gettext(
+        "Registration cancelled: I have deleted the answers you gave. Type /start to begin again at any time."
+    )
+    return StepResult((SendMessage(turn.participant.chat_id, text, remove_keyboard=True),), IDLE)
+
+
+async def on_button(turn: Turn) -> StepResult:
+    """Every `rg:` button: the Register button enters registration, the others answer a step."""
+    event = turn.event
+    assert isinstance(event, ButtonPress)
+    if turn.ctx.assembly.registration is None or event.data.split(":", 2)[1:2] != ["begin"]:
+        return await on_step_button(turn)
+    result = await start_registration(turn)
+    return StepResult((AnswerButton(event.query_id), *result.actions), result.state)
+
+
+def install(router: Router) -> None:
+    router.commands.update({"start": start, "cancel": cancel})
+    router.buttons[PREFIX] = on_button
+    router.flows[FLOW] = on_event

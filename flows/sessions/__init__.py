@@ -1,0 +1,1 @@
+"""Sessions for participants: reminders and schedule notices, RSVP answers, /sessions, check-in."""
