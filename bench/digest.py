@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert
 
+from bot.adapters.charts import BarCharts
 from bot.adapters.i18n import Catalogs
 from bot.definition import load_assembly
 from bot.jobs.reminders import sync_sessions
@@ -431,13 +432,13 @@ async def measure(url: str, registrations: int, load: int) -> tuple[float, float
             async with db.transaction() as session:
                 data = await digest_data(session, assembly.id, NOW)
             queried = time.perf_counter() - start
-            digest_actions(assembly, tr, data, 1)
+            digest_actions(assembly, tr, BarCharts(), data, 1)
             return queried
 
         # Warm caches and imports (matplotlib) before timing, and show how much the digest covers.
         async with db.transaction() as session:
             data = await digest_data(session, assembly.id, NOW)
-        actions = digest_actions(assembly, tr, data, 1)
+        actions = digest_actions(assembly, tr, BarCharts(), data, 1)
         messages = [a.text for a in actions if isinstance(a, SendMessage)]
         print(
             f"  digest lists {len(data.polls):,} polls ({sum(p.answers for p in data.polls):,} answers of "

@@ -110,7 +110,7 @@ async def build_app(
 
     scheduler.every("confirmation-deadlines", tick, confirmation_deadlines)
     if assembly.digest is not None:
-        digest = DigestJob(db, assembly, services.translations, sender.wake)
+        digest = DigestJob(db, assembly, services.translations, services.charts, sender.wake)
         scheduler.daily("digest", assembly.digest.at, digest)
 
     async def mirror_sessions(session: AsyncSession) -> None:

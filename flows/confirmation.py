@@ -9,8 +9,7 @@ from flows.actions import AnswerButton, Button, EditMessage, SendMessage
 from flows.assembly import Assembly
 from flows.engine import Router, StepResult, Turn
 from flows.events import ButtonPress
-from flows.ports import Translations, Translator
-from flows.registry import Reachable, Registry, Reserve, registry
+from flows.ports import Reachable, RegistrationStore, Reserve, Translations, Translator
 from flows.status import ParticipantStatus
 
 PREFIX = "cf"
@@ -74,7 +73,7 @@ def best_reserve(leaver: dict[str, object], reserves: list[Reserve]) -> Reserve 
 
 
 async def release_seat(
-    store: Registry,
+    store: RegistrationStore,
     assembly: Assembly,
     translations: Translations,
     *,
@@ -99,7 +98,7 @@ async def release_seat(
 
 async def leave_seat(turn: Turn, outcome: str) -> None:
     """The sender gives up a seat they were offered or had confirmed; a reserve is asked in their place."""
-    store, pid, now = registry(turn), turn.participant.id, turn.ctx.clock.now()
+    store, pid, now = turn.ctx.store.registrations, turn.participant.id, turn.ctx.clock.now()
     seat = await store.seat(pid)
     status = await store.status(pid)
     if seat is None or status not in (ParticipantStatus.SELECTED, ParticipantStatus.CONFIRMED):
@@ -121,7 +120,7 @@ async def on_button(turn: Turn) -> StepResult:
     event, tr, chat = turn.event, turn.tr, turn.participant.chat_id
     assert isinstance(event, ButtonPress)
     _, selection, answer = ([*event.data.split(":", 2), "", ""])[:3]
-    store, pid, now = registry(turn), turn.participant.id, turn.ctx.clock.now()
+    store, pid, now = turn.ctx.store.registrations, turn.participant.id, turn.ctx.clock.now()
     seat = await store.seat(pid)
     status = await store.status(pid)
     if (

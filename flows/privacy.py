@@ -11,7 +11,6 @@ from flows.engine import IDLE, ConversationState, Router, StepResult, Turn
 from flows.events import ButtonPress
 from flows.markers import N_
 from flows.registration.prompts import answer_text
-from flows.registry import registry
 from flows.status import ParticipantStatus
 
 FLOW, PREFIX = "forget", "fg"
@@ -58,7 +57,7 @@ def _lines(turn: Turn, data: dict[str, Any]) -> list[str]:
 
 
 async def mydata(turn: Turn) -> StepResult:
-    data = await registry(turn).personal_data(turn.participant.id)
+    data = await turn.ctx.store.registrations.personal_data(turn.participant.id)
     text = "\n".join(_lines(turn, data))
     if len(text) > MAX_TEXT:
         text = text[: MAX_TEXT - 1] + "…"
@@ -95,7 +94,7 @@ async def on_button(turn: Turn) -> StepResult:
         return StepResult((AnswerButton(event.query_id, notice),), turn.state)
     if event.data == f"{PREFIX}:yes":
         await leave_seat(turn, DECLINED)
-        await registry(turn).erase(turn.participant.id, ParticipantStatus.FORGOTTEN)
+        await turn.ctx.store.registrations.erase(turn.participant.id, ParticipantStatus.FORGOTTEN)
         done = tr.gettext("Done: I have erased your data. Goodbye, and thank you.")
         return StepResult(
             (AnswerButton(event.query_id), SendMessage(chat, done, remove_keyboard=True)), IDLE, True

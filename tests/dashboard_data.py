@@ -76,7 +76,7 @@ async def populate_results(db: Database, example: Assembly, seed: int = 5) -> Po
         for n in range(ROOM):
             language = assembly.languages[n % len(assembly.languages)]
             person = await store.add_participant(FIRST_ROOM_USER + n, FIRST_ROOM_USER + n, language)
-            await store.set_status(person.id, ParticipantStatus.CONFIRMED, T0)
+            await store.registrations.set_status(person.id, ParticipantStatus.CONFIRMED, T0)
             populated.people[person.id] = language
         people = list(populated.people)
         for spec in specs:

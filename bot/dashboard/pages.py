@@ -14,7 +14,7 @@ from bot.store.dashboard_access import Viewer
 from bot.store.read import dashboard as dashboard_reports
 from bot.store.read import digest as reports
 from flows.assembly import Assembly
-from flows.digest.chart import digest_chart
+from flows.digest.chart import quota_chart
 from flows.digest.figures import Stratum
 from flows.digest.render import session_title, value_label
 from flows.polls.ballots import labels, local
@@ -98,7 +98,7 @@ async def recruitment(request: web.Request, dash: Dashboard, viewer: Viewer) -> 
 
 async def recruitment_chart(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
     tr = dash.translations.for_language(viewer.language)
-    chart = digest_chart(dash.assembly, tr, await _strata(dash))
+    chart = quota_chart(BarCharts(), tr, await _strata(dash))
     return web.Response(body=chart, content_type="image/png")
 
 

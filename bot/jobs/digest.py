@@ -14,14 +14,16 @@ from bot.store.models import DigestRow, ParticipantRow, RoleRow
 from bot.store.read.digest import digest_data
 from flows.assembly import Assembly
 from flows.digest.command import configured_recipients, digest_actions
-from flows.ports import ORGANISER, Translations
+from flows.ports import ORGANISER, Charts, Translations
 
 log = logging.getLogger(__name__)
 
 TOPIC = "digest"
 
 
-async def send_digests(db: Database, assembly: Assembly, translations: Translations, now: datetime) -> int:
+async def send_digests(
+    db: Database, assembly: Assembly, translations: Translations, charts: Charts, now: datetime
+) -> int:
     """Queue the digest for every organiser and record it (the next one counts from now); returns recipients.
 
     An organiser who has talked to the bot gets it in their chosen language and chat; one who has
@@ -50,7 +52,7 @@ async def send_digests(db: Database, assembly: Assembly, translations: Translati
         for user in recipients:
             chat, language = known.get(user, (user, assembly.fallback_language))
             tr = translations.for_language(language)
-            outbox.enqueue(session, chat, digest_actions(assembly, tr, data, chat), topic=TOPIC)
+            outbox.enqueue(session, chat, digest_actions(assembly, tr, charts, data, chat), topic=TOPIC)
         session.add(DigestRow(assembly_id=assembly.id, created_at=now, recipients=len(recipients)))
     log.info("digest queued for %d organisers", len(recipients))
     return len(recipients)
@@ -60,10 +62,21 @@ class DigestJob:
     """The scheduler's `daily` job: queue the digests, then wake the sender."""
 
     def __init__(
-        self, db: Database, assembly: Assembly, translations: Translations, wake: Callable[[], None]
+        self,
+        db: Database,
+        assembly: Assembly,
+        translations: Translations,
+        charts: Charts,
+        wake: Callable[[], None],
     ) -> None:
-        self.db, self.assembly, self.translations, self.wake = db, assembly, translations, wake
+        self.db, self.assembly, self.translations, self.charts, self.wake = (
+            db,
+            assembly,
+            translations,
+            charts,
+            wake,
+        )
 
     async def __call__(self, now: datetime) -> None:
-        if await send_digests(self.db, self.assembly, self.translations, now):
+        if await send_digests(self.db, self.assembly, self.translations, self.charts, now):
             self.wake()

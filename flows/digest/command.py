@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Protocol, cast
-
 from flows.actions import Action, SendDocument, SendMessage, SendPhoto, split_text
 from flows.assembly import Assembly
-from flows.digest.chart import digest_chart
+from flows.digest.chart import quota_chart
 from flows.digest.figures import DigestData
 from flows.digest.render import digest_csv, digest_text
 from flows.engine import Router, StepResult, Turn
-from flows.ports import ORGANISER, Translator
-
-
-class Reports(Protocol):
-    """The read side the digest needs; `bot/` computes it in SQL."""
-
-    async def digest_data(self, now: datetime) -> DigestData: ...
-
-
-def reports(turn: Turn) -> Reports:
-    """The reporting view of the turn's store (the SQL store implements every port)."""
-    return cast(Reports, turn.ctx.store)
+from flows.ports import ORGANISER, Charts, Translator
 
 
 def configured_recipients(assembly: Assembly) -> frozenset[int]:
@@ -31,7 +17,9 @@ def configured_recipients(assembly: Assembly) -> frozenset[int]:
     return frozenset(assembly.digest.recipients) if assembly.digest else frozenset()
 
 
-def digest_actions(assembly: Assembly, tr: Translator, data: DigestData, chat_id: int) -> list[Action]:
+def digest_actions(
+    assembly: Assembly, tr: Translator, charts: Charts, data: DigestData, chat_id: int
+) -> list[Action]:
     """The digest as messages, a chart image and a CSV file for one organiser's chat."""
     stamp = data.generated_at.astimezone(assembly.zone).strftime("%Y-%m-%d")
     actions: list[Action] = [
@@ -40,7 +28,7 @@ def digest_actions(assembly: Assembly, tr: Translator, data: DigestData, chat_id
     actions.append(
         SendPhoto(
             chat_id,
-            digest_chart(assembly, tr, data.strata),
+            quota_chart(charts, tr, data.strata),
             filename=f"digest-{stamp}.png",
             caption=tr.gettext("Registrations against the quotas"),
         )
@@ -63,8 +51,10 @@ async def digest_command(turn: Turn) -> StepResult:
     if not named and ORGANISER not in await turn.ctx.store.roles.roles(turn.participant.id):
         refusal = turn.tr.gettext("Only the assembly's organisers can receive the digest.")
         return StepResult((SendMessage(chat, refusal),), turn.state)
-    data = await reports(turn).digest_data(turn.ctx.clock.now())
-    return StepResult(tuple(digest_actions(turn.ctx.assembly, turn.tr, data, chat)), turn.state)
+    data = await turn.ctx.store.reports.digest_data(turn.ctx.clock.now())
+    return StepResult(
+        tuple(digest_actions(turn.ctx.assembly, turn.tr, turn.ctx.charts, data, chat)), turn.state
+    )
 
 
 def install(router: Router) -> None:

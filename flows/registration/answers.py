@@ -13,7 +13,6 @@ from flows.ports import Translator
 from flows.questionnaire import Question, is_answered
 from flows.registration.prompts import choice_buttons, prompt, question_text
 from flows.registration.steps import FLOW, registration_of
-from flows.registry import registry
 from flows.status import ParticipantStatus
 
 
@@ -39,7 +38,7 @@ async def _goto(
     if step.startswith("q."):
         question = reg.question(step[2:])
         assert question is not None
-        answers = await registry(turn).answers(turn.participant.id)
+        answers = await turn.ctx.store.registrations.answers(turn.participant.id)
         data["picked"] = _picked(question, answers.get(question.id))
     if step == "sum":
         data.pop("editing", None)
@@ -94,7 +93,9 @@ async def _go_back(turn: Turn, lead: Sequence[Action] = ()) -> StepResult:
 
 async def begin(turn: Turn, lead: Sequence[Action] = ()) -> StepResult:
     """Open (or reopen) the registration conversation at the language step."""
-    await registry(turn).set_status(turn.participant.id, ParticipantStatus.REGISTERING, turn.ctx.clock.now())
+    await turn.ctx.store.registrations.set_status(
+        turn.participant.id, ParticipantStatus.REGISTERING, turn.ctx.clock.now()
+    )
     return await _goto(turn, "lang", {}, lead)
 
 
@@ -109,7 +110,9 @@ def _reask(turn: Turn, text: str, *, with_prompt: Sequence[Action] = ()) -> Step
 
 
 async def _save(turn: Turn, question: Question, value: Any) -> None:
-    await registry(turn).save_answer(turn.participant.id, question.id, value, turn.ctx.clock.now())
+    await turn.ctx.store.registrations.save_answer(
+        turn.participant.id, question.id, value, turn.ctx.clock.now()
+    )
 
 
 async def _on_text(turn: Turn, text: str) -> StepResult:
@@ -130,7 +133,7 @@ async def _on_text(turn: Turn, text: str) -> StepResult:
     if step.startswith("n."):
         if len(text) > question.max_length:
             return _reask(turn, _too_long(tr, question.max_length, len(text)))
-        answers = await registry(turn).answers(turn.participant.id)
+        answers = await turn.ctx.store.registrations.answers(turn.participant.id)
         value = dict(answers.get(question.id) or {"needs": []})
         value["note"] = text
         await _save(turn, question, value)
@@ -236,7 +239,7 @@ async def _on_question_button(
         if not picked and question.kind != "accessibility" and not question.optional:
             return _reask(turn, tr.gettext("Please choose at least one answer, then press Done."))
         if question.kind == "accessibility":
-            answers = await registry(turn).answers(turn.participant.id)
+            answers = await turn.ctx.store.registrations.answers(turn.participant.id)
             previous = answers.get(question.id) or {}
             await _save(turn, question, {"needs": picked, "note": previous.get("note", "")})
         else:
@@ -252,12 +255,14 @@ async def _on_summary_button(turn: Turn, value: str) -> StepResult:
         return await _goto(turn, f"q.{value[2:]}", {"editing": True})
     if value != "ok":
         return _reask(turn, turn.tr.gettext("This button is no longer valid."))
-    answers = await registry(turn).answers(turn.participant.id)
+    answers = await turn.ctx.store.registrations.answers(turn.participant.id)
     missing = [q for q in reg.questions if not is_answered(q, answers.get(q.id))]
     if missing:
         notice = SendMessage(turn.participant.chat_id, turn.tr.gettext("One answer is still missing."))
         return await _goto(turn, f"q.{missing[0].id}", {"editing": True}, (notice,))
-    await registry(turn).set_status(turn.participant.id, ParticipantStatus.REGISTERED, turn.ctx.clock.now())
+    await turn.ctx.store.registrations.set_status(
+        turn.participant.id, ParticipantStatus.REGISTERED, turn.ctx.clock.now()
+    )
     done = turn.tr.gettext(
         "Thank you, your registration is complete! I will write to you after the lottery."
         " Type /mydata to see what I keep about you."
@@ -270,10 +275,10 @@ async def _on_consent(turn: Turn, value: str) -> StepResult:
     assert reg is not None
     now = turn.ctx.clock.now()
     if value == "yes":
-        await registry(turn).record_consent(turn.participant.id, reg.consent.version, now)
+        await turn.ctx.store.registrations.record_consent(turn.participant.id, reg.consent.version, now)
         return await _goto(turn, f"q.{reg.questions[0].id}", {})
     if value == "no":
-        await registry(turn).erase(turn.participant.id, ParticipantStatus.CONSENT_DECLINED)
+        await turn.ctx.store.registrations.erase(turn.participant.id, ParticipantStatus.CONSENT_DECLINED)
         bye = tr.gettext(
             "Understood. I have kept nothing about you except the fact that you declined."
             " Thank you for your time, and all the best."

@@ -7,10 +7,10 @@ from flows.actions import AnswerButton, Button, SendMessage
 from flows.engine import IDLE, Router, StepResult, Turn
 from flows.events import ButtonPress, Command
 from flows.markers import N_
+from flows.ports import InvitationOutcome
 from flows.questionnaire import Registration
 from flows.registration.answers import begin, on_event, on_step_button, resume
 from flows.registration.steps import FLOW, OPEN_PAYLOAD, PREFIX, registration_of
-from flows.registry import InvitationOutcome, registry
 from flows.status import AFTER_REGISTRATION, ParticipantStatus
 
 INVITATION_PROBLEMS = {
@@ -41,11 +41,11 @@ async def start_registration(turn: Turn) -> StepResult:
         return await resume(
             turn, (SendMessage(chat, tr.gettext("Welcome back! Let's continue where you left off.")),)
         )
-    status = await registry(turn).status(turn.participant.id)
+    status = await turn.ctx.store.registrations.status(turn.participant.id)
     if status in AFTER_REGISTRATION:
         text = tr.gettext("You are already registered. Type /mydata to see what I keep about you.")
         return StepResult((SendMessage(chat, text),), turn.state)
-    if reg.open or await registry(turn).invited(turn.participant.id):
+    if reg.open or await turn.ctx.store.registrations.invited(turn.participant.id):
         return await begin(turn)
     text = tr.gettext("Registration is by invitation only: please open the link on your invitation letter.")
     return StepResult((SendMessage(chat, text), _way_forward(turn, reg)), turn.state)
@@ -61,15 +61,17 @@ async def start(turn: Turn) -> StepResult:
     if turn.state.flow == FLOW or code == OPEN_PAYLOAD:
         return await start_registration(turn)
     if code:
-        outcome = await registry(turn).claim_invitation(code, turn.participant.id, turn.ctx.clock.now())
+        outcome = await turn.ctx.store.registrations.claim_invitation(
+            code, turn.participant.id, turn.ctx.clock.now()
+        )
         if outcome is InvitationOutcome.ACCEPTED:
             return await start_registration(turn)
         problem = SendMessage(turn.participant.chat_id, turn.tr.gettext(INVITATION_PROBLEMS[outcome]))
         return StepResult((problem, _way_forward(turn, reg)), turn.state)
     welcome = await basics.start(turn)
-    status = await registry(turn).status(turn.participant.id)
+    status = await turn.ctx.store.registrations.status(turn.participant.id)
     if status in (ParticipantStatus.CONTACT, ParticipantStatus.REGISTERING) and (
-        reg.open or await registry(turn).invited(turn.participant.id)
+        reg.open or await turn.ctx.store.registrations.invited(turn.participant.id)
     ):
         (message,) = welcome.actions
         assert isinstance(message, SendMessage)
@@ -83,8 +85,10 @@ async def cancel(turn: Turn) -> StepResult:
     """/cancel while registering drops the answers given so far; elsewhere it is the usual /cancel."""
     if turn.state.flow != FLOW:
         return await basics.cancel(turn)
-    await registry(turn).clear_answers(turn.participant.id)
-    await registry(turn).set_status(turn.participant.id, ParticipantStatus.CONTACT, turn.ctx.clock.now())
+    await turn.ctx.store.registrations.clear_answers(turn.participant.id)
+    await turn.ctx.store.registrations.set_status(
+        turn.participant.id, ParticipantStatus.CONTACT, turn.ctx.clock.now()
+    )
     text = turn.tr.gettext(
         "Registration cancelled: I have deleted the answers you gave. Type /start to begin again at any time."
     )

@@ -13,7 +13,6 @@ from flows.markers import N_
 from flows.ports import Translator
 from flows.questionnaire import Question, Registration
 from flows.registration.steps import PREFIX, registration_of
-from flows.registry import registry
 
 SUMMARY_QUESTION = 80
 SUMMARY_ANSWER = 300
@@ -190,7 +189,7 @@ async def prompt(turn: Turn, tr: Translator, step: str, data: dict[str, Any]) ->
         return _language_prompt(turn, tr)
     if step == "consent":
         return _consent_prompt(turn, tr, reg)
-    answers = await registry(turn).answers(turn.participant.id)
+    answers = await turn.ctx.store.registrations.answers(turn.participant.id)
     if step == "sum":
         return _summary_prompt(turn, tr, reg, answers)
     question = reg.question(step[2:])

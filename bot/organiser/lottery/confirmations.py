@@ -41,7 +41,7 @@ async def expire_overdue(
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update(of=SeatRow, skip_locked=True)
     overdue = (await session.execute(query)).all()
-    store = SqlStore(session, assembly.id)
+    store = SqlStore(session, assembly.id).registrations
     for participant_id, selection_id in overdue:
         await store.close_seat(participant_id, selection_id, EXPIRED, now)
         await store.set_status(participant_id, ParticipantStatus.DECLINED, now)

@@ -97,7 +97,7 @@ class FeedbackFigures:
 
 
 def _counts(spec: PollSpec, rows: dict[int, tuple[int, int, int]]) -> list[float]:
-    """Per-answer counts from the view's (votes, dots, place_sum) per option, as `flows.polls.tally` counts."""
+    """Per-answer counts from the view's (votes, dots, place_sum) per option as `flows.polls.tally` counts."""
     marks = [rows.get(option, (0, 0, 0)) for option in range(size(spec))]
     if spec.kind == "dots":
         return [dots for _, dots, _ in marks]

@@ -122,11 +122,11 @@ async def digest_data(session: AsyncSession, assembly_id: str, now: datetime) ->
     )
 
 
-class ReportsMixin:
-    """Implements `flows.digest.Reports` on `self.session`."""
+class SqlReports:
+    """Implements `flows.ports.Reports` on the caller's session."""
 
-    session: AsyncSession
-    assembly_id: str
+    def __init__(self, session: AsyncSession, assembly_id: str) -> None:
+        self.session, self.assembly_id = session, assembly_id
 
     async def digest_data(self, now: datetime) -> DigestData:
         return await digest_data(self.session, self.assembly_id, now)
