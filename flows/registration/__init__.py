@@ -5,3 +5,5 @@ buttons carry the token of the step that sent them (`rg:<token>:<value>`), so a 
 earlier step is refused instead of being applied to the current question. Answers are stored per
 question as they come, so leaving, coming back or a restart continues exactly where it was.
 """
+
+__all__ = ["steps"]
