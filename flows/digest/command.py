@@ -8,6 +8,7 @@ from flows.digest.chart import quota_chart
 from flows.digest.figures import DigestData
 from flows.digest.render import digest_csv, digest_text
 from flows.engine import Router, StepResult, Turn
+from flows.events import Command
 from flows.ports import ORGANISER, Charts, Translator
 
 
@@ -44,7 +45,7 @@ def digest_actions(
     return actions
 
 
-async def digest_command(turn: Turn) -> StepResult:
+async def digest_command(turn: Turn[Command]) -> StepResult:
     """/digest: the digest now, for organisers only."""
     chat = turn.participant.chat_id
     named = turn.participant.user_id in configured_recipients(turn.ctx.assembly)

@@ -1,17 +1,15 @@
-"""Starting a poll: /poll, a template or a composed poll, its audience; ballots and the live message go out.
-
-Buttons: `pt:<template>` picks a template, `pk:<kind>` a kind when composing, `ps:<template|_>:<t|s>`
-the audience (own table or whole session).
-"""
+"""Starting a poll: /poll, a template or a composed one, its audience; then ballots and live count go out."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flows.actions import Action, AnswerButton, Button, Keyboard, SendMessage, rows
 from flows.assembly import WITH_OPTIONS, PollTemplate, Session
+from flows.buttons import ButtonData
 from flows.engine import IDLE, ConversationState, Router, StepResult, Turn
-from flows.events import ButtonPress, Text
+from flows.events import ButtonPress, Command, Event, Text
 from flows.markers import N_
 from flows.polls.ballots import ballot, local
 from flows.polls.live import controls, live_tag, live_text
@@ -33,8 +31,35 @@ QUESTION_LIMIT = 300
 OPTION_LIMIT = 60
 
 
+@dataclass(frozen=True)
+class TemplateButton(ButtonData, prefix="pt"):
+    """`pt:<template>`: start the assembly's poll template."""
+
+    template: str
+
+
+@dataclass(frozen=True)
+class KindButton(ButtonData, prefix="pk"):
+    """`pk:new` lists the kinds of poll; `pk:<kind>` composes one of that kind."""
+
+    kind: str
+
+
+@dataclass(frozen=True)
+class AudienceButton(ButtonData, prefix="ps"):
+    """`ps:<template|_>:<t|s>`: ask the facilitator's table (t) or the whole session (s); `_` is the
+    poll being composed."""
+
+    poll: str
+    scope: str
+
+
 def _say(
-    turn: Turn, text: str, *first: Action, buttons: Keyboard = (), state: ConversationState | None = None
+    turn: Turn[Event],
+    text: str,
+    *first: Action,
+    buttons: Keyboard = (),
+    state: ConversationState | None = None,
 ) -> StepResult:
     message = SendMessage(turn.participant.chat_id, text, buttons=buttons)
     return StepResult((*first, message), turn.state if state is None else state)
@@ -59,7 +84,7 @@ def spec_of(template: PollTemplate) -> PollSpec:
     )
 
 
-async def _session_and_table(turn: Turn) -> tuple[Session | None, int | None]:
+async def _session_and_table(turn: Turn[Event]) -> tuple[Session | None, int | None]:
     session = current_session(turn.ctx.assembly, turn.ctx.clock.now())
     if session is None:
         return None, None
@@ -68,7 +93,7 @@ async def _session_and_table(turn: Turn) -> tuple[Session | None, int | None]:
     return session, (mine[0] if mine else None)
 
 
-async def start_command(turn: Turn) -> StepResult:
+async def start_command(turn: Turn[Command]) -> StepResult:
     """/poll: the templates of the assembly, and a button to write a new poll."""
     denied = await refusal(turn, FACILITATOR)
     if denied is not None:
@@ -78,10 +103,10 @@ async def start_command(turn: Turn) -> StepResult:
     if session is None:
         return _say(turn, tr.gettext("Polls can be started while a session is under way."))
     buttons = [
-        (Button("🗳 " + _short(local(t.question, tr.language)), f"pt:{t.id}"),)
+        (Button("🗳 " + _short(local(t.question, tr.language)), TemplateButton(t.id).pack()),)
         for t in turn.ctx.assembly.polls
     ]
-    buttons.append((Button(tr.gettext("✏️ Write a new poll"), "pk:new"),))
+    buttons.append((Button(tr.gettext("✏️ Write a new poll"), KindButton("new").pack()),))
     return _say(turn, tr.gettext("Which poll do you want to start?"), buttons=tuple(buttons), state=IDLE)
 
 
@@ -90,21 +115,24 @@ def _short(text: str, limit: int = 48) -> str:
 
 
 def _audience_buttons(tr: Translator, key: str, table: int | None) -> Keyboard:
-    buttons = [Button(tr.gettext("The whole session"), f"ps:{key}:s")]
+    buttons = [Button(tr.gettext("The whole session"), AudienceButton(key, "s").pack())]
     if table is not None:
         buttons.insert(
-            0, Button(tr.gettext("My table ({table})").format(table=tr.number(table)), f"ps:{key}:t")
+            0,
+            Button(
+                tr.gettext("My table ({table})").format(table=tr.number(table)),
+                AudienceButton(key, "t").pack(),
+            ),
         )
     return rows(*buttons, width=1)
 
 
-async def pick_template(turn: Turn) -> StepResult:
+async def pick_template(turn: Turn[ButtonPress], button: TemplateButton) -> StepResult:
     event, tr = turn.event, turn.tr
-    assert isinstance(event, ButtonPress)
     denied = await refusal(turn, FACILITATOR)
     if denied is not None:
         return StepResult((AnswerButton(event.query_id), *denied.actions), denied.state)
-    template = turn.ctx.assembly.poll(event.data.partition(":")[2])
+    template = turn.ctx.assembly.poll(button.template)
     _, table = await _session_and_table(turn)
     if template is None:
         return StepResult(
@@ -116,17 +144,17 @@ async def pick_template(turn: Turn) -> StepResult:
     return _say(turn, text, AnswerButton(event.query_id), buttons=_audience_buttons(tr, template.id, table))
 
 
-async def compose_kind(turn: Turn) -> StepResult:
+async def compose_kind(turn: Turn[ButtonPress], button: KindButton) -> StepResult:
     """`pk:new` shows the kinds; `pk:<kind>` starts the short conversation that composes a poll."""
-    event, tr = turn.event, turn.tr
-    assert isinstance(event, ButtonPress)
+    event, tr, kind = turn.event, turn.tr, button.kind
     denied = await refusal(turn, FACILITATOR)
     if denied is not None:
         return StepResult((AnswerButton(event.query_id), *denied.actions), denied.state)
-    kind = event.data.partition(":")[2]
     ack = AnswerButton(event.query_id)
     if kind == "new":
-        buttons = rows(*(Button(tr.gettext(name), f"pk:{k}") for k, name in KIND_NAMES.items()), width=1)
+        buttons = rows(
+            *(Button(tr.gettext(name), KindButton(k).pack()) for k, name in KIND_NAMES.items()), width=1
+        )
         return _say(turn, tr.gettext("What kind of poll?"), ack, buttons=buttons)
     if kind not in KIND_NAMES:
         return StepResult(
@@ -136,7 +164,7 @@ async def compose_kind(turn: Turn) -> StepResult:
     return _say(turn, text, ack, state=ConversationState("compose", "question", {"kind": kind}))
 
 
-async def compose_flow(turn: Turn) -> StepResult | None:
+async def compose_flow(turn: Turn[Event]) -> StepResult | None:
     """The composing conversation: the question, then (for kinds with options) one option per line."""
     event, tr = turn.event, turn.tr
     if not isinstance(event, Text):
@@ -166,7 +194,7 @@ async def compose_flow(turn: Turn) -> StepResult | None:
     return await _ask_audience(turn, data)
 
 
-async def _ask_audience(turn: Turn, data: dict[str, Any]) -> StepResult:
+async def _ask_audience(turn: Turn[Event], data: dict[str, Any]) -> StepResult:
     _, table = await _session_and_table(turn)
     text = turn.tr.gettext("Who should answer “{question}”?").format(question=data["question"])
     state = ConversationState("compose", "audience", data)
@@ -184,14 +212,13 @@ def _composed(data: Any) -> PollSpec | None:
     )
 
 
-async def pick_audience(turn: Turn) -> StepResult:
-    """`ps:<template|_>:<t|s>`: send the ballots and the live message."""
+async def pick_audience(turn: Turn[ButtonPress], button: AudienceButton) -> StepResult:
+    """Send the ballots and the live message."""
     event, tr, ctx = turn.event, turn.tr, turn.ctx
-    assert isinstance(event, ButtonPress)
     denied = await refusal(turn, FACILITATOR)
     if denied is not None:
         return StepResult((AnswerButton(event.query_id), *denied.actions), denied.state)
-    _, key, scope = [*event.data.split(":"), "", ""][:3]
+    key, scope = button.poll, button.scope
     template = ctx.assembly.poll(key)
     spec = spec_of(template) if template else _composed(turn.state.data) if key == "_" else None
     session, table = await _session_and_table(turn)
@@ -238,5 +265,7 @@ async def pick_audience(turn: Turn) -> StepResult:
 
 def install(router: Router) -> None:
     router.commands["poll"] = start_command
-    router.buttons.update({"pt": pick_template, "pk": compose_kind, "ps": pick_audience})
+    router.button(TemplateButton, pick_template)
+    router.button(KindButton, compose_kind)
+    router.button(AudienceButton, pick_audience)
     router.flows["compose"] = compose_flow

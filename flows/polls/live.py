@@ -1,13 +1,12 @@
-"""A running poll: the facilitator's live message with the count, and its close and who-answered buttons.
-
-Buttons: `pf:<poll>:<close|who>`.
-"""
+"""A running poll: the facilitator's live message with the count, and its close and who-answered buttons."""
 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 from flows.actions import Action, AnswerButton, Button, EditMessage, Keyboard, SendMessage, rows
+from flows.buttons import ButtonData
 from flows.engine import Router, StepResult, Turn
 from flows.events import ButtonPress
 from flows.polls.ballots import question
@@ -16,14 +15,22 @@ from flows.polls.tally import Tally
 from flows.ports import FACILITATOR, ORGANISER, Poll, Translator
 
 
+@dataclass(frozen=True)
+class ControlButton(ButtonData, prefix="pf"):
+    """`pf:<poll>:close` and `pf:<poll>:who`, under the live message."""
+
+    poll: int
+    op: str
+
+
 def live_tag(poll: Poll) -> str:
     return f"poll:{poll.id}"
 
 
 def controls(tr: Translator, poll: Poll) -> Keyboard:
     return rows(
-        Button(tr.gettext("⏹ Close the poll"), f"pf:{poll.id}:close"),
-        Button(tr.gettext("👥 Who has answered"), f"pf:{poll.id}:who"),
+        Button(tr.gettext("⏹ Close the poll"), ControlButton(poll.id, "close").pack()),
+        Button(tr.gettext("👥 Who has answered"), ControlButton(poll.id, "who").pack()),
         width=1,
     )
 
@@ -52,12 +59,10 @@ def shows_running_result(poll: Poll) -> bool:
     return not poll.spec.hide_results and poll.spec.kind != "text"
 
 
-async def control(turn: Turn) -> StepResult:
-    """`pf:<poll>:close` and `pf:<poll>:who`, for the poll's facilitator or an organiser only."""
-    event, tr, ctx = turn.event, turn.tr, turn.ctx
-    assert isinstance(event, ButtonPress)
-    _, poll_id, op = [*event.data.split(":"), "", ""][:3]
-    poll = await ctx.store.polls.get(int(poll_id)) if poll_id.isdigit() else None
+async def control(turn: Turn[ButtonPress], button: ControlButton) -> StepResult:
+    """Close the poll, or list who has answered: for the poll's facilitator or an organiser only."""
+    event, tr, ctx, op = turn.event, turn.tr, turn.ctx, button.op
+    poll = await ctx.store.polls.get(button.poll)
     roles = await ctx.store.roles.roles(turn.participant.id)
     allowed = poll is not None and (
         ORGANISER in roles or (FACILITATOR in roles and poll.facilitator_id == turn.participant.id)
@@ -92,4 +97,4 @@ async def control(turn: Turn) -> StepResult:
 
 
 def install(router: Router) -> None:
-    router.buttons["pf"] = control
+    router.button(ControlButton, control)

@@ -8,15 +8,15 @@ from typing import Any
 from flows import basics
 from flows.actions import Action, AnswerButton, EditMessage, SendMessage
 from flows.engine import IDLE, ConversationState, StepResult, Turn
-from flows.events import ButtonPress, ContactShared, Text
+from flows.events import ButtonPress, ContactShared, Event, Text
 from flows.ports import Translator
 from flows.questionnaire import Question, is_answered
 from flows.registration.prompts import choice_buttons, prompt, question_text
-from flows.registration.steps import FLOW, registration_of
+from flows.registration.steps import FLOW, StepButton, registration_of
 from flows.status import ParticipantStatus
 
 
-def _data(turn: Turn) -> dict[str, Any]:
+def _data(turn: Turn[Event]) -> dict[str, Any]:
     return dict(turn.state.data)
 
 
@@ -29,7 +29,11 @@ def _picked(question: Question, value: Any) -> list[str]:
 
 
 async def _goto(
-    turn: Turn, step: str, data: dict[str, Any], lead: Sequence[Action] = (), tr: Translator | None = None
+    turn: Turn[Event],
+    step: str,
+    data: dict[str, Any],
+    lead: Sequence[Action] = (),
+    tr: Translator | None = None,
 ) -> StepResult:
     tr = tr or turn.tr
     reg = registration_of(turn)
@@ -46,7 +50,7 @@ async def _goto(
     return StepResult(actions, ConversationState(FLOW, step, data))
 
 
-def _leaving_phone(turn: Turn, tr: Translator) -> tuple[Action, ...]:
+def _leaving_phone(turn: Turn[Event], tr: Translator) -> tuple[Action, ...]:
     """Take the contact keyboard away once the phone question is behind us."""
     if turn.state.step and turn.state.step.startswith("q."):
         reg = registration_of(turn)
@@ -56,7 +60,7 @@ def _leaving_phone(turn: Turn, tr: Translator) -> tuple[Action, ...]:
     return ()
 
 
-async def _after_answer(turn: Turn, question: Question, lead: Sequence[Action] = ()) -> StepResult:
+async def _after_answer(turn: Turn[Event], question: Question, lead: Sequence[Action] = ()) -> StepResult:
     reg = registration_of(turn)
     assert reg is not None
     data = _data(turn)
@@ -71,7 +75,7 @@ async def _after_answer(turn: Turn, question: Question, lead: Sequence[Action] =
     return await _goto(turn, "sum", data, lead)
 
 
-async def _go_back(turn: Turn, lead: Sequence[Action] = ()) -> StepResult:
+async def _go_back(turn: Turn[Event], lead: Sequence[Action] = ()) -> StepResult:
     reg = registration_of(turn)
     assert reg is not None
     step, data = turn.state.step or "lang", _data(turn)
@@ -91,7 +95,7 @@ async def _go_back(turn: Turn, lead: Sequence[Action] = ()) -> StepResult:
     return await _goto(turn, target, data, lead)
 
 
-async def begin(turn: Turn, lead: Sequence[Action] = ()) -> StepResult:
+async def begin(turn: Turn[Event], lead: Sequence[Action] = ()) -> StepResult:
     """Open (or reopen) the registration conversation at the language step."""
     await turn.ctx.store.registrations.set_status(
         turn.participant.id, ParticipantStatus.REGISTERING, turn.ctx.clock.now()
@@ -99,23 +103,23 @@ async def begin(turn: Turn, lead: Sequence[Action] = ()) -> StepResult:
     return await _goto(turn, "lang", {}, lead)
 
 
-async def resume(turn: Turn, lead: Sequence[Action] = ()) -> StepResult:
+async def resume(turn: Turn[Event], lead: Sequence[Action] = ()) -> StepResult:
     step = turn.state.step or "lang"
     actions = (*lead, *await prompt(turn, turn.tr, step, _data(turn)))
     return StepResult(actions, turn.state)
 
 
-def _reask(turn: Turn, text: str, *, with_prompt: Sequence[Action] = ()) -> StepResult:
+def _reask(turn: Turn[Event], text: str, *, with_prompt: Sequence[Action] = ()) -> StepResult:
     return StepResult((SendMessage(turn.participant.chat_id, text), *with_prompt), turn.state)
 
 
-async def _save(turn: Turn, question: Question, value: Any) -> None:
+async def _save(turn: Turn[Event], question: Question, value: Any) -> None:
     await turn.ctx.store.registrations.save_answer(
         turn.participant.id, question.id, value, turn.ctx.clock.now()
     )
 
 
-async def _on_text(turn: Turn, text: str) -> StepResult:
+async def _on_text(turn: Turn[Event], text: str) -> StepResult:
     reg, tr, step = registration_of(turn), turn.tr, turn.state.step or "lang"
     assert reg is not None
     if step == "lang":
@@ -164,7 +168,7 @@ def _too_long(tr: Translator, limit: int, length: int) -> str:
     )
 
 
-async def _on_number(turn: Turn, question: Question, text: str) -> StepResult:
+async def _on_number(turn: Turn[Event], question: Question, text: str) -> StepResult:
     tr = turn.tr
     low, high = question.min or 0, question.max or 0
     try:
@@ -180,7 +184,7 @@ async def _on_number(turn: Turn, question: Question, text: str) -> StepResult:
     return await _after_answer(turn, question)
 
 
-async def _on_contact(turn: Turn, event: ContactShared) -> StepResult | None:
+async def _on_contact(turn: Turn[Event], event: ContactShared) -> StepResult | None:
     reg, tr, step = registration_of(turn), turn.tr, turn.state.step or ""
     question = reg.question(step[2:]) if reg and step.startswith("q.") else None
     if question is None or question.kind != "phone":
@@ -198,7 +202,7 @@ async def _on_contact(turn: Turn, event: ContactShared) -> StepResult | None:
 
 
 async def _on_question_button(
-    turn: Turn, question: Question, value: str, message_id: int | None
+    turn: Turn[Event], question: Question, value: str, message_id: int | None
 ) -> StepResult:
     tr, data = turn.tr, _data(turn)
     if value == "skip" and question.skippable:
@@ -248,7 +252,7 @@ async def _on_question_button(
     return _reask(turn, tr.gettext("This button is no longer valid."))
 
 
-async def _on_summary_button(turn: Turn, value: str) -> StepResult:
+async def _on_summary_button(turn: Turn[Event], value: str) -> StepResult:
     reg = registration_of(turn)
     assert reg is not None
     if value.startswith("e.") and reg.question(value[2:]) is not None:
@@ -270,7 +274,7 @@ async def _on_summary_button(turn: Turn, value: str) -> StepResult:
     return StepResult((SendMessage(turn.participant.chat_id, done),), IDLE)
 
 
-async def _on_consent(turn: Turn, value: str) -> StepResult:
+async def _on_consent(turn: Turn[Event], value: str) -> StepResult:
     reg, tr = registration_of(turn), turn.tr
     assert reg is not None
     now = turn.ctx.clock.now()
@@ -289,12 +293,10 @@ async def _on_consent(turn: Turn, value: str) -> StepResult:
     return _reask(turn, tr.gettext("This button is no longer valid."))
 
 
-async def on_step_button(turn: Turn) -> StepResult:
+async def on_step_button(turn: Turn[ButtonPress], button: StepButton) -> StepResult:
     """A step's button: check that it belongs to the current step, then apply it."""
-    event = turn.event
-    assert isinstance(event, ButtonPress)
-    reg = registration_of(turn)
-    _, token, value = ([*event.data.split(":", 2), "", ""])[:3]
+    event, reg = turn.event, registration_of(turn)
+    token, value = button.step, button.value
     ack = AnswerButton(event.query_id)
     if reg is None:
         return await basics.stale_button(turn)
@@ -323,14 +325,14 @@ async def on_step_button(turn: Turn) -> StepResult:
     return StepResult((ack, *result.actions), result.state, result.erased)
 
 
-async def _on_language(turn: Turn, code: str) -> StepResult:
+async def _on_language(turn: Turn[Event], code: str) -> StepResult:
     if code not in turn.ctx.assembly.languages:
         return _reask(turn, turn.tr.gettext("Please choose a language with the buttons."))
     await turn.ctx.store.set_language(turn.participant.id, code)
     return await _goto(turn, "consent", _data(turn), tr=turn.ctx.translations.for_language(code))
 
 
-async def on_event(turn: Turn) -> StepResult | None:
+async def on_event(turn: Turn[Event]) -> StepResult | None:
     """Free text and shared contacts while registering; commands fall through to the router."""
     event = turn.event
     if registration_of(turn) is None:

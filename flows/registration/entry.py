@@ -5,12 +5,12 @@ from __future__ import annotations
 from flows import basics
 from flows.actions import AnswerButton, Button, SendMessage
 from flows.engine import IDLE, Router, StepResult, Turn
-from flows.events import ButtonPress, Command
+from flows.events import ButtonPress, Command, Event
 from flows.markers import N_
 from flows.ports import InvitationOutcome
 from flows.questionnaire import Registration
 from flows.registration.answers import begin, on_event, on_step_button, resume
-from flows.registration.steps import FLOW, OPEN_PAYLOAD, PREFIX, registration_of
+from flows.registration.steps import BEGIN, FLOW, OPEN_PAYLOAD, StepButton, registration_of
 from flows.status import AFTER_REGISTRATION, ParticipantStatus
 
 INVITATION_PROBLEMS = {
@@ -22,17 +22,19 @@ INVITATION_PROBLEMS = {
 }
 
 
-def _way_forward(turn: Turn, reg: Registration) -> SendMessage:
+def _way_forward(turn: Turn[Event], reg: Registration) -> SendMessage:
     tr, chat = turn.tr, turn.participant.chat_id
     if reg.open:
         text = tr.gettext("You can still register through the open registration:")
-        return SendMessage(chat, text, buttons=((Button(tr.gettext("📝 Register"), f"{PREFIX}:begin:go"),),))
+        return SendMessage(
+            chat, text, buttons=((Button(tr.gettext("📝 Register"), StepButton(BEGIN, "go").pack()),),)
+        )
     contact = turn.ctx.assembly.organiser_contact
     text = tr.gettext("Please contact the organisers: {contact}").format(contact=contact)
     return SendMessage(chat, text)
 
 
-async def start_registration(turn: Turn) -> StepResult:
+async def start_registration(turn: Turn[Event]) -> StepResult:
     """Begin, resume, or explain why not (already registered, invitation needed)."""
     reg = registration_of(turn)
     assert reg is not None
@@ -51,10 +53,9 @@ async def start_registration(turn: Turn) -> StepResult:
     return StepResult((SendMessage(chat, text), _way_forward(turn, reg)), turn.state)
 
 
-async def start(turn: Turn) -> StepResult:
+async def start(turn: Turn[Command]) -> StepResult:
     """/start, /start <invitation code>, /start register: registration when there is one to do."""
     event, reg = turn.event, registration_of(turn)
-    assert isinstance(event, Command)
     if reg is None:
         return await basics.start(turn)
     code = event.argument
@@ -75,13 +76,13 @@ async def start(turn: Turn) -> StepResult:
     ):
         (message,) = welcome.actions
         assert isinstance(message, SendMessage)
-        register = (Button(turn.tr.gettext("📝 Register"), f"{PREFIX}:begin:go"),)
+        register = (Button(turn.tr.gettext("📝 Register"), StepButton(BEGIN, "go").pack()),)
         message = SendMessage(message.chat_id, message.text, buttons=(register, *message.buttons))
         return StepResult((message,), welcome.state)
     return welcome
 
 
-async def cancel(turn: Turn) -> StepResult:
+async def cancel(turn: Turn[Command]) -> StepResult:
     """/cancel while registering drops the answers given so far; elsewhere it is the usual /cancel."""
     if turn.state.flow != FLOW:
         return await basics.cancel(turn)
@@ -95,17 +96,15 @@ async def cancel(turn: Turn) -> StepResult:
     return StepResult((SendMessage(turn.participant.chat_id, text, remove_keyboard=True),), IDLE)
 
 
-async def on_button(turn: Turn) -> StepResult:
+async def on_button(turn: Turn[ButtonPress], button: StepButton) -> StepResult:
     """Every `rg:` button: the Register button enters registration, the others answer a step."""
-    event = turn.event
-    assert isinstance(event, ButtonPress)
-    if turn.ctx.assembly.registration is None or event.data.split(":", 2)[1:2] != ["begin"]:
-        return await on_step_button(turn)
+    if turn.ctx.assembly.registration is None or button.step != BEGIN:
+        return await on_step_button(turn, button)
     result = await start_registration(turn)
-    return StepResult((AnswerButton(event.query_id), *result.actions), result.state)
+    return StepResult((AnswerButton(turn.event.query_id), *result.actions), result.state)
 
 
 def install(router: Router) -> None:
     router.commands.update({"start": start, "cancel": cancel})
-    router.buttons[PREFIX] = on_button
+    router.button(StepButton, on_button)
     router.flows[FLOW] = on_event

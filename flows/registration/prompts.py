@@ -9,10 +9,11 @@ from typing import Any
 from flows import basics
 from flows.actions import Action, Button, Keyboard, SendMessage, rows
 from flows.engine import Turn
+from flows.events import Event
 from flows.markers import N_
 from flows.ports import Translator
 from flows.questionnaire import Question, Registration
-from flows.registration.steps import PREFIX, registration_of
+from flows.registration.steps import StepButton, registration_of
 
 SUMMARY_QUESTION = 80
 SUMMARY_ANSWER = 300
@@ -28,33 +29,36 @@ HINTS = {
 
 
 def _back(tr: Translator, token: str) -> Button:
-    return Button(tr.gettext("◀ Back"), f"{PREFIX}:{token}:back")
+    return Button(tr.gettext("◀ Back"), StepButton(token, "back").pack())
 
 
 def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _language_prompt(turn: Turn, tr: Translator) -> tuple[Action, ...]:
+def _language_prompt(turn: Turn[Event], tr: Translator) -> tuple[Action, ...]:
     assembly = turn.ctx.assembly
     text = tr.gettext("Registration for {assembly}. First, choose your language:").format(
         assembly=assembly.text(assembly.name, tr.language)
     )
     buttons = rows(
-        *(Button(basics.native_name(turn, code), f"{PREFIX}:lang:{code}") for code in assembly.languages)
+        *(
+            Button(basics.native_name(turn, code), StepButton("lang", code).pack())
+            for code in assembly.languages
+        )
     )
     return (SendMessage(turn.participant.chat_id, text, buttons=buttons),)
 
 
-def _consent_prompt(turn: Turn, tr: Translator, reg: Registration) -> tuple[Action, ...]:
+def _consent_prompt(turn: Turn[Event], tr: Translator, reg: Registration) -> tuple[Action, ...]:
     notice = turn.ctx.assembly.text(reg.consent.notice, tr.language)
     ask = tr.gettext("Do you agree to this privacy notice (version {version})?").format(
         version=reg.consent.version
     )
     buttons = (
         (
-            Button(tr.gettext("✅ I agree"), f"{PREFIX}:consent:yes"),
-            Button(tr.gettext("❌ I do not agree"), f"{PREFIX}:consent:no"),
+            Button(tr.gettext("✅ I agree"), StepButton("consent", "yes").pack()),
+            Button(tr.gettext("❌ I do not agree"), StepButton("consent", "no").pack()),
         ),
         (_back(tr, "consent"),),
     )
@@ -62,7 +66,7 @@ def _consent_prompt(turn: Turn, tr: Translator, reg: Registration) -> tuple[Acti
 
 
 def choice_buttons(
-    turn: Turn, tr: Translator, question: Question, picked: Sequence[str], token: str
+    turn: Turn[Event], tr: Translator, question: Question, picked: Sequence[str], token: str
 ) -> Keyboard:
     assembly = turn.ctx.assembly
     if question.kind == "yes_no":
@@ -73,20 +77,23 @@ def choice_buttons(
         options = [(c.id, assembly.text(c.text, tr.language)) for c in question.choices]
     multi = question.kind in ("multiple", "availability", "accessibility")
     buttons = [
-        Button(f"☑ {label}" if value in picked else label, f"{PREFIX}:{token}:{'t.' if multi else ''}{value}")
+        Button(
+            f"☑ {label}" if value in picked else label,
+            StepButton(token, f"t.{value}" if multi else value).pack(),
+        )
         for value, label in options
     ]
     keyboard = list(rows(*buttons, width=1 if multi or question.kind == "availability" else 2))
     controls = [_back(tr, token)]
     if question.skippable and not multi:
-        controls.append(Button(tr.gettext("Skip"), f"{PREFIX}:{token}:skip"))
+        controls.append(Button(tr.gettext("Skip"), StepButton(token, "skip").pack()))
     if multi:
-        controls.append(Button(tr.gettext("Done ✓"), f"{PREFIX}:{token}:done"))
+        controls.append(Button(tr.gettext("Done ✓"), StepButton(token, "done").pack()))
     keyboard.append(tuple(controls))
     return tuple(keyboard)
 
 
-def question_text(turn: Turn, tr: Translator, reg: Registration, question: Question) -> str:
+def question_text(turn: Turn[Event], tr: Translator, reg: Registration, question: Question) -> str:
     number = reg.questions.index(question) + 1
     header = tr.gettext("Question {number} of {total}").format(number=number, total=len(reg.questions))
     text = turn.ctx.assembly.text(question.text, tr.language)
@@ -108,17 +115,17 @@ def question_text(turn: Turn, tr: Translator, reg: Registration, question: Quest
 
 
 def _question_prompt(
-    turn: Turn, tr: Translator, reg: Registration, question: Question, picked: Sequence[str]
+    turn: Turn[Event], tr: Translator, reg: Registration, question: Question, picked: Sequence[str]
 ) -> tuple[Action, ...]:
     chat, token = turn.participant.chat_id, f"q.{question.id}"
     text = question_text(turn, tr, reg, question)
     if question.kind in ("text", "number"):
         controls = [_back(tr, token)]
         if question.optional:
-            controls.append(Button(tr.gettext("Skip"), f"{PREFIX}:{token}:skip"))
+            controls.append(Button(tr.gettext("Skip"), StepButton(token, "skip").pack()))
         return (SendMessage(chat, text, buttons=(tuple(controls),)),)
     if question.kind == "phone":
-        phone_controls = (_back(tr, token), Button(tr.gettext("Skip"), f"{PREFIX}:{token}:skip"))
+        phone_controls = (_back(tr, token), Button(tr.gettext("Skip"), StepButton(token, "skip").pack()))
         share = tr.gettext("📱 Share my phone number")
         return (
             SendMessage(chat, text, buttons=(phone_controls,)),
@@ -127,17 +134,17 @@ def _question_prompt(
     return (SendMessage(chat, text, buttons=choice_buttons(turn, tr, question, picked, token)),)
 
 
-def _note_prompt(turn: Turn, tr: Translator, question: Question) -> tuple[Action, ...]:
+def _note_prompt(turn: Turn[Event], tr: Translator, question: Question) -> tuple[Action, ...]:
     token = f"n.{question.id}"
     text = tr.gettext(
         "Is there anything else we should know to welcome you well? Type it (at most {limit} characters),"
         " or press Nothing to add."
     ).format(limit=question.max_length)
-    buttons = ((_back(tr, token), Button(tr.gettext("Nothing to add"), f"{PREFIX}:{token}:none")),)
+    buttons = ((_back(tr, token), Button(tr.gettext("Nothing to add"), StepButton(token, "none").pack())),)
     return (SendMessage(turn.participant.chat_id, text, buttons=buttons),)
 
 
-def answer_text(turn: Turn, tr: Translator, question: Question, value: Any) -> str:
+def answer_text(turn: Turn[Event], tr: Translator, question: Question, value: Any) -> str:
     """An answer as the participant reads it in the summary and in /mydata."""
     assembly = turn.ctx.assembly
     if value is None:
@@ -163,7 +170,7 @@ def answer_text(turn: Turn, tr: Translator, question: Question, value: Any) -> s
 
 
 def _summary_prompt(
-    turn: Turn, tr: Translator, reg: Registration, answers: dict[str, Any]
+    turn: Turn[Event], tr: Translator, reg: Registration, answers: dict[str, Any]
 ) -> tuple[Action, ...]:
     lines = [tr.gettext("Please check your answers:"), ""]
     for number, question in enumerate(reg.questions, start=1):
@@ -174,15 +181,17 @@ def _summary_prompt(
         "",
         tr.gettext("Press Confirm to complete your registration, or ✏️ and a number to change an answer."),
     ]
-    edits = [Button(f"✏️ {n}", f"{PREFIX}:sum:e.{q.id}") for n, q in enumerate(reg.questions, start=1)]
+    edits = [
+        Button(f"✏️ {n}", StepButton("sum", f"e.{q.id}").pack()) for n, q in enumerate(reg.questions, start=1)
+    ]
     keyboard = (
         *rows(*edits, width=5),
-        (_back(tr, "sum"), Button(tr.gettext("✅ Confirm"), f"{PREFIX}:sum:ok")),
+        (_back(tr, "sum"), Button(tr.gettext("✅ Confirm"), StepButton("sum", "ok").pack())),
     )
     return (SendMessage(turn.participant.chat_id, shorten("\n".join(lines), MAX_TEXT), buttons=keyboard),)
 
 
-async def prompt(turn: Turn, tr: Translator, step: str, data: dict[str, Any]) -> tuple[Action, ...]:
+async def prompt(turn: Turn[Event], tr: Translator, step: str, data: dict[str, Any]) -> tuple[Action, ...]:
     reg = registration_of(turn)
     assert reg is not None
     if step == "lang":

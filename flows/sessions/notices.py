@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flows.actions import Button, Keyboard, SendMessage, rows
 from flows.assembly import Assembly, Session
+from flows.buttons import ButtonData
 from flows.ports import Translator
+
+
+@dataclass(frozen=True)
+class RsvpButton(ButtonData, prefix="rsvp"):
+    """`rsvp:<session>:yes|no|skip`: coming, can't come, or no reason to give."""
+
+    session: str
+    choice: str
 
 
 def when(tr: Translator, starts: datetime, ends: datetime) -> str:
@@ -28,8 +38,8 @@ def details(tr: Translator, assembly: Assembly, session: Session) -> list[str]:
 
 def rsvp_buttons(tr: Translator, session_id: str) -> Keyboard:
     return rows(
-        Button(tr.gettext("✅ I'm coming"), f"rsvp:{session_id}:yes"),
-        Button(tr.gettext("❌ I can't come"), f"rsvp:{session_id}:no"),
+        Button(tr.gettext("✅ I'm coming"), RsvpButton(session_id, "yes").pack()),
+        Button(tr.gettext("❌ I can't come"), RsvpButton(session_id, "no").pack()),
     )
 
 

@@ -6,21 +6,25 @@ from flows.actions import Action, AnswerButton, Button, Keyboard, SendMessage, r
 from flows.assembly import Session
 from flows.basics import stale_button
 from flows.engine import IDLE, ConversationState, Router, StepResult, Turn
-from flows.events import ButtonPress, Text
-from flows.sessions.notices import details
+from flows.events import ButtonPress, Command, Event, Text
+from flows.sessions.notices import RsvpButton, details
 
 COMING, ABSENT = "coming", "absent"
 REASON_LIMIT = 1000
 
 
 def _reply(
-    turn: Turn, text: str, *first: Action, buttons: Keyboard = (), state: ConversationState | None = None
+    turn: Turn[Event],
+    text: str,
+    *first: Action,
+    buttons: Keyboard = (),
+    state: ConversationState | None = None,
 ) -> StepResult:
     message = SendMessage(turn.participant.chat_id, text, buttons=buttons)
     return StepResult((*first, message), turn.state if state is None else state)
 
 
-def _open_session(turn: Turn, session_id: str) -> Session | None:
+def _open_session(turn: Turn[Event], session_id: str) -> Session | None:
     """The session if answers about it still make sense: known, not cancelled, not over."""
     assembly = turn.ctx.assembly
     session = assembly.session(session_id)
@@ -29,11 +33,9 @@ def _open_session(turn: Turn, session_id: str) -> Session | None:
     return session
 
 
-async def answer(turn: Turn) -> StepResult:
+async def answer(turn: Turn[ButtonPress], button: RsvpButton) -> StepResult:
     """The "coming" / "can't come" / "skip the reason" buttons of reminders and /sessions."""
-    event, tr = turn.event, turn.tr
-    assert isinstance(event, ButtonPress)
-    _, session_id, choice = [*event.data.split(":"), "", ""][:3]
+    event, tr, session_id, choice = turn.event, turn.tr, button.session, button.choice
     store = turn.ctx.store.sessions
     if choice not in ("yes", "no", "skip") or not await store.is_confirmed(turn.participant.id):
         return await stale_button(turn)
@@ -60,12 +62,12 @@ async def answer(turn: Turn) -> StepResult:
             tr.gettext("If you like, tell us why in one message (optional): it helps us plan."),
         )
     )
-    skip = rows(Button(tr.gettext("Skip"), f"rsvp:{session_id}:skip"))
+    skip = rows(Button(tr.gettext("Skip"), RsvpButton(session_id, "skip").pack()))
     waiting = ConversationState("rsvp", "reason", {"session": session_id})
     return _reply(turn, text, ack, buttons=skip, state=waiting)
 
 
-async def reason_flow(turn: Turn) -> StepResult | None:
+async def reason_flow(turn: Turn[Event]) -> StepResult | None:
     """The optional reason after "can't come"; anything but text falls through to the other handlers."""
     event, tr = turn.event, turn.tr
     if not isinstance(event, Text):
@@ -81,7 +83,7 @@ async def reason_flow(turn: Turn) -> StepResult | None:
     return _reply(turn, tr.gettext("Thank you, we have noted your reason."), state=IDLE)
 
 
-async def my_sessions(turn: Turn) -> StepResult:
+async def my_sessions(turn: Turn[Command]) -> StepResult:
     """/sessions: the participant's upcoming sessions, their answers, and buttons to answer."""
     tr, assembly = turn.tr, turn.ctx.assembly
     store = turn.ctx.store.sessions
@@ -109,8 +111,8 @@ async def my_sessions(turn: Turn) -> StepResult:
         blocks.append("\n".join(lines))
         buttons.append(
             (
-                Button(f"✅ {tr.number(number)}", f"rsvp:{session.id}:yes"),
-                Button(f"❌ {tr.number(number)}", f"rsvp:{session.id}:no"),
+                Button(f"✅ {tr.number(number)}", RsvpButton(session.id, "yes").pack()),
+                Button(f"❌ {tr.number(number)}", RsvpButton(session.id, "no").pack()),
             )
         )
     blocks.append(tr.gettext("Answer with the buttons: ✅ coming, ❌ can't come."))
@@ -119,5 +121,5 @@ async def my_sessions(turn: Turn) -> StepResult:
 
 def install(router: Router) -> None:
     router.commands["sessions"] = my_sessions
-    router.buttons["rsvp"] = answer
+    router.button(RsvpButton, answer)
     router.flows["rsvp"] = reason_flow
