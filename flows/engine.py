@@ -15,11 +15,34 @@ from flows.ports import Charts, Clock, LanguageDetector, Participant, Store, Tra
 
 
 @dataclass(frozen=True)
+class Step:
+    """Where a conversation stands in its flow: a stage (each flow names its own, usually as a StrEnum),
+    and for a stage about one item of several (registration's questions) that item's id.
+
+    Stored as `stage` or `stage.item` (`conversations.step`); `encode` and `decode` are the only places
+    that know it, so a conversation saved by an earlier version continues where it was.
+    """
+
+    stage: str
+    item: str | None = None
+
+    def encode(self) -> str:
+        return self.stage if self.item is None else f"{self.stage}.{self.item}"
+
+    @classmethod
+    def decode(cls, token: str | None) -> Step | None:
+        if token is None:
+            return None
+        stage, dot, item = token.partition(".")
+        return cls(stage, item if dot else None)
+
+
+@dataclass(frozen=True)
 class ConversationState:
     """Where a participant is in a multi-step flow; `flow=None` means idle."""
 
     flow: str | None = None
-    step: str | None = None
+    step: Step | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -12,7 +12,7 @@ from flows.actions import Action, AnswerButton, Button, EditMessage, Keyboard, S
 from flows.assembly import Assembly, Session
 from flows.basics import stale_button
 from flows.buttons import ButtonData
-from flows.engine import IDLE, ConversationState, Router, StepResult, Turn
+from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn
 from flows.events import ButtonPress, Event, Text
 from flows.ports import Translator
 
@@ -73,7 +73,7 @@ def _comment_prompt(
 
 
 def _comment_state(session: Session) -> ConversationState:
-    return ConversationState("feedback", "comment", {"session": session.id})
+    return ConversationState("feedback", Step("comment"), {"session": session.id})
 
 
 async def _evaluated(turn: Turn[ButtonPress], session_id: str) -> Session | None:

@@ -9,7 +9,7 @@ from typing import Any
 from flows.actions import AnswerButton, Button, SendDocument, SendMessage
 from flows.buttons import ButtonData
 from flows.confirmation import DECLINED, leave_seat
-from flows.engine import IDLE, ConversationState, Router, StepResult, Turn
+from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn
 from flows.events import ButtonPress, Command, Event
 from flows.markers import N_
 from flows.registration.prompts import answer_text
@@ -91,8 +91,9 @@ async def forget(turn: Turn[Command]) -> StepResult:
             Button(tr.gettext("No, keep it"), ForgetButton("no").pack()),
         ),
     )
-    previous = {"flow": turn.state.flow, "step": turn.state.step, "data": dict(turn.state.data)}
-    state = ConversationState(FLOW, "confirm", {"previous": previous})
+    was = turn.state
+    previous = {"flow": was.flow, "step": was.step.encode() if was.step else None, "data": dict(was.data)}
+    state = ConversationState(FLOW, Step("confirm"), {"previous": previous})
     return StepResult((SendMessage(turn.participant.chat_id, text, buttons=buttons),), state)
 
 
@@ -109,7 +110,9 @@ async def on_button(turn: Turn[ButtonPress], button: ForgetButton) -> StepResult
             (AnswerButton(event.query_id), SendMessage(chat, done, remove_keyboard=True)), IDLE, True
         )
     previous = turn.state.data.get("previous") or {}
-    state = ConversationState(previous.get("flow"), previous.get("step"), previous.get("data") or {})
+    state = ConversationState(
+        previous.get("flow"), Step.decode(previous.get("step")), previous.get("data") or {}
+    )
     kept = tr.gettext("Nothing was erased.")
     return StepResult((AnswerButton(event.query_id), SendMessage(chat, kept)), state)
 

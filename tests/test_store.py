@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from bot.store import outbox, updates
 from bot.store.codec import event_to_json
 from bot.store.database import Database
-from bot.store.models import InboundUpdate, OutboxMessage, ParticipantRow, utcnow
+from bot.store.models import ConversationRow, InboundUpdate, OutboxMessage, ParticipantRow, utcnow
 from bot.store.participants import SqlStore, ensure_assembly
 from flows.actions import Button, SendDocument, SendMessage
 from flows.assembly import Assembly
-from flows.engine import IDLE, ConversationState
+from flows.engine import IDLE, ConversationState, Step
 from flows.events import Sender, Text
 
 
@@ -24,14 +24,18 @@ async def test_participant_language_and_state_round_trip(db: Database, assembly:
         person = await store.add_participant(9_000_000_001, 9_000_000_001, "fr")
         assert await store.load_state(person.user_id) == IDLE
         await store.set_language(person.id, "ar")
-        await store.save_state(person.id, ConversationState("registration", "age", {"n": [1, "é"]}))
+        await store.save_state(
+            person.id, ConversationState("registration", Step("q", "age"), {"n": [1, "é"]})
+        )
     async with db.transaction() as session:
         store = SqlStore(session, assembly.id)
         again = await store.participant(9_000_000_001)
         assert again is not None
         assert again.language == "ar"
         state = await store.load_state(again.user_id)
-        assert state == ConversationState("registration", "age", {"n": [1, "é"]})
+        assert state == ConversationState("registration", Step("q", "age"), {"n": [1, "é"]})
+        # The stored form is the token conversations have always been saved with.
+        assert (await session.get_one(ConversationRow, again.id)).step == "q.age"
         assert await store.participant(42) is None
 
 

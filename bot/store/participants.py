@@ -17,7 +17,7 @@ from bot.store.roles import SqlRoles
 from bot.store.sessions import SqlSessions
 from bot.store.tables import SqlTables
 from flows.assembly import Assembly
-from flows.engine import IDLE, ConversationState
+from flows.engine import IDLE, ConversationState, Step
 from flows.ports import Participant, Store
 
 
@@ -126,14 +126,15 @@ class SqlStore:
         conversation = await self.session.get(ConversationRow, row.id)
         if conversation is None:
             return IDLE
-        return ConversationState(conversation.flow, conversation.step, dict(conversation.data))
+        return ConversationState(conversation.flow, Step.decode(conversation.step), dict(conversation.data))
 
     async def save_state(self, participant_id: int, state: ConversationState) -> None:
         row = await self.session.get(ConversationRow, participant_id)
         if row is None:
             row = ConversationRow(participant_id=participant_id)
             self.session.add(row)
-        row.flow, row.step, row.data = state.flow, state.step, dict(state.data)
+        row.flow, row.data = state.flow, dict(state.data)
+        row.step = None if state.step is None else state.step.encode()
 
 
 IMPLEMENTS_STORE: Callable[[AsyncSession, str], Store] = SqlStore

@@ -10,17 +10,27 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from flows.actions import Action, AnswerButton, Button, EditMessage, Keyboard, SendMessage, rows
 from flows.buttons import ButtonData
-from flows.engine import IDLE, ConversationState, Router, StepResult, Turn
+from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn
 from flows.events import ButtonPress, Event, Text
 from flows.markers import N_
 from flows.polls.tally import BLOCK, choices
 from flows.ports import Poll, PollSpec, Translator
 
 TEXT_LIMIT = 1000
+
+
+class Writing(StrEnum):
+    """What a participant types after a ballot button: an open answer, or the reason for a block."""
+
+    ANSWER = "text"
+    REASON = "reason"
+
+
 DIGITS = string.digits + string.ascii_lowercase
 """Dots per option travel as one base-36 digit each (a template allows at most 20 points)."""
 
@@ -242,11 +252,15 @@ async def press(turn: Turn[ButtonPress], button: VoteButton) -> StepResult:
         text = tr.gettext("Please write your answer in one message (at most {limit} characters).").format(
             limit=tr.number(TEXT_LIMIT)
         )
-        state = ConversationState("ballot", "text", {"poll": poll.id, "message": event.message_id})
+        state = ConversationState(
+            "ballot", Step(Writing.ANSWER), {"poll": poll.id, "message": event.message_id}
+        )
         return StepResult((AnswerButton(event.query_id), SendMessage(turn.participant.chat_id, text)), state)
     if op == "c" and poll.spec.kind == "proposal" and value == BLOCK:
         text = tr.gettext("A block needs a reason: please write it in one message, or type /cancel.")
-        state = ConversationState("ballot", "reason", {"poll": poll.id, "message": event.message_id})
+        state = ConversationState(
+            "ballot", Step(Writing.REASON), {"poll": poll.id, "message": event.message_id}
+        )
         return StepResult((AnswerButton(event.query_id), SendMessage(turn.participant.chat_id, text)), state)
     if op == "M" and not value:
         return _refuse(turn, tr.gettext("Tick at least one answer first."))
@@ -338,7 +352,9 @@ async def written(turn: Turn[Event]) -> StepResult | None:
             limit=tr.number(TEXT_LIMIT)
         )
         return StepResult((SendMessage(chat, limit),), turn.state)
-    value: dict[str, Any] = {"t": text} if turn.state.step == "text" else {"c": BLOCK, "reason": text}
+    value: dict[str, Any] = (
+        {"t": text} if turn.state.step == Step(Writing.ANSWER) else {"c": BLOCK, "reason": text}
+    )
     message = data.get("message")
     return await _record(turn, poll, value, message if isinstance(message, int) else None, None)
 

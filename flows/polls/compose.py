@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from flows.actions import Action, AnswerButton, Button, Keyboard, SendMessage, rows
 from flows.assembly import WITH_OPTIONS, PollTemplate, Session
 from flows.buttons import ButtonData
-from flows.engine import IDLE, ConversationState, Router, StepResult, Turn
+from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn
 from flows.events import ButtonPress, Command, Event, Text
 from flows.markers import N_
 from flows.polls.ballots import ballot, local
@@ -27,8 +28,17 @@ KIND_NAMES = {
     "ranking": N_("Ranking (Borda count)"),
     "text": N_("Open question"),
 }
+FLOW = "compose"
 QUESTION_LIMIT = 300
 OPTION_LIMIT = 60
+
+
+class Composing(StrEnum):
+    """The steps of writing a poll: its question, its options (for kinds that have them), who answers."""
+
+    QUESTION = "question"
+    OPTIONS = "options"
+    AUDIENCE = "audience"
 
 
 @dataclass(frozen=True)
@@ -161,7 +171,7 @@ async def compose_kind(turn: Turn[ButtonPress], button: KindButton) -> StepResul
             (AnswerButton(event.query_id, tr.gettext("This button is no longer valid.")),), turn.state
         )
     text = tr.gettext("Type the question, in one message. Participants will see it as you write it.")
-    return _say(turn, text, ack, state=ConversationState("compose", "question", {"kind": kind}))
+    return _say(turn, text, ack, state=ConversationState(FLOW, Step(Composing.QUESTION), {"kind": kind}))
 
 
 async def compose_flow(turn: Turn[Event]) -> StepResult | None:
@@ -173,7 +183,7 @@ async def compose_flow(turn: Turn[Event]) -> StepResult | None:
         return StepResult((), IDLE)
     data = dict(turn.state.data)
     text = event.text.strip()
-    if turn.state.step == "question":
+    if turn.state.step == Step(Composing.QUESTION):
         if not text or len(text) > QUESTION_LIMIT:
             limit = tr.gettext("Please keep the question under {limit} characters.").format(
                 limit=tr.number(QUESTION_LIMIT)
@@ -182,7 +192,7 @@ async def compose_flow(turn: Turn[Event]) -> StepResult | None:
         data["question"] = text
         if data["kind"] in WITH_OPTIONS:
             ask = tr.gettext("Now the options: one per line, between 2 and 10 options.")
-            return _say(turn, ask, state=ConversationState("compose", "options", data))
+            return _say(turn, ask, state=ConversationState(FLOW, Step(Composing.OPTIONS), data))
         return await _ask_audience(turn, data)
     options = [line.strip() for line in text.splitlines() if line.strip()]
     if not 2 <= len(options) <= 10 or any(len(option) > OPTION_LIMIT for option in options):
@@ -197,7 +207,7 @@ async def compose_flow(turn: Turn[Event]) -> StepResult | None:
 async def _ask_audience(turn: Turn[Event], data: dict[str, Any]) -> StepResult:
     _, table = await _session_and_table(turn)
     text = turn.tr.gettext("Who should answer “{question}”?").format(question=data["question"])
-    state = ConversationState("compose", "audience", data)
+    state = ConversationState(FLOW, Step(Composing.AUDIENCE), data)
     return _say(turn, text, buttons=_audience_buttons(turn.tr, "_", table), state=state)
 
 
@@ -268,4 +278,4 @@ def install(router: Router) -> None:
     router.button(TemplateButton, pick_template)
     router.button(KindButton, compose_kind)
     router.button(AudienceButton, pick_audience)
-    router.flows["compose"] = compose_flow
+    router.flows[FLOW] = compose_flow

@@ -7,12 +7,26 @@ from typing import Any
 
 from flows import basics
 from flows.actions import Action, AnswerButton, EditMessage, SendMessage
-from flows.engine import IDLE, ConversationState, StepResult, Turn
+from flows.engine import IDLE, ConversationState, Step, StepResult, Turn
 from flows.events import ButtonPress, ContactShared, Event, Text
 from flows.ports import Translator
 from flows.questionnaire import Question, is_answered
 from flows.registration.prompts import choice_buttons, prompt, question_text
-from flows.registration.steps import FLOW, StepButton, registration_of
+from flows.registration.steps import (
+    CONSENT,
+    EDIT,
+    FLOW,
+    LANGUAGE,
+    SUMMARY,
+    TOGGLE,
+    Stage,
+    StepButton,
+    asking,
+    current_step,
+    noting,
+    question_of,
+    registration_of,
+)
 from flows.status import ParticipantStatus
 
 
@@ -30,7 +44,7 @@ def _picked(question: Question, value: Any) -> list[str]:
 
 async def _goto(
     turn: Turn[Event],
-    step: str,
+    step: Step,
     data: dict[str, Any],
     lead: Sequence[Action] = (),
     tr: Translator | None = None,
@@ -39,12 +53,12 @@ async def _goto(
     reg = registration_of(turn)
     assert reg is not None
     data = {key: value for key, value in data.items() if key == "editing"}
-    if step.startswith("q."):
-        question = reg.question(step[2:])
+    if step.stage == Stage.QUESTION:
+        question = question_of(turn, step)
         assert question is not None
         answers = await turn.ctx.store.registrations.answers(turn.participant.id)
         data["picked"] = _picked(question, answers.get(question.id))
-    if step == "sum":
+    if step == SUMMARY:
         data.pop("editing", None)
     actions = (*lead, *await prompt(turn, tr, step, data))
     return StepResult(actions, ConversationState(FLOW, step, data))
@@ -52,11 +66,10 @@ async def _goto(
 
 def _leaving_phone(turn: Turn[Event], tr: Translator) -> tuple[Action, ...]:
     """Take the contact keyboard away once the phone question is behind us."""
-    if turn.state.step and turn.state.step.startswith("q."):
-        reg = registration_of(turn)
-        question = reg.question(turn.state.step[2:]) if reg else None
-        if question is not None and question.kind == "phone":
-            return (SendMessage(turn.participant.chat_id, tr.gettext("Noted."), remove_keyboard=True),)
+    step = current_step(turn)
+    question = question_of(turn, step) if step.stage == Stage.QUESTION else None
+    if question is not None and question.kind == "phone":
+        return (SendMessage(turn.participant.chat_id, tr.gettext("Noted."), remove_keyboard=True),)
     return ()
 
 
@@ -65,33 +78,33 @@ async def _after_answer(turn: Turn[Event], question: Question, lead: Sequence[Ac
     assert reg is not None
     data = _data(turn)
     lead = (*lead, *_leaving_phone(turn, turn.tr))
-    if question.kind == "accessibility" and turn.state.step == f"q.{question.id}":
-        return await _goto(turn, f"n.{question.id}", data, lead)
+    if question.kind == "accessibility" and turn.state.step == asking(question):
+        return await _goto(turn, noting(question), data, lead)
     if data.get("editing"):
-        return await _goto(turn, "sum", data, lead)
+        return await _goto(turn, SUMMARY, data, lead)
     index = reg.questions.index(question)
     if index + 1 < len(reg.questions):
-        return await _goto(turn, f"q.{reg.questions[index + 1].id}", data, lead)
-    return await _goto(turn, "sum", data, lead)
+        return await _goto(turn, asking(reg.questions[index + 1]), data, lead)
+    return await _goto(turn, SUMMARY, data, lead)
 
 
 async def _go_back(turn: Turn[Event], lead: Sequence[Action] = ()) -> StepResult:
     reg = registration_of(turn)
     assert reg is not None
-    step, data = turn.state.step or "lang", _data(turn)
+    step, data = current_step(turn), _data(turn)
     lead = (*lead, *_leaving_phone(turn, turn.tr))
-    if step == "consent":
-        return await _goto(turn, "lang", data, lead)
-    if step == "sum":
-        return await _goto(turn, f"q.{reg.questions[-1].id}", data, lead)
-    if step.startswith("n."):
-        return await _goto(turn, f"q.{step[2:]}", data, lead)
-    if data.get("editing"):
-        return await _goto(turn, "sum", data, lead)
-    question = reg.question(step[2:])
+    if step == CONSENT:
+        return await _goto(turn, LANGUAGE, data, lead)
+    if step == SUMMARY:
+        return await _goto(turn, asking(reg.questions[-1]), data, lead)
+    question = question_of(turn, step)
     assert question is not None
+    if step.stage == Stage.NOTE:
+        return await _goto(turn, asking(question), data, lead)
+    if data.get("editing"):
+        return await _goto(turn, SUMMARY, data, lead)
     index = reg.questions.index(question)
-    target = "consent" if index == 0 else f"q.{reg.questions[index - 1].id}"
+    target = CONSENT if index == 0 else asking(reg.questions[index - 1])
     return await _goto(turn, target, data, lead)
 
 
@@ -100,12 +113,11 @@ async def begin(turn: Turn[Event], lead: Sequence[Action] = ()) -> StepResult:
     await turn.ctx.store.registrations.set_status(
         turn.participant.id, ParticipantStatus.REGISTERING, turn.ctx.clock.now()
     )
-    return await _goto(turn, "lang", {}, lead)
+    return await _goto(turn, LANGUAGE, {}, lead)
 
 
 async def resume(turn: Turn[Event], lead: Sequence[Action] = ()) -> StepResult:
-    step = turn.state.step or "lang"
-    actions = (*lead, *await prompt(turn, turn.tr, step, _data(turn)))
+    actions = (*lead, *await prompt(turn, turn.tr, current_step(turn), _data(turn)))
     return StepResult(actions, turn.state)
 
 
@@ -120,21 +132,20 @@ async def _save(turn: Turn[Event], question: Question, value: Any) -> None:
 
 
 async def _on_text(turn: Turn[Event], text: str) -> StepResult:
-    reg, tr, step = registration_of(turn), turn.tr, turn.state.step or "lang"
-    assert reg is not None
-    if step == "lang":
+    tr, step = turn.tr, current_step(turn)
+    if step == LANGUAGE:
         return _reask(turn, tr.gettext("Please choose a language with the buttons."))
-    if step == "consent":
+    if step == CONSENT:
         return _reask(turn, tr.gettext("Please answer with the buttons: “I agree” or “I do not agree”."))
-    if step == "sum":
+    if step == SUMMARY:
         return _reask(
             turn,
             tr.gettext("Please use the buttons under your answers: ✅ Confirm, or ✏️ to change an answer."),
         )
-    question = reg.question(step[2:])
+    question = question_of(turn, step)
     assert question is not None
     text = text.strip()
-    if step.startswith("n."):
+    if step.stage == Stage.NOTE:
         if len(text) > question.max_length:
             return _reask(turn, _too_long(tr, question.max_length, len(text)))
         answers = await turn.ctx.store.registrations.answers(turn.participant.id)
@@ -185,8 +196,8 @@ async def _on_number(turn: Turn[Event], question: Question, text: str) -> StepRe
 
 
 async def _on_contact(turn: Turn[Event], event: ContactShared) -> StepResult | None:
-    reg, tr, step = registration_of(turn), turn.tr, turn.state.step or ""
-    question = reg.question(step[2:]) if reg and step.startswith("q.") else None
+    tr, step = turn.tr, current_step(turn)
+    question = question_of(turn, step) if step.stage == Stage.QUESTION else None
     if question is None or question.kind != "phone":
         return None
     if not event.own:
@@ -201,10 +212,8 @@ async def _on_contact(turn: Turn[Event], event: ContactShared) -> StepResult | N
     return await _after_answer(turn, question)
 
 
-async def _on_question_button(
-    turn: Turn[Event], question: Question, value: str, message_id: int | None
-) -> StepResult:
-    tr, data = turn.tr, _data(turn)
+async def _on_question_button(turn: Turn[ButtonPress], question: Question, button: StepButton) -> StepResult:
+    tr, data, value, message_id = turn.tr, _data(turn), button.value, turn.event.message_id
     if value == "skip" and question.skippable:
         await _save(turn, question, None)
         return await _after_answer(turn, question)
@@ -217,27 +226,18 @@ async def _on_question_button(
         else list(question.values)
     )
     picked: list[str] = list(data.get("picked", []))
-    if (
-        value.startswith("t.")
-        and value[2:] in multi_values
-        and question.kind
-        in (
-            "multiple",
-            "availability",
-            "accessibility",
-        )
-    ):
-        choice = value[2:]
+    choice = button.item(TOGGLE)
+    if choice in multi_values and question.kind in ("multiple", "availability", "accessibility"):
         picked = [p for p in picked if p != choice] if choice in picked else [*picked, choice]
         picked = [v for v in multi_values if v in picked]
         data["picked"] = picked
         state = ConversationState(FLOW, turn.state.step, data)
         if message_id is None:
-            return StepResult(await prompt(turn, tr, turn.state.step or "", data), state)
+            return StepResult(await prompt(turn, tr, current_step(turn), data), state)
         reg = registration_of(turn)
         assert reg is not None
         text = question_text(turn, tr, reg, question)
-        keyboard = choice_buttons(turn, tr, question, picked, f"q.{question.id}")
+        keyboard = choice_buttons(turn, tr, question, picked)
         return StepResult((EditMessage(turn.participant.chat_id, message_id, text, keyboard),), state)
     if value == "done" and question.kind in ("multiple", "availability", "accessibility"):
         if not picked and question.kind != "accessibility" and not question.optional:
@@ -252,18 +252,19 @@ async def _on_question_button(
     return _reask(turn, tr.gettext("This button is no longer valid."))
 
 
-async def _on_summary_button(turn: Turn[Event], value: str) -> StepResult:
+async def _on_summary_button(turn: Turn[Event], button: StepButton) -> StepResult:
     reg = registration_of(turn)
     assert reg is not None
-    if value.startswith("e.") and reg.question(value[2:]) is not None:
-        return await _goto(turn, f"q.{value[2:]}", {"editing": True})
-    if value != "ok":
+    edited = reg.question(button.item(EDIT) or "")
+    if edited is not None:
+        return await _goto(turn, asking(edited), {"editing": True})
+    if button.value != "ok":
         return _reask(turn, turn.tr.gettext("This button is no longer valid."))
     answers = await turn.ctx.store.registrations.answers(turn.participant.id)
     missing = [q for q in reg.questions if not is_answered(q, answers.get(q.id))]
     if missing:
         notice = SendMessage(turn.participant.chat_id, turn.tr.gettext("One answer is still missing."))
-        return await _goto(turn, f"q.{missing[0].id}", {"editing": True}, (notice,))
+        return await _goto(turn, asking(missing[0]), {"editing": True}, (notice,))
     await turn.ctx.store.registrations.set_status(
         turn.participant.id, ParticipantStatus.REGISTERED, turn.ctx.clock.now()
     )
@@ -280,7 +281,7 @@ async def _on_consent(turn: Turn[Event], value: str) -> StepResult:
     now = turn.ctx.clock.now()
     if value == "yes":
         await turn.ctx.store.registrations.record_consent(turn.participant.id, reg.consent.version, now)
-        return await _goto(turn, f"q.{reg.questions[0].id}", {})
+        return await _goto(turn, asking(reg.questions[0]), {})
     if value == "no":
         await turn.ctx.store.registrations.erase(turn.participant.id, ParticipantStatus.CONSENT_DECLINED)
         bye = tr.gettext(
@@ -295,33 +296,29 @@ async def _on_consent(turn: Turn[Event], value: str) -> StepResult:
 
 async def on_step_button(turn: Turn[ButtonPress], button: StepButton) -> StepResult:
     """A step's button: check that it belongs to the current step, then apply it."""
-    event, reg = turn.event, registration_of(turn)
-    token, value = button.step, button.value
+    event, step, value = turn.event, Step.decode(button.step), button.value
     ack = AnswerButton(event.query_id)
-    if reg is None:
+    if registration_of(turn) is None or turn.state.flow != FLOW:
         return await basics.stale_button(turn)
-    if turn.state.flow != FLOW or token != turn.state.step:
-        if turn.state.flow != FLOW:
-            return await basics.stale_button(turn)
+    if step is None or step != turn.state.step:
         notice = turn.tr.gettext("That button belongs to an earlier step. Please answer the latest question.")
         return await resume(turn, (AnswerButton(event.query_id, notice),))
-    if value == "back" and token != "lang":
+    question = question_of(turn, step)
+    if value == "back" and step != LANGUAGE:
         result = await _go_back(turn)
-    elif token == "lang":
+    elif step == LANGUAGE:
         result = await _on_language(turn, value)
-    elif token == "consent":
+    elif step == CONSENT:
         result = await _on_consent(turn, value)
-    elif token == "sum":
-        result = await _on_summary_button(turn, value)
-    elif token.startswith("n.") and value == "none":
-        question = reg.question(token[2:])
+    elif step == SUMMARY:
+        result = await _on_summary_button(turn, button)
+    elif step.stage == Stage.NOTE and value == "none":
         assert question is not None
         result = await _after_answer(turn, question)
+    elif step.stage == Stage.QUESTION and question is not None:
+        result = await _on_question_button(turn, question, button)
     else:
-        question = reg.question(token[2:])
-        if question is None or not token.startswith("q."):
-            return await basics.stale_button(turn)
-        result = await _on_question_button(turn, question, value, event.message_id)
+        return await basics.stale_button(turn)
     return StepResult((ack, *result.actions), result.state, result.erased)
 
 
@@ -329,7 +326,7 @@ async def _on_language(turn: Turn[Event], code: str) -> StepResult:
     if code not in turn.ctx.assembly.languages:
         return _reask(turn, turn.tr.gettext("Please choose a language with the buttons."))
     await turn.ctx.store.set_language(turn.participant.id, code)
-    return await _goto(turn, "consent", _data(turn), tr=turn.ctx.translations.for_language(code))
+    return await _goto(turn, CONSENT, _data(turn), tr=turn.ctx.translations.for_language(code))
 
 
 async def on_event(turn: Turn[Event]) -> StepResult | None:

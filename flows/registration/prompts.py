@@ -8,12 +8,24 @@ from typing import Any
 
 from flows import basics
 from flows.actions import Action, Button, Keyboard, SendMessage, rows
-from flows.engine import Turn
+from flows.engine import Step, Turn
 from flows.events import Event
 from flows.markers import N_
 from flows.ports import Translator
 from flows.questionnaire import Question, Registration
-from flows.registration.steps import StepButton, registration_of
+from flows.registration.steps import (
+    CONSENT,
+    EDIT,
+    LANGUAGE,
+    SUMMARY,
+    TOGGLE,
+    Stage,
+    StepButton,
+    asking,
+    noting,
+    question_of,
+    registration_of,
+)
 
 SUMMARY_QUESTION = 80
 SUMMARY_ANSWER = 300
@@ -28,8 +40,8 @@ HINTS = {
 }
 
 
-def _back(tr: Translator, token: str) -> Button:
-    return Button(tr.gettext("◀ Back"), StepButton(token, "back").pack())
+def _back(tr: Translator, step: Step) -> Button:
+    return Button(tr.gettext("◀ Back"), StepButton.at(step, "back"))
 
 
 def shorten(text: str, limit: int) -> str:
@@ -43,7 +55,7 @@ def _language_prompt(turn: Turn[Event], tr: Translator) -> tuple[Action, ...]:
     )
     buttons = rows(
         *(
-            Button(basics.native_name(turn, code), StepButton("lang", code).pack())
+            Button(basics.native_name(turn, code), StepButton.at(LANGUAGE, code))
             for code in assembly.languages
         )
     )
@@ -57,18 +69,16 @@ def _consent_prompt(turn: Turn[Event], tr: Translator, reg: Registration) -> tup
     )
     buttons = (
         (
-            Button(tr.gettext("✅ I agree"), StepButton("consent", "yes").pack()),
-            Button(tr.gettext("❌ I do not agree"), StepButton("consent", "no").pack()),
+            Button(tr.gettext("✅ I agree"), StepButton.at(CONSENT, "yes")),
+            Button(tr.gettext("❌ I do not agree"), StepButton.at(CONSENT, "no")),
         ),
-        (_back(tr, "consent"),),
+        (_back(tr, CONSENT),),
     )
     return (SendMessage(turn.participant.chat_id, f"{notice}\n\n{ask}", buttons=buttons),)
 
 
-def choice_buttons(
-    turn: Turn[Event], tr: Translator, question: Question, picked: Sequence[str], token: str
-) -> Keyboard:
-    assembly = turn.ctx.assembly
+def choice_buttons(turn: Turn[Event], tr: Translator, question: Question, picked: Sequence[str]) -> Keyboard:
+    assembly, step = turn.ctx.assembly, asking(question)
     if question.kind == "yes_no":
         options = [("yes", tr.gettext("Yes")), ("no", tr.gettext("No"))]
     elif question.kind == "availability":
@@ -79,16 +89,16 @@ def choice_buttons(
     buttons = [
         Button(
             f"☑ {label}" if value in picked else label,
-            StepButton(token, f"t.{value}" if multi else value).pack(),
+            StepButton.at(step, f"{TOGGLE}.{value}" if multi else value),
         )
         for value, label in options
     ]
     keyboard = list(rows(*buttons, width=1 if multi or question.kind == "availability" else 2))
-    controls = [_back(tr, token)]
+    controls = [_back(tr, step)]
     if question.skippable and not multi:
-        controls.append(Button(tr.gettext("Skip"), StepButton(token, "skip").pack()))
+        controls.append(Button(tr.gettext("Skip"), StepButton.at(step, "skip")))
     if multi:
-        controls.append(Button(tr.gettext("Done ✓"), StepButton(token, "done").pack()))
+        controls.append(Button(tr.gettext("Done ✓"), StepButton.at(step, "done")))
     keyboard.append(tuple(controls))
     return tuple(keyboard)
 
@@ -117,30 +127,30 @@ def question_text(turn: Turn[Event], tr: Translator, reg: Registration, question
 def _question_prompt(
     turn: Turn[Event], tr: Translator, reg: Registration, question: Question, picked: Sequence[str]
 ) -> tuple[Action, ...]:
-    chat, token = turn.participant.chat_id, f"q.{question.id}"
+    chat, step = turn.participant.chat_id, asking(question)
     text = question_text(turn, tr, reg, question)
     if question.kind in ("text", "number"):
-        controls = [_back(tr, token)]
+        controls = [_back(tr, step)]
         if question.optional:
-            controls.append(Button(tr.gettext("Skip"), StepButton(token, "skip").pack()))
+            controls.append(Button(tr.gettext("Skip"), StepButton.at(step, "skip")))
         return (SendMessage(chat, text, buttons=(tuple(controls),)),)
     if question.kind == "phone":
-        phone_controls = (_back(tr, token), Button(tr.gettext("Skip"), StepButton(token, "skip").pack()))
+        phone_controls = (_back(tr, step), Button(tr.gettext("Skip"), StepButton.at(step, "skip")))
         share = tr.gettext("📱 Share my phone number")
         return (
             SendMessage(chat, text, buttons=(phone_controls,)),
             SendMessage(chat, tr.gettext("The button is below the typing field."), contact_button=share),
         )
-    return (SendMessage(chat, text, buttons=choice_buttons(turn, tr, question, picked, token)),)
+    return (SendMessage(chat, text, buttons=choice_buttons(turn, tr, question, picked)),)
 
 
 def _note_prompt(turn: Turn[Event], tr: Translator, question: Question) -> tuple[Action, ...]:
-    token = f"n.{question.id}"
+    step = noting(question)
     text = tr.gettext(
         "Is there anything else we should know to welcome you well? Type it (at most {limit} characters),"
         " or press Nothing to add."
     ).format(limit=question.max_length)
-    buttons = ((_back(tr, token), Button(tr.gettext("Nothing to add"), StepButton(token, "none").pack())),)
+    buttons = ((_back(tr, step), Button(tr.gettext("Nothing to add"), StepButton.at(step, "none"))),)
     return (SendMessage(turn.participant.chat_id, text, buttons=buttons),)
 
 
@@ -182,27 +192,29 @@ def _summary_prompt(
         tr.gettext("Press Confirm to complete your registration, or ✏️ and a number to change an answer."),
     ]
     edits = [
-        Button(f"✏️ {n}", StepButton("sum", f"e.{q.id}").pack()) for n, q in enumerate(reg.questions, start=1)
+        Button(f"✏️ {n}", StepButton.at(SUMMARY, f"{EDIT}.{q.id}"))
+        for n, q in enumerate(reg.questions, start=1)
     ]
     keyboard = (
         *rows(*edits, width=5),
-        (_back(tr, "sum"), Button(tr.gettext("✅ Confirm"), StepButton("sum", "ok").pack())),
+        (_back(tr, SUMMARY), Button(tr.gettext("✅ Confirm"), StepButton.at(SUMMARY, "ok"))),
     )
     return (SendMessage(turn.participant.chat_id, shorten("\n".join(lines), MAX_TEXT), buttons=keyboard),)
 
 
-async def prompt(turn: Turn[Event], tr: Translator, step: str, data: dict[str, Any]) -> tuple[Action, ...]:
+async def prompt(turn: Turn[Event], tr: Translator, step: Step, data: dict[str, Any]) -> tuple[Action, ...]:
+    """The message(s) that ask for `step`, in `tr`'s language."""
     reg = registration_of(turn)
     assert reg is not None
-    if step == "lang":
+    if step == LANGUAGE:
         return _language_prompt(turn, tr)
-    if step == "consent":
+    if step == CONSENT:
         return _consent_prompt(turn, tr, reg)
-    answers = await turn.ctx.store.registrations.answers(turn.participant.id)
-    if step == "sum":
+    if step == SUMMARY:
+        answers = await turn.ctx.store.registrations.answers(turn.participant.id)
         return _summary_prompt(turn, tr, reg, answers)
-    question = reg.question(step[2:])
+    question = question_of(turn, step)
     assert question is not None
-    if step.startswith("n."):
+    if step.stage == Stage.NOTE:
         return _note_prompt(turn, tr, question)
     return _question_prompt(turn, tr, reg, question, data.get("picked", []))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flows.actions import SendMessage
-from flows.engine import IDLE, ConversationState, Router, StepResult, Turn
+from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn
 from flows.events import Command, Event, Text
 from flows.ports import Presence
 
-WAITING = ConversationState("checkin", "code")
+WAITING = ConversationState("checkin", Step("code"))
 LINK_PREFIX = "checkin"
 """Deep links look like `https://t.me/<bot>?start=checkin-K7P3QX`."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flows.actions import Action, AnswerButton, Button, Keyboard, SendMessage, rows
 from flows.assembly import Session
 from flows.basics import stale_button
-from flows.engine import IDLE, ConversationState, Router, StepResult, Turn
+from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn
 from flows.events import ButtonPress, Command, Event, Text
 from flows.sessions.notices import RsvpButton, details
 
@@ -63,7 +63,7 @@ async def answer(turn: Turn[ButtonPress], button: RsvpButton) -> StepResult:
         )
     )
     skip = rows(Button(tr.gettext("Skip"), RsvpButton(session_id, "skip").pack()))
-    waiting = ConversationState("rsvp", "reason", {"session": session_id})
+    waiting = ConversationState("rsvp", Step("reason"), {"session": session_id})
     return _reply(turn, text, ack, buttons=skip, state=waiting)
 
 
