@@ -56,6 +56,7 @@ from bot.store.models import (
     SecretBallotRow,
 )
 from bot.store.participants import ensure_assembly
+from bot.store.polls import ballot_to_json
 from bot.store.quotas import sync_quotas
 from bot.store.read.digest import digest_data
 from bot.store.sessions import session_rows
@@ -63,6 +64,7 @@ from flows.actions import SendMessage
 from flows.digest.command import digest_actions
 from flows.digest.render import csv_rows
 from flows.polls.tally import BLOCK, choices
+from flows.polls.votes import Ballot, Choice, Choices, Dots, Ranking, Written
 from flows.ports import PollSpec
 
 CHUNK = 10_000
@@ -169,24 +171,27 @@ def _spec(kind: str, secret: bool) -> dict[str, Any]:
 
 
 def _ballot(rng: random.Random, spec: dict[str, Any]) -> dict[str, Any]:
-    """A ballot in the shape flows/tally.py counts."""
+    """A random ballot of the poll's kind, as the store writes it."""
     kind = spec["kind"]
     offered = choices(kind, len(spec["options"]), spec["scale"], spec["score_max"])
+    ballot: Ballot
     if kind == "proposal":
         pick = rng.choices(range(offered), weights=(6, 2, 2, 1))[0]
-        return {"c": pick, "reason": "Not without a plan for deliveries"} if pick == BLOCK else {"c": pick}
-    if kind in SECRET_KINDS:  # single, scale, score: one answer
-        return {"c": rng.randrange(offered)}
-    if kind == "multiple":
-        return {"m": sorted(rng.sample(range(offered), rng.randint(1, offered - 1)))}
-    if kind == "dots":
+        ballot = Choice(pick, "Not without a plan for deliveries" if pick == BLOCK else None)
+    elif kind in SECRET_KINDS:  # single, scale, score: one answer
+        ballot = Choice(rng.randrange(offered))
+    elif kind == "multiple":
+        ballot = Choices(tuple(sorted(rng.sample(range(offered), rng.randint(1, offered - 1)))))
+    elif kind == "dots":
         dots = [0] * offered
         for _ in range(spec["points"]):
             dots[rng.randrange(offered)] += 1
-        return {"d": dots}
-    if kind == "ranking":
-        return {"r": rng.sample(range(offered), rng.randint(2, offered))}
-    return {"t": rng.choice(OPEN_TEXTS)}
+        ballot = Dots(tuple(dots))
+    elif kind == "ranking":
+        ballot = Ranking(tuple(rng.sample(range(offered), rng.randint(2, offered))))
+    else:
+        ballot = Written(rng.choice(OPEN_TEXTS))
+    return ballot_to_json(ballot)
 
 
 def _plan_polls(

@@ -19,6 +19,7 @@ from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn
 from flows.events import ButtonPress, Event, Text
 from flows.markers import N_
 from flows.polls.tally import BLOCK, choices
+from flows.polls.votes import Ballot, Choice, Choices, Dots, Ranking, Written
 from flows.ports import Poll, PollSpec, Translator
 
 TEXT_LIMIT = 1000
@@ -268,10 +269,18 @@ async def press(turn: Turn[ButtonPress], button: VoteButton) -> StepResult:
         return _refuse(turn, tr.gettext("Spread all your points first."))
     if op == "R" and not value:
         return _refuse(turn, tr.gettext("Choose at least one option first."))
+    return await _record(turn, poll, _submitted(poll.spec, op, value), event.message_id, event.query_id)
+
+
+def _submitted(spec: PollSpec, op: str, value: Any) -> Ballot:
+    """The ballot a send button (or a one-press choice) submits, from its decoded draft."""
     if op == "M":
-        value = [i for i in range(size(poll.spec)) if value >> i & 1]
-    ballot_value: dict[str, Any] = {{"c": "c", "M": "m", "D": "d", "R": "r"}[op]: value}
-    return await _record(turn, poll, ballot_value, event.message_id, event.query_id)
+        return Choices(tuple(i for i in range(size(spec)) if value >> i & 1))
+    if op == "D":
+        return Dots(tuple(value))
+    if op == "R":
+        return Ranking(tuple(value))
+    return Choice(value)
 
 
 def _redraw(turn: Turn[ButtonPress], poll: Poll, op: str, value: Any) -> StepResult:
@@ -289,25 +298,27 @@ def _redraw(turn: Turn[ButtonPress], poll: Poll, op: str, value: Any) -> StepRes
     return StepResult(tuple(actions), turn.state)
 
 
-def describe(tr: Translator, spec: PollSpec, value: Mapping[str, Any]) -> str:
+def describe(tr: Translator, spec: PollSpec, ballot: Ballot) -> str:
     """An open answer told back to the one who gave it (never for a secret ballot)."""
     names = labels(tr, spec)
-    if "c" in value:
-        return names[int(value["c"])]
-    if "m" in value:
-        return ", ".join(names[i] for i in value["m"])
-    if "d" in value:
-        return ", ".join(f"{names[i]}: {tr.number(n)}" for i, n in enumerate(value["d"]) if n)
-    if "r" in value:
-        return " > ".join(names[i] for i in value["r"])
-    return str(value.get("t", ""))
+    match ballot:
+        case Choice(index):
+            return names[index]
+        case Choices(indices):
+            return ", ".join(names[i] for i in indices)
+        case Dots(points):
+            return ", ".join(f"{names[i]}: {tr.number(n)}" for i, n in enumerate(points) if n)
+        case Ranking(order):
+            return " > ".join(names[i] for i in order)
+        case Written(text):
+            return text
 
 
 async def _record(
-    turn: Turn[Event], poll: Poll, value: dict[str, Any], message_id: int | None, query_id: str | None
+    turn: Turn[Event], poll: Poll, ballot: Ballot, message_id: int | None, query_id: str | None
 ) -> StepResult:
     tr, chat = turn.tr, turn.participant.chat_id
-    stored = await turn.ctx.store.polls.answer(poll, turn.participant.id, value, turn.ctx.clock.now())
+    stored = await turn.ctx.store.polls.answer(poll, turn.participant.id, ballot, turn.ctx.clock.now())
     actions: list[Action] = []
     if not stored:
         notice = tr.gettext("You have already voted in this secret ballot; a vote cannot be changed.")
@@ -323,7 +334,7 @@ async def _record(
         else:
             actions.append(SendMessage(chat, done))
         return StepResult(tuple(actions), IDLE)  # the runner keeps no event once handled
-    saved = tr.gettext("Your answer: {answer}").format(answer=describe(tr, poll.spec, value))
+    saved = tr.gettext("Your answer: {answer}").format(answer=describe(tr, poll.spec, ballot))
     if query_id:
         actions.append(AnswerButton(query_id, tr.gettext("Answer saved.")))
     if message_id is not None:
@@ -352,11 +363,9 @@ async def written(turn: Turn[Event]) -> StepResult | None:
             limit=tr.number(TEXT_LIMIT)
         )
         return StepResult((SendMessage(chat, limit),), turn.state)
-    value: dict[str, Any] = (
-        {"t": text} if turn.state.step == Step(Writing.ANSWER) else {"c": BLOCK, "reason": text}
-    )
+    ballot = Written(text) if turn.state.step == Step(Writing.ANSWER) else Choice(BLOCK, reason=text)
     message = data.get("message")
-    return await _record(turn, poll, value, message if isinstance(message, int) else None, None)
+    return await _record(turn, poll, ballot, message if isinstance(message, int) else None, None)
 
 
 def install(router: Router) -> None:

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from flows.actions import Action, AnswerButton, Button, Keyboard, SendMessage, rows
-from flows.assembly import WITH_OPTIONS, PollTemplate, Session
+from flows.assembly import WITH_OPTIONS, PollKind, PollTemplate, Session
 from flows.buttons import ButtonData
 from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn
 from flows.events import ButtonPress, Command, Event, Text
@@ -18,7 +18,7 @@ from flows.ports import FACILITATOR, PollSpec, Translator
 from flows.roles import refusal
 from flows.tables import current_session
 
-KIND_NAMES = {
+KIND_NAMES: dict[PollKind, str] = {
     "single": N_("Single choice"),
     "multiple": N_("Multiple choice"),
     "scale": N_("Agreement scale"),

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
 
 from flows.actions import Action, SendMessage, SendPhoto
 from flows.engine import Context
 from flows.polls.ballots import labels, local, size
 from flows.polls.tally import Tally, count, passed
+from flows.polls.votes import Ballot
 from flows.ports import Participant, Poll, PollSpec, Translator
 
 
@@ -122,7 +122,7 @@ def results(
     return actions
 
 
-def tally_of(poll: Poll, ballots: Sequence[dict[str, Any]]) -> Tally:
+def tally_of(poll: Poll, ballots: Sequence[Ballot]) -> Tally:
     return count(poll.spec.kind, ballots, size(poll.spec), scale=poll.spec.scale, method=poll.spec.method)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
+from flows.assembly import PollKind
+from flows.polls.votes import Ballot
 from flows.ports.people import Participant
 
 
@@ -14,7 +16,7 @@ from flows.ports.people import Participant
 class PollSpec:
     """What a poll asks and how it counts; a template's fields, or what a facilitator composed."""
 
-    kind: str
+    kind: PollKind
     question: Mapping[str, str]
     options: tuple[Mapping[str, str], ...] = ()
     template: str | None = None
@@ -63,16 +65,14 @@ class PollStore(Protocol):
 
     async def is_recipient(self, poll_id: int, participant_id: int) -> bool: ...
 
-    async def answer(
-        self, poll: Poll, participant_id: int, ballot: Mapping[str, Any], now: dt.datetime
-    ) -> bool:
+    async def answer(self, poll: Poll, participant_id: int, ballot: Ballot, now: dt.datetime) -> bool:
         """Store an answer at once; a changed answer replaces the earlier one. False when a secret
         ballot was already cast (it cannot be changed: nothing links it to its voter)."""
         ...
 
     async def has_voted(self, poll_id: int, participant_id: int) -> bool: ...
 
-    async def ballots(self, poll_id: int) -> list[dict[str, Any]]: ...
+    async def ballots(self, poll_id: int) -> list[Ballot]: ...
 
     async def voters(self, poll_id: int) -> list[tuple[int, bool]]:
         """Each recipient and whether they have answered; never what."""
@@ -84,6 +84,6 @@ class PollStore(Protocol):
 
     async def recipients(self, poll_id: int) -> list[Participant]: ...
 
-    async def sibling_ballots(self, poll: Poll) -> list[dict[str, Any]]:
+    async def sibling_ballots(self, poll: Poll) -> list[Ballot]:
         """Ballots of every closed table poll from the same template in the same session (the total)."""
         ...
