@@ -7,7 +7,7 @@ from typing import Literal
 
 from flows.actions import Action, AnswerButton, Button, EditMessage, Keyboard, SendMessage, rows
 from flows.buttons import ButtonData
-from flows.engine import IDLE, Router, StepResult, Turn
+from flows.engine import IDLE, Router, StepResult, Turn, reply
 from flows.events import ButtonPress, Command, ContactShared, Event, Text
 from flows.markers import N_
 from flows.ports import Translator
@@ -44,11 +44,6 @@ def menu_commands(tr: Translator) -> list[tuple[str, str]]:
     return [(name, tr.gettext(description)) for name, description in MENU]
 
 
-def _reply(turn: Turn[Event], text: str, *extra: Action, buttons: Keyboard = ()) -> StepResult:
-    message = SendMessage(turn.participant.chat_id, text, buttons=buttons)
-    return StepResult((*extra, message), turn.state)
-
-
 def _help_text(tr: Translator) -> str:
     lines = [tr.gettext("Here is what I can do:")]
     lines += [f"/{name} – {description}" for name, description in menu_commands(tr)]
@@ -66,11 +61,11 @@ async def start(turn: Turn[Event]) -> StepResult:
     assembly, tr = turn.ctx.assembly, turn.tr
     welcome = assembly.text(assembly.welcome, tr.language)
     hint = tr.gettext("Use the buttons below or type /help at any time.")
-    return _reply(turn, f"{welcome}\n\n{hint}", buttons=_menu_buttons(tr))
+    return reply(turn, f"{welcome}\n\n{hint}", buttons=_menu_buttons(tr))
 
 
 async def help_(turn: Turn[Event]) -> StepResult:
-    return _reply(turn, _help_text(turn.tr))
+    return reply(turn, _help_text(turn.tr))
 
 
 def native_name(turn: Turn[Event], code: str) -> str:
@@ -85,7 +80,7 @@ def _language_buttons(turn: Turn[Event]) -> Keyboard:
 
 
 async def language(turn: Turn[Event]) -> StepResult:
-    return _reply(turn, turn.tr.gettext("Choose your language:"), buttons=_language_buttons(turn))
+    return reply(turn, turn.tr.gettext("Choose your language:"), buttons=_language_buttons(turn))
 
 
 async def cancel(turn: Turn[Event]) -> StepResult:
@@ -147,7 +142,7 @@ def _offer_language(turn: Turn[Event], text: str) -> StepResult | None:
         Button(native_name(turn, detected), LanguageButton(detected).pack()),
         Button(keep, LanguageButton("keep").pack()),
     )
-    return _reply(turn, question, buttons=buttons)
+    return reply(turn, question, buttons=buttons)
 
 
 async def fallback(turn: Turn[Event]) -> StepResult:
@@ -158,16 +153,16 @@ async def fallback(turn: Turn[Event]) -> StepResult:
         return await stale_button(turn.about(event))
     if isinstance(event, Command):
         unknown = tr.gettext("I don't know the command /{command}.").format(command=event.name)
-        return _reply(turn, f"{unknown} {hint}")
+        return reply(turn, f"{unknown} {hint}")
     if isinstance(event, Text):
         offer = _offer_language(turn, event.text)
         if offer is not None:
             return offer
         sorry = tr.gettext("Sorry, I did not understand that.")
-        return _reply(turn, f"{sorry} {hint}")
+        return reply(turn, f"{sorry} {hint}")
     if isinstance(event, ContactShared):
         not_asked = tr.gettext("I did not ask for a phone number, so I have not kept it.")
-        return _reply(turn, not_asked)
+        return reply(turn, not_asked)
     return StepResult((), turn.state)
 
 

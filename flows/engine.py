@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from flows.actions import Action
+from flows.actions import Action, Keyboard, SendMessage
 from flows.assembly import Assembly
 from flows.buttons import ButtonData
 from flows.events import ButtonPress, Command, Event
@@ -90,6 +90,19 @@ class StepResult:
     actions: tuple[Action, ...]
     state: ConversationState
     erased: bool = False
+
+
+def reply(
+    turn: Turn[Event],
+    text: str,
+    *first: Action,
+    buttons: Keyboard = (),
+    state: ConversationState | None = None,
+) -> StepResult:
+    """A message to the sender after `first` (usually a button's acknowledgement); the conversation
+    stays where it is unless `state` moves it."""
+    message = SendMessage(turn.participant.chat_id, text, buttons=buttons)
+    return StepResult((*first, message), turn.state if state is None else state)
 
 
 Handler = Callable[[Turn[Event]], Awaitable[StepResult]]

@@ -9,7 +9,7 @@ from typing import Any
 from flows.actions import Action, AnswerButton, Button, Keyboard, SendMessage, rows
 from flows.assembly import WITH_OPTIONS, PollKind, PollTemplate, Session
 from flows.buttons import ButtonData
-from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn
+from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn, reply
 from flows.events import ButtonPress, Command, Event, Text
 from flows.markers import N_
 from flows.polls.ballots import ballot, local
@@ -64,17 +64,6 @@ class AudienceButton(ButtonData, prefix="ps"):
     scope: str
 
 
-def _say(
-    turn: Turn[Event],
-    text: str,
-    *first: Action,
-    buttons: Keyboard = (),
-    state: ConversationState | None = None,
-) -> StepResult:
-    message = SendMessage(turn.participant.chat_id, text, buttons=buttons)
-    return StepResult((*first, message), turn.state if state is None else state)
-
-
 def spec_of(template: PollTemplate) -> PollSpec:
     return PollSpec(
         kind=template.kind,
@@ -111,13 +100,13 @@ async def start_command(turn: Turn[Command]) -> StepResult:
     tr = turn.tr
     session, _ = await _session_and_table(turn)
     if session is None:
-        return _say(turn, tr.gettext("Polls can be started while a session is under way."))
+        return reply(turn, tr.gettext("Polls can be started while a session is under way."))
     buttons = [
         (Button("🗳 " + _short(local(t.question, tr.language)), TemplateButton(t.id).pack()),)
         for t in turn.ctx.assembly.polls
     ]
     buttons.append((Button(tr.gettext("✏️ Write a new poll"), KindButton("new").pack()),))
-    return _say(turn, tr.gettext("Which poll do you want to start?"), buttons=tuple(buttons), state=IDLE)
+    return reply(turn, tr.gettext("Which poll do you want to start?"), buttons=tuple(buttons), state=IDLE)
 
 
 def _short(text: str, limit: int = 48) -> str:
@@ -151,7 +140,7 @@ async def pick_template(turn: Turn[ButtonPress], button: TemplateButton) -> Step
     text = tr.gettext("Who should answer “{question}”?").format(
         question=local(template.question, tr.language)
     )
-    return _say(turn, text, AnswerButton(event.query_id), buttons=_audience_buttons(tr, template.id, table))
+    return reply(turn, text, AnswerButton(event.query_id), buttons=_audience_buttons(tr, template.id, table))
 
 
 async def compose_kind(turn: Turn[ButtonPress], button: KindButton) -> StepResult:
@@ -165,13 +154,13 @@ async def compose_kind(turn: Turn[ButtonPress], button: KindButton) -> StepResul
         buttons = rows(
             *(Button(tr.gettext(name), KindButton(k).pack()) for k, name in KIND_NAMES.items()), width=1
         )
-        return _say(turn, tr.gettext("What kind of poll?"), ack, buttons=buttons)
+        return reply(turn, tr.gettext("What kind of poll?"), ack, buttons=buttons)
     if kind not in KIND_NAMES:
         return StepResult(
             (AnswerButton(event.query_id, tr.gettext("This button is no longer valid.")),), turn.state
         )
     text = tr.gettext("Type the question, in one message. Participants will see it as you write it.")
-    return _say(turn, text, ack, state=ConversationState(FLOW, Step(Composing.QUESTION), {"kind": kind}))
+    return reply(turn, text, ack, state=ConversationState(FLOW, Step(Composing.QUESTION), {"kind": kind}))
 
 
 async def compose_flow(turn: Turn[Event]) -> StepResult | None:
@@ -188,18 +177,18 @@ async def compose_flow(turn: Turn[Event]) -> StepResult | None:
             limit = tr.gettext("Please keep the question under {limit} characters.").format(
                 limit=tr.number(QUESTION_LIMIT)
             )
-            return _say(turn, limit)
+            return reply(turn, limit)
         data["question"] = text
         if data["kind"] in WITH_OPTIONS:
             ask = tr.gettext("Now the options: one per line, between 2 and 10 options.")
-            return _say(turn, ask, state=ConversationState(FLOW, Step(Composing.OPTIONS), data))
+            return reply(turn, ask, state=ConversationState(FLOW, Step(Composing.OPTIONS), data))
         return await _ask_audience(turn, data)
     options = [line.strip() for line in text.splitlines() if line.strip()]
     if not 2 <= len(options) <= 10 or any(len(option) > OPTION_LIMIT for option in options):
         again = tr.gettext(
             "Please give between 2 and 10 options, one per line, each under {limit} characters."
         )
-        return _say(turn, again.format(limit=tr.number(OPTION_LIMIT)))
+        return reply(turn, again.format(limit=tr.number(OPTION_LIMIT)))
     data["options"] = options
     return await _ask_audience(turn, data)
 
@@ -208,7 +197,7 @@ async def _ask_audience(turn: Turn[Event], data: dict[str, Any]) -> StepResult:
     _, table = await _session_and_table(turn)
     text = turn.tr.gettext("Who should answer “{question}”?").format(question=data["question"])
     state = ConversationState(FLOW, Step(Composing.AUDIENCE), data)
-    return _say(turn, text, buttons=_audience_buttons(turn.tr, "_", table), state=state)
+    return reply(turn, text, buttons=_audience_buttons(turn.tr, "_", table), state=state)
 
 
 def _composed(data: Any) -> PollSpec | None:
@@ -236,7 +225,7 @@ async def pick_audience(turn: Turn[ButtonPress], button: AudienceButton) -> Step
     if spec is None or scope not in ("t", "s") or (scope == "t" and table is None):
         return StepResult((stale,), turn.state)
     if session is None:
-        return _say(
+        return reply(
             turn,
             tr.gettext("Polls can be started while a session is under way."),
             AnswerButton(event.query_id),
@@ -247,7 +236,7 @@ async def pick_audience(turn: Turn[ButtonPress], button: AudienceButton) -> Step
         people = {p for p in people if seating.get(p) == table}
     people.discard(turn.participant.id)
     if not people:
-        return _say(
+        return reply(
             turn,
             tr.gettext("Nobody is checked in there yet, so there is nobody to ask."),
             AnswerButton(event.query_id),

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from flows.actions import Action, AnswerButton, Button, Keyboard, SendMessage, rows
+from flows.actions import AnswerButton, Button, rows
 from flows.assembly import Session
 from flows.basics import stale_button
-from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn
+from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn, reply
 from flows.events import ButtonPress, Command, Event, Text
 from flows.sessions.notices import RsvpButton, details
 
 COMING, ABSENT = "coming", "absent"
 REASON_LIMIT = 1000
-
-
-def _reply(
-    turn: Turn[Event],
-    text: str,
-    *first: Action,
-    buttons: Keyboard = (),
-    state: ConversationState | None = None,
-) -> StepResult:
-    message = SendMessage(turn.participant.chat_id, text, buttons=buttons)
-    return StepResult((*first, message), turn.state if state is None else state)
 
 
 def _open_session(turn: Turn[Event], session_id: str) -> Session | None:
@@ -49,12 +38,12 @@ async def answer(turn: Turn[ButtonPress], button: RsvpButton) -> StepResult:
     if choice == "skip":
         if not waiting_reason:
             return StepResult((ack,), turn.state)
-        return _reply(turn, tr.gettext("All right, nothing more is needed."), ack, state=IDLE)
+        return reply(turn, tr.gettext("All right, nothing more is needed."), ack, state=IDLE)
     now = turn.ctx.clock.now()
     if choice == "yes":
         await store.set_rsvp(turn.participant.id, session_id, COMING, now)
         text = tr.gettext("Thank you! We have noted that you are coming to {title}.").format(title=title)
-        return _reply(turn, text, ack, state=IDLE if waiting_reason else turn.state)
+        return reply(turn, text, ack, state=IDLE if waiting_reason else turn.state)
     await store.set_rsvp(turn.participant.id, session_id, ABSENT, now)
     text = "\n\n".join(
         (
@@ -64,7 +53,7 @@ async def answer(turn: Turn[ButtonPress], button: RsvpButton) -> StepResult:
     )
     skip = rows(Button(tr.gettext("Skip"), RsvpButton(session_id, "skip").pack()))
     waiting = ConversationState("rsvp", Step("reason"), {"session": session_id})
-    return _reply(turn, text, ack, buttons=skip, state=waiting)
+    return reply(turn, text, ack, buttons=skip, state=waiting)
 
 
 async def reason_flow(turn: Turn[Event]) -> StepResult | None:
@@ -76,11 +65,11 @@ async def reason_flow(turn: Turn[Event]) -> StepResult | None:
         text = tr.gettext("That is a bit long: please keep it under {limit} characters.").format(
             limit=tr.number(REASON_LIMIT)
         )
-        return _reply(turn, text)
+        return reply(turn, text)
     await turn.ctx.store.sessions.set_rsvp_reason(
         turn.participant.id, str(turn.state.data.get("session", "")), event.text.strip()
     )
-    return _reply(turn, tr.gettext("Thank you, we have noted your reason."), state=IDLE)
+    return reply(turn, tr.gettext("Thank you, we have noted your reason."), state=IDLE)
 
 
 async def my_sessions(turn: Turn[Command]) -> StepResult:
@@ -89,11 +78,11 @@ async def my_sessions(turn: Turn[Command]) -> StepResult:
     store = turn.ctx.store.sessions
     if not await store.is_confirmed(turn.participant.id):
         text = tr.gettext("Your sessions will appear here once your participation is confirmed.")
-        return _reply(turn, text)
+        return reply(turn, text)
     now = turn.ctx.clock.now()
     upcoming = [s for s in assembly.sessions if not s.cancelled and assembly.end_of(s) > now]
     if not upcoming:
-        return _reply(turn, tr.gettext("There are no upcoming sessions."))
+        return reply(turn, tr.gettext("There are no upcoming sessions."))
     answers, presences = await store.rsvps(turn.participant.id), await store.presences(turn.participant.id)
     labels = {
         COMING: tr.gettext("Your answer: coming"),
@@ -116,7 +105,7 @@ async def my_sessions(turn: Turn[Command]) -> StepResult:
             )
         )
     blocks.append(tr.gettext("Answer with the buttons: ✅ coming, ❌ can't come."))
-    return _reply(turn, "\n\n".join(blocks), buttons=tuple(buttons))
+    return reply(turn, "\n\n".join(blocks), buttons=tuple(buttons))
 
 
 def install(router: Router) -> None:
