@@ -14,6 +14,8 @@ from flows.status import ParticipantStatus
 
 
 class InvitationOutcome(StrEnum):
+    """What claiming an invitation code (`/start <code>`) came to."""
+
     ACCEPTED = "accepted"  # new, or already claimed by this same person
     UNKNOWN = "unknown"
     USED = "used"

@@ -9,6 +9,8 @@ from flows.digest.figures import DigestData
 
 
 class Reports(Protocol):
+    """Figures aggregated over the whole assembly, for the organisers."""
+
     async def digest_data(self, now: datetime) -> DigestData:
         """The digest's figures as of `now`; new registrations count from the last scheduled digest."""
         ...

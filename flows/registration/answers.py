@@ -50,8 +50,6 @@ async def _goto(
     tr: Translator | None = None,
 ) -> StepResult:
     tr = tr or turn.tr
-    reg = registration_of(turn)
-    assert reg is not None
     data = {key: value for key, value in data.items() if key == "editing"}
     if step.stage == Stage.QUESTION:
         question = question_of(turn, step)

@@ -7,7 +7,7 @@ from flows.actions import AnswerButton, Button, SendMessage
 from flows.engine import IDLE, Router, StepResult, Turn
 from flows.events import ButtonPress, Command, Event
 from flows.markers import N_
-from flows.ports import InvitationOutcome
+from flows.ports import InvitationOutcome, Translator
 from flows.questionnaire import Registration
 from flows.registration.answers import begin, on_event, on_step_button, resume
 from flows.registration.steps import BEGIN, FLOW, OPEN_PAYLOAD, StepButton, registration_of
@@ -22,13 +22,15 @@ INVITATION_PROBLEMS = {
 }
 
 
+def _register(tr: Translator) -> Button:
+    return Button(tr.gettext("📝 Register"), StepButton(BEGIN, "go").pack())
+
+
 def _way_forward(turn: Turn[Event], reg: Registration) -> SendMessage:
     tr, chat = turn.tr, turn.participant.chat_id
     if reg.open:
         text = tr.gettext("You can still register through the open registration:")
-        return SendMessage(
-            chat, text, buttons=((Button(tr.gettext("📝 Register"), StepButton(BEGIN, "go").pack()),),)
-        )
+        return SendMessage(chat, text, buttons=((_register(tr),),))
     contact = turn.ctx.assembly.organiser_contact
     text = tr.gettext("Please contact the organisers: {contact}").format(contact=contact)
     return SendMessage(chat, text)
@@ -76,8 +78,9 @@ async def start(turn: Turn[Command]) -> StepResult:
     ):
         (message,) = welcome.actions
         assert isinstance(message, SendMessage)
-        register = (Button(turn.tr.gettext("📝 Register"), StepButton(BEGIN, "go").pack()),)
-        message = SendMessage(message.chat_id, message.text, buttons=(register, *message.buttons))
+        message = SendMessage(
+            message.chat_id, message.text, buttons=((_register(turn.tr),), *message.buttons)
+        )
         return StepResult((message,), welcome.state)
     return welcome
 
