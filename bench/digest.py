@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert
 
+from bot.adapters.charts import BarCharts
 from bot.adapters.i18n import Catalogs
 from bot.definition import load_assembly
 from bot.jobs.session_mirror import sync_sessions
@@ -55,13 +56,16 @@ from bot.store.models import (
     SecretBallotRow,
 )
 from bot.store.participants import ensure_assembly
+from bot.store.polls import ballot_to_json
 from bot.store.quotas import sync_quotas
 from bot.store.read.digest import digest_data
 from bot.store.sessions import session_rows
 from flows.actions import SendMessage
-from flows.digest import csv_rows, digest_actions
+from flows.digest.command import digest_actions
+from flows.digest.render import csv_rows
+from flows.polls.tally import BLOCK, choices
+from flows.polls.votes import Ballot, Choice, Choices, Dots, Ranking, Written
 from flows.ports import PollSpec
-from flows.tally import BLOCK, choices
 
 CHUNK = 10_000
 T0 = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
@@ -167,24 +171,27 @@ def _spec(kind: str, secret: bool) -> dict[str, Any]:
 
 
 def _ballot(rng: random.Random, spec: dict[str, Any]) -> dict[str, Any]:
-    """A ballot in the shape flows/tally.py counts."""
+    """A random ballot of the poll's kind, as the store writes it."""
     kind = spec["kind"]
     offered = choices(kind, len(spec["options"]), spec["scale"], spec["score_max"])
+    ballot: Ballot
     if kind == "proposal":
         pick = rng.choices(range(offered), weights=(6, 2, 2, 1))[0]
-        return {"c": pick, "reason": "Not without a plan for deliveries"} if pick == BLOCK else {"c": pick}
-    if kind in SECRET_KINDS:  # single, scale, score: one answer
-        return {"c": rng.randrange(offered)}
-    if kind == "multiple":
-        return {"m": sorted(rng.sample(range(offered), rng.randint(1, offered - 1)))}
-    if kind == "dots":
+        ballot = Choice(pick, "Not without a plan for deliveries" if pick == BLOCK else None)
+    elif kind in SECRET_KINDS:  # single, scale, score: one answer
+        ballot = Choice(rng.randrange(offered))
+    elif kind == "multiple":
+        ballot = Choices(tuple(sorted(rng.sample(range(offered), rng.randint(1, offered - 1)))))
+    elif kind == "dots":
         dots = [0] * offered
         for _ in range(spec["points"]):
             dots[rng.randrange(offered)] += 1
-        return {"d": dots}
-    if kind == "ranking":
-        return {"r": rng.sample(range(offered), rng.randint(2, offered))}
-    return {"t": rng.choice(OPEN_TEXTS)}
+        ballot = Dots(tuple(dots))
+    elif kind == "ranking":
+        ballot = Ranking(tuple(rng.sample(range(offered), rng.randint(2, offered))))
+    else:
+        ballot = Written(rng.choice(OPEN_TEXTS))
+    return ballot_to_json(ballot)
 
 
 def _plan_polls(
@@ -430,13 +437,13 @@ async def measure(url: str, registrations: int, load: int) -> tuple[float, float
             async with db.transaction() as session:
                 data = await digest_data(session, assembly.id, NOW)
             queried = time.perf_counter() - start
-            digest_actions(assembly, tr, data, 1)
+            digest_actions(assembly, tr, BarCharts(), data, 1)
             return queried
 
         # Warm caches and imports (matplotlib) before timing, and show how much the digest covers.
         async with db.transaction() as session:
             data = await digest_data(session, assembly.id, NOW)
-        actions = digest_actions(assembly, tr, data, 1)
+        actions = digest_actions(assembly, tr, BarCharts(), data, 1)
         messages = [a.text for a in actions if isinstance(a, SendMessage)]
         print(
             f"  digest lists {len(data.polls):,} polls ({sum(p.answers for p in data.polls):,} answers of "

@@ -121,7 +121,7 @@ async def build_app(
     deadlines = partial(expire_deadlines, db, assembly, kit.translations)
     scheduler.every("confirmation-deadlines", tick, waking(deadlines, sender.wake))
     if assembly.digest is not None:
-        digest = partial(send_digests, db, assembly, kit.translations)
+        digest = partial(send_digests, db, assembly, kit.translations, kit.charts)
         scheduler.daily("digest", assembly.digest.at, waking(digest, sender.wake))
 
     async def mirror_sessions(session: Session) -> None:

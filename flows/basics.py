@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 from flows.actions import Action, AnswerButton, Button, EditMessage, Keyboard, SendMessage, rows
-from flows.engine import IDLE, Router, StepResult, Turn
-from flows.events import ButtonPress, Command, ContactShared, Text
+from flows.buttons import ButtonData
+from flows.engine import IDLE, Router, StepResult, Turn, reply
+from flows.events import ButtonPress, Command, ContactShared, Event, Text
 from flows.markers import N_
 from flows.ports import Translator
 
@@ -22,13 +26,22 @@ MENU: tuple[tuple[str, str], ...] = (
 """The command menu; its descriptions are registered per language with setMyCommands."""
 
 
+@dataclass(frozen=True)
+class LanguageButton(ButtonData, prefix="lang"):
+    """`lang:<code>` switches to a language; `lang:keep` keeps the current one (offered with a switch)."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class MenuButton(ButtonData, prefix="menu"):
+    """`menu:language` and `menu:help`, under the welcome message."""
+
+    target: Literal["language", "help"]
+
+
 def menu_commands(tr: Translator) -> list[tuple[str, str]]:
     return [(name, tr.gettext(description)) for name, description in MENU]
-
-
-def _reply(turn: Turn, text: str, *extra: Action, buttons: Keyboard = ()) -> StepResult:
-    message = SendMessage(turn.participant.chat_id, text, buttons=buttons)
-    return StepResult((*extra, message), turn.state)
 
 
 def _help_text(tr: Translator) -> str:
@@ -39,38 +52,38 @@ def _help_text(tr: Translator) -> str:
 
 def _menu_buttons(tr: Translator) -> Keyboard:
     return rows(
-        Button(tr.gettext("🌐 Language"), "menu:language"),
-        Button(tr.gettext("❓ Help"), "menu:help"),
+        Button(tr.gettext("🌐 Language"), MenuButton("language").pack()),
+        Button(tr.gettext("❓ Help"), MenuButton("help").pack()),
     )
 
 
-async def start(turn: Turn) -> StepResult:
+async def start(turn: Turn[Event]) -> StepResult:
     assembly, tr = turn.ctx.assembly, turn.tr
     welcome = assembly.text(assembly.welcome, tr.language)
     hint = tr.gettext("Use the buttons below or type /help at any time.")
-    return _reply(turn, f"{welcome}\n\n{hint}", buttons=_menu_buttons(tr))
+    return reply(turn, f"{welcome}\n\n{hint}", buttons=_menu_buttons(tr))
 
 
-async def help_(turn: Turn) -> StepResult:
-    return _reply(turn, _help_text(turn.tr))
+async def help_(turn: Turn[Event]) -> StepResult:
+    return reply(turn, _help_text(turn.tr))
 
 
-def native_name(turn: Turn, code: str) -> str:
+def native_name(turn: Turn[Event], code: str) -> str:
     """A language's name for itself, capitalised for a button: "Français", "Nederlands"."""
     name = turn.ctx.translations.for_language(code).language_name(code)
     return name[:1].upper() + name[1:]
 
 
-def _language_buttons(turn: Turn) -> Keyboard:
+def _language_buttons(turn: Turn[Event]) -> Keyboard:
     languages = turn.ctx.assembly.languages
-    return rows(*(Button(native_name(turn, code), f"lang:{code}") for code in languages))
+    return rows(*(Button(native_name(turn, code), LanguageButton(code).pack()) for code in languages))
 
 
-async def language(turn: Turn) -> StepResult:
-    return _reply(turn, turn.tr.gettext("Choose your language:"), buttons=_language_buttons(turn))
+async def language(turn: Turn[Event]) -> StepResult:
+    return reply(turn, turn.tr.gettext("Choose your language:"), buttons=_language_buttons(turn))
 
 
-async def cancel(turn: Turn) -> StepResult:
+async def cancel(turn: Turn[Event]) -> StepResult:
     tr = turn.tr
     if turn.state.flow is None:
         text = tr.gettext("There is nothing to cancel right now.")
@@ -79,20 +92,14 @@ async def cancel(turn: Turn) -> StepResult:
     return StepResult((SendMessage(turn.participant.chat_id, text, remove_keyboard=True),), IDLE)
 
 
-async def menu_button(turn: Turn) -> StepResult:
-    assert isinstance(turn.event, ButtonPress)
-    target = {"language": language, "help": help_}.get(turn.event.data.partition(":")[2])
-    if target is None:
-        return await stale_button(turn)
-    result = await target(turn)
+async def menu_button(turn: Turn[ButtonPress], button: MenuButton) -> StepResult:
+    result = await (language if button.target == "language" else help_)(turn)
     return StepResult((AnswerButton(turn.event.query_id), *result.actions), result.state)
 
 
-async def choose_language(turn: Turn) -> StepResult:
+async def choose_language(turn: Turn[ButtonPress], button: LanguageButton) -> StepResult:
     """Apply a language button, from /language or from a detected-language offer."""
-    event = turn.event
-    assert isinstance(event, ButtonPress)
-    code = event.data.partition(":")[2]
+    event, code = turn.event, button.code
     chat = turn.participant.chat_id
     if code == "keep":
         name = turn.tr.language_name(turn.tr.language)
@@ -112,13 +119,12 @@ async def choose_language(turn: Turn) -> StepResult:
     return StepResult(tuple(actions), turn.state)
 
 
-async def stale_button(turn: Turn) -> StepResult:
-    assert isinstance(turn.event, ButtonPress)
+async def stale_button(turn: Turn[ButtonPress]) -> StepResult:
     notice = turn.tr.gettext("This button is no longer valid.")
     return StepResult((AnswerButton(turn.event.query_id, notice),), turn.state)
 
 
-def _offer_language(turn: Turn, text: str) -> StepResult | None:
+def _offer_language(turn: Turn[Event], text: str) -> StepResult | None:
     """Offer a switch when free text is confidently in another offered language."""
     detected = turn.ctx.detector.detect(text)
     offered = turn.ctx.assembly.languages
@@ -132,35 +138,39 @@ def _offer_language(turn: Turn, text: str) -> StepResult | None:
         for t in (tr, other)
     )
     keep = tr.gettext("Keep {language}").format(language=tr.language_name(tr.language))
-    buttons = rows(Button(native_name(turn, detected), f"lang:{detected}"), Button(keep, "lang:keep"))
-    return _reply(turn, question, buttons=buttons)
+    buttons = rows(
+        Button(native_name(turn, detected), LanguageButton(detected).pack()),
+        Button(keep, LanguageButton("keep").pack()),
+    )
+    return reply(turn, question, buttons=buttons)
 
 
-async def fallback(turn: Turn) -> StepResult:
+async def fallback(turn: Turn[Event]) -> StepResult:
     """A short, localized answer for anything no flow expects; nothing is stored."""
     event, tr = turn.event, turn.tr
     hint = tr.gettext("Type /help to see what I can do.")
     if isinstance(event, ButtonPress):
-        return await stale_button(turn)
+        return await stale_button(turn.about(event))
     if isinstance(event, Command):
         unknown = tr.gettext("I don't know the command /{command}.").format(command=event.name)
-        return _reply(turn, f"{unknown} {hint}")
+        return reply(turn, f"{unknown} {hint}")
     if isinstance(event, Text):
         offer = _offer_language(turn, event.text)
         if offer is not None:
             return offer
         sorry = tr.gettext("Sorry, I did not understand that.")
-        return _reply(turn, f"{sorry} {hint}")
+        return reply(turn, f"{sorry} {hint}")
     if isinstance(event, ContactShared):
         not_asked = tr.gettext("I did not ask for a phone number, so I have not kept it.")
-        return _reply(turn, not_asked)
+        return reply(turn, not_asked)
     return StepResult((), turn.state)
 
 
 def install(router: Router) -> None:
     """Register the always-available commands and buttons."""
     router.commands.update({"start": start, "help": help_, "language": language, "cancel": cancel})
-    router.buttons.update({"lang": choose_language, "menu": menu_button})
+    router.button(LanguageButton, choose_language)
+    router.button(MenuButton, menu_button)
 
 
 def build_router() -> Router:

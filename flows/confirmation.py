@@ -3,18 +3,26 @@ offering a freed seat to the reserve who best matches the strata of the person w
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flows.actions import AnswerButton, Button, EditMessage, SendMessage
 from flows.assembly import Assembly
+from flows.buttons import ButtonData
 from flows.engine import Router, StepResult, Turn
-from flows.events import ButtonPress
-from flows.ports import Translations, Translator
-from flows.registry import Reachable, Registry, Reserve, registry
+from flows.events import ButtonPress, Event
+from flows.ports import Reachable, RegistrationStore, Reserve, Translations, Translator
 from flows.status import ParticipantStatus
 
-PREFIX = "cf"
 CONFIRMED, DECLINED, EXPIRED = "confirmed", "declined", "expired"
+
+
+@dataclass(frozen=True)
+class SeatButton(ButtonData, prefix="cf"):
+    """`cf:<selection>:yes|no`: take or decline the seat of one draw."""
+
+    selection: int
+    answer: str
 
 
 def _name(tr: Translator, assembly: Assembly) -> str:
@@ -30,8 +38,8 @@ def seat_offer(
     ).format(assembly=_name(tr, assembly), deadline=tr.datetime(deadline, "long"))
     buttons = (
         (
-            Button(tr.gettext("✅ I will take part"), f"{PREFIX}:{selection_id}:yes"),
-            Button(tr.gettext("❌ I cannot take part"), f"{PREFIX}:{selection_id}:no"),
+            Button(tr.gettext("✅ I will take part"), SeatButton(selection_id, "yes").pack()),
+            Button(tr.gettext("❌ I cannot take part"), SeatButton(selection_id, "no").pack()),
         ),
     )
     return SendMessage(chat_id, text, buttons=buttons)
@@ -74,7 +82,7 @@ def best_reserve(leaver: dict[str, object], reserves: list[Reserve]) -> Reserve 
 
 
 async def release_seat(
-    store: Registry,
+    store: RegistrationStore,
     assembly: Assembly,
     translations: Translations,
     *,
@@ -97,9 +105,9 @@ async def release_seat(
     return reached
 
 
-async def leave_seat(turn: Turn, outcome: str) -> None:
+async def leave_seat(turn: Turn[Event], outcome: str) -> None:
     """The sender gives up a seat they were offered or had confirmed; a reserve is asked in their place."""
-    store, pid, now = registry(turn), turn.participant.id, turn.ctx.clock.now()
+    store, pid, now = turn.ctx.store.registrations, turn.participant.id, turn.ctx.clock.now()
     seat = await store.seat(pid)
     status = await store.status(pid)
     if seat is None or status not in (ParticipantStatus.SELECTED, ParticipantStatus.CONFIRMED):
@@ -116,17 +124,15 @@ async def leave_seat(turn: Turn, outcome: str) -> None:
     )
 
 
-async def on_button(turn: Turn) -> StepResult:
-    """`cf:<selection>:yes|no`: only for the draw the person is currently asked about, before its deadline."""
-    event, tr, chat = turn.event, turn.tr, turn.participant.chat_id
-    assert isinstance(event, ButtonPress)
-    _, selection, answer = ([*event.data.split(":", 2), "", ""])[:3]
-    store, pid, now = registry(turn), turn.participant.id, turn.ctx.clock.now()
+async def on_button(turn: Turn[ButtonPress], button: SeatButton) -> StepResult:
+    """Only for the draw the person is currently asked about, before its deadline."""
+    event, tr, chat, answer = turn.event, turn.tr, turn.participant.chat_id, button.answer
+    store, pid, now = turn.ctx.store.registrations, turn.participant.id, turn.ctx.clock.now()
     seat = await store.seat(pid)
     status = await store.status(pid)
     if (
         seat is None
-        or str(seat.selection_id) != selection
+        or seat.selection_id != button.selection
         or status is not ParticipantStatus.SELECTED
         or answer not in ("yes", "no")
     ):
@@ -151,4 +157,4 @@ async def on_button(turn: Turn) -> StepResult:
 
 
 def install(router: Router) -> None:
-    router.buttons[PREFIX] = on_button
+    router.button(SeatButton, on_button)

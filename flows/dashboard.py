@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from flows.actions import SendMessage
 from flows.assembly import Assembly
-from flows.digest import configured_recipients
+from flows.digest.command import configured_recipients
 from flows.engine import Router, StepResult, Turn
+from flows.events import Command
 from flows.ports import FACILITATOR, ORGANISER
 
 LINK_VALID = timedelta(minutes=15)
@@ -22,7 +23,7 @@ def viewer_role(assembly: Assembly, user_id: int, roles: set[str]) -> str | None
     return FACILITATOR if FACILITATOR in roles else None
 
 
-async def dashboard_command(turn: Turn) -> StepResult:
+async def dashboard_command(turn: Turn[Command]) -> StepResult:
     tr, chat = turn.tr, turn.participant.chat_id
     roles = await turn.ctx.store.roles.roles(turn.participant.id)
     if viewer_role(turn.ctx.assembly, turn.participant.user_id, roles) is None:

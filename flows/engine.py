@@ -4,13 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from flows.actions import Action
+from flows.actions import Action, Keyboard, SendMessage
 from flows.assembly import Assembly
+from flows.buttons import ButtonData
 from flows.events import ButtonPress, Command, Event
 from flows.languages import match_language
 from flows.ports import Charts, Clock, LanguageDetector, Participant, Store, Translations, Translator
+
+
+@dataclass(frozen=True)
+class Step:
+    """Where a conversation stands in its flow: a stage (each flow names its own, usually as a StrEnum),
+    and for a stage about one item of several (registration's questions) that item's id.
+
+    Stored as `stage` or `stage.item` (`conversations.step`); `encode` and `decode` are the only places
+    that know it, so a conversation saved by an earlier version continues where it was.
+    """
+
+    stage: str
+    item: str | None = None
+
+    def encode(self) -> str:
+        return self.stage if self.item is None else f"{self.stage}.{self.item}"
+
+    @classmethod
+    def decode(cls, token: str | None) -> Step | None:
+        if token is None:
+            return None
+        stage, dot, item = token.partition(".")
+        return cls(stage, item if dot else None)
 
 
 @dataclass(frozen=True)
@@ -18,7 +42,7 @@ class ConversationState:
     """Where a participant is in a multi-step flow; `flow=None` means idle."""
 
     flow: str | None = None
-    step: str | None = None
+    step: Step | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -75,15 +99,24 @@ class Context:
         return self.kit.dashboard_url
 
 
+EventT_co = TypeVar("EventT_co", bound=Event, covariant=True)
+OtherEventT = TypeVar("OtherEventT", bound=Event)
+ButtonT = TypeVar("ButtonT", bound=ButtonData)
+
+
 @dataclass(frozen=True)
-class Turn:
-    """One event being handled for one participant."""
+class Turn(Generic[EventT_co]):
+    """One event being handled for one participant; `Turn[Command]` is a turn whose event is a command."""
 
     ctx: Context
-    event: Event
+    event: EventT_co
     participant: Participant
     state: ConversationState
     tr: Translator
+
+    def about(self, event: OtherEventT) -> Turn[OtherEventT]:
+        """The same turn, typed by the kind of event the router found it to be."""
+        return Turn(self.ctx, event, self.participant, self.state, self.tr)
 
 
 @dataclass(frozen=True)
@@ -95,38 +128,74 @@ class StepResult:
     erased: bool = False
 
 
-Handler = Callable[[Turn], Awaitable[StepResult]]
-FlowHandler = Callable[[Turn], Awaitable[StepResult | None]]
+def reply(
+    turn: Turn[Event],
+    text: str,
+    *first: Action,
+    buttons: Keyboard = (),
+    state: ConversationState | None = None,
+) -> StepResult:
+    """A message to the sender after `first` (usually a button's acknowledgement); the conversation
+    stays where it is unless `state` moves it."""
+    message = SendMessage(turn.participant.chat_id, text, buttons=buttons)
+    return StepResult((*first, message), turn.state if state is None else state)
+
+
+Handler = Callable[[Turn[Event]], Awaitable[StepResult]]
+CommandHandler = Callable[[Turn[Command]], Awaitable[StepResult]]
+ButtonHandler = Callable[[Turn[ButtonPress], ButtonT], Awaitable[StepResult]]
+FlowHandler = Callable[[Turn[Event]], Awaitable[StepResult | None]]
+
+
+@dataclass(frozen=True)
+class _ButtonRoute(Generic[ButtonT]):
+    """A kind of button and its handler, which gets the button's data already unpacked."""
+
+    kind: type[ButtonT]
+    handler: ButtonHandler[ButtonT]
+
+    async def __call__(self, turn: Turn[ButtonPress]) -> StepResult | None:
+        button = self.kind.unpack(turn.event.data)
+        return None if button is None else await self.handler(turn, button)
 
 
 @dataclass
 class Router:
-    """Which handler owns a command, a button prefix, or an active flow.
+    """Which handler owns a command, a kind of button, or an active flow.
 
     Commands and button prefixes win over the active flow, so /cancel, /help and
     /language work at every step; a flow returns None for events it does not
-    expect, and the fallback answers them. A deep link (`/start checkin-K7P3QX`)
-    goes to the handler of its prefix; plain /start stays with the start command.
+    expect, and the fallback answers them (as it answers a button whose data does
+    not unpack). A deep link (`/start checkin-K7P3QX`) goes to the handler of its
+    prefix; plain /start stays with the start command.
     """
 
     fallback: Handler
-    commands: dict[str, Handler] = field(default_factory=dict)
-    buttons: dict[str, Handler] = field(default_factory=dict)
+    commands: dict[str, CommandHandler] = field(default_factory=dict)
+    buttons: dict[str, list[_ButtonRoute[Any]]] = field(default_factory=dict)
     flows: dict[str, FlowHandler] = field(default_factory=dict)
-    start_links: dict[str, Handler] = field(default_factory=dict)
+    start_links: dict[str, CommandHandler] = field(default_factory=dict)
 
-    async def route(self, turn: Turn) -> StepResult:
+    def button(self, kind: type[ButtonT], handler: ButtonHandler[ButtonT]) -> None:
+        """Send presses of `kind` to `handler`; kinds sharing a prefix are tried in the order added."""
+        self.buttons.setdefault(kind.prefix, []).append(_ButtonRoute(kind, handler))
+
+    async def route(self, turn: Turn[Event]) -> StepResult:
         event = turn.event
         if isinstance(event, Command) and event.name == "start" and event.argument:
             prefix = event.argument.split("-", 1)[0]
             if prefix in self.start_links:
-                return await self.start_links[prefix](turn)
+                return await self.start_links[prefix](turn.about(event))
         if isinstance(event, Command) and event.name in self.commands:
-            return await self.commands[event.name](turn)
+            return await self.commands[event.name](turn.about(event))
         if isinstance(event, ButtonPress):
-            prefix = event.data.split(":", 1)[0]
-            if prefix in self.buttons:
-                return await self.buttons[prefix](turn)
+            routes = self.buttons.get(event.data.split(":", 1)[0])
+            if routes is not None:
+                for route in routes:
+                    result = await route(turn.about(event))
+                    if result is not None:
+                        return result
+                return await self.fallback(turn)
         flow = self.flows.get(turn.state.flow or "")
         if flow is not None:
             result = await flow(turn)
@@ -145,4 +214,4 @@ async def run_step(ctx: Context, router: Router, state: ConversationState, event
         )
         participant = await ctx.store.add_participant(sender.user_id, sender.chat_id, language)
     tr = ctx.translations.for_language(participant.language)
-    return await router.route(Turn(ctx, event, participant, state, tr))
+    return await router.route(Turn[Event](ctx, event, participant, state, tr))

@@ -1,19 +1,39 @@
 """The post-session evaluation: a few 1-5 ratings, then one optional comment; skipping is fine.
 
-Buttons are `fb:<session>:<question index>:<1-5>` and `fb:<session>:skip`; each rating edits the
-same message into the next question, so the whole evaluation is one message.
+Each rating edits the same message into the next question, so the whole evaluation is one message.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 from flows.actions import Action, AnswerButton, Button, EditMessage, Keyboard, SendMessage, rows
 from flows.assembly import Assembly, Session
-from flows.engine import IDLE, ConversationState, Router, StepResult, Turn
-from flows.events import ButtonPress, Text
+from flows.basics import stale_button
+from flows.buttons import ButtonData
+from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn
+from flows.events import ButtonPress, Event, Text
 from flows.ports import Translator
 
-PREFIX = "fb"
 COMMENT_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class RatingButton(ButtonData, prefix="fb"):
+    """`fb:<session>:<question index>:<1-5>`."""
+
+    session: str
+    question: int
+    score: int
+
+
+@dataclass(frozen=True)
+class SkipButton(ButtonData, prefix="fb"):
+    """`fb:<session>:skip`: no (more) ratings, no comment."""
+
+    session: str
+    skip: Literal["skip"] = "skip"
 
 
 def _question(tr: Translator, assembly: Assembly, session: Session, index: int) -> tuple[str, Keyboard]:
@@ -24,8 +44,8 @@ def _question(tr: Translator, assembly: Assembly, session: Session, index: int) 
             tr.gettext("1 = not at all, 5 = very much"),
         )
     )
-    scores = [Button(tr.number(v), f"{PREFIX}:{session.id}:{index}:{v}") for v in range(1, 6)]
-    skip = Button(tr.gettext("Skip"), f"{PREFIX}:{session.id}:skip")
+    scores = [Button(tr.number(v), RatingButton(session.id, index, v).pack()) for v in range(1, 6)]
+    skip = Button(tr.gettext("Skip"), SkipButton(session.id).pack())
     return text, (*rows(*scores, width=5), (skip,))
 
 
@@ -47,39 +67,42 @@ def _comment_prompt(
     assert assembly.feedback.comment is not None
     prompt = assembly.text(assembly.feedback.comment, tr.language)
     hint = tr.gettext("Write it in one message, in any language, or press Skip.")
-    skip = rows(Button(tr.gettext("Skip"), f"{PREFIX}:{session.id}:skip"))
+    skip = rows(Button(tr.gettext("Skip"), SkipButton(session.id).pack()))
     text = "\n\n".join(part for part in (intro, prompt, hint) if part)
     return SendMessage(chat_id, text, buttons=skip)
 
 
 def _comment_state(session: Session) -> ConversationState:
-    return ConversationState("feedback", "comment", {"session": session.id})
+    return ConversationState("feedback", Step("comment"), {"session": session.id})
 
 
-async def rate(turn: Turn) -> StepResult:
+async def _evaluated(turn: Turn[ButtonPress], session_id: str) -> Session | None:
+    """The session if the presser was there (only they are asked), else None."""
+    session = turn.ctx.assembly.session(session_id)
+    if session is None or session.id not in await turn.ctx.store.sessions.presences(turn.participant.id):
+        return None
+    return session
+
+
+async def skip(turn: Turn[ButtonPress], button: SkipButton) -> StepResult:
+    event = turn.event
+    if await _evaluated(turn, button.session) is None:
+        return await stale_button(turn)
+    done = turn.tr.gettext("All right. Thank you for taking part!")
+    actions: list[Action] = [AnswerButton(event.query_id)]
+    if event.message_id is not None:
+        actions.append(EditMessage(turn.participant.chat_id, event.message_id, done))
+    return StepResult(tuple(actions), IDLE)
+
+
+async def rate(turn: Turn[ButtonPress], button: RatingButton) -> StepResult:
     event, tr, ctx = turn.event, turn.tr, turn.ctx
-    assert isinstance(event, ButtonPress)
-    parts = event.data.split(":")
-    session = ctx.assembly.session(parts[1]) if len(parts) > 1 else None
-    stale = StepResult(
-        (AnswerButton(event.query_id, tr.gettext("This button is no longer valid.")),), turn.state
-    )
-    if session is None or session.id not in await ctx.store.sessions.presences(turn.participant.id):
-        return stale
+    session = await _evaluated(turn, button.session)
+    ratings, index = ctx.assembly.feedback.ratings, button.question
+    if session is None or not 1 <= button.score <= 5 or index >= len(ratings):
+        return await stale_button(turn)
     chat = turn.participant.chat_id
-    if parts[2:] == ["skip"]:
-        done = tr.gettext("All right. Thank you for taking part!")
-        actions: list[Action] = [AnswerButton(event.query_id)]
-        if event.message_id is not None:
-            actions.append(EditMessage(chat, event.message_id, done))
-        return StepResult(tuple(actions), IDLE)
-    ratings = ctx.assembly.feedback.ratings
-    if len(parts) != 4 or not parts[2].isdigit() or parts[3] not in ("1", "2", "3", "4", "5"):
-        return stale
-    index = int(parts[2])
-    if index >= len(ratings):
-        return stale
-    await ctx.store.feedback.rate(session.id, turn.participant.id, ratings[index].id, int(parts[3]))
+    await ctx.store.feedback.rate(session.id, turn.participant.id, ratings[index].id, button.score)
     ack = AnswerButton(event.query_id, tr.gettext("Thank you!"))
     if index + 1 < len(ratings):
         text, buttons = _question(tr, ctx.assembly, session, index + 1)
@@ -91,7 +114,7 @@ async def rate(turn: Turn) -> StepResult:
     return StepResult((ack, _comment_prompt(tr, ctx.assembly, session, chat)), _comment_state(session))
 
 
-async def comment(turn: Turn) -> StepResult | None:
+async def comment(turn: Turn[Event]) -> StepResult | None:
     """The free-text comment, stored with the language it is written in (None when too short to tell)."""
     event, tr, ctx = turn.event, turn.tr, turn.ctx
     if not isinstance(event, Text):
@@ -111,5 +134,6 @@ async def comment(turn: Turn) -> StepResult | None:
 
 
 def install(router: Router) -> None:
-    router.buttons[PREFIX] = rate
+    router.button(RatingButton, rate)
+    router.button(SkipButton, skip)
     router.flows["feedback"] = comment

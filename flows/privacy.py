@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from flows.actions import AnswerButton, Button, SendDocument, SendMessage
+from flows.buttons import ButtonData
 from flows.confirmation import DECLINED, leave_seat
-from flows.engine import IDLE, ConversationState, Router, StepResult, Turn
-from flows.events import ButtonPress
+from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn
+from flows.events import ButtonPress, Command, Event
 from flows.markers import N_
-from flows.registration import answer_text
-from flows.registry import registry
+from flows.registration.prompts import answer_text
 from flows.status import ParticipantStatus
 
-FLOW, PREFIX = "forget", "fg"
+FLOW = "forget"
 MAX_TEXT = 4000
+
+
+@dataclass(frozen=True)
+class ForgetButton(ButtonData, prefix="fg"):
+    """`fg:yes` erases, `fg:no` keeps everything."""
+
+    answer: str
+
 
 STATUS_LABELS = {
     ParticipantStatus.CONTACT: N_("in contact, not registered"),
@@ -32,7 +41,7 @@ STATUS_LABELS = {
 }
 
 
-def _lines(turn: Turn, data: dict[str, Any]) -> list[str]:
+def _lines(turn: Turn[Event], data: dict[str, Any]) -> list[str]:
     tr, assembly = turn.tr, turn.ctx.assembly
     lines = [
         tr.gettext("This is what I keep about you:"),
@@ -57,8 +66,8 @@ def _lines(turn: Turn, data: dict[str, Any]) -> list[str]:
     return lines
 
 
-async def mydata(turn: Turn) -> StepResult:
-    data = await registry(turn).personal_data(turn.participant.id)
+async def mydata(turn: Turn[Command]) -> StepResult:
+    data = await turn.ctx.store.registrations.personal_data(turn.participant.id)
     text = "\n".join(_lines(turn, data))
     if len(text) > MAX_TEXT:
         text = text[: MAX_TEXT - 1] + "…"
@@ -70,7 +79,7 @@ async def mydata(turn: Turn) -> StepResult:
     )
 
 
-async def forget(turn: Turn) -> StepResult:
+async def forget(turn: Turn[Command]) -> StepResult:
     tr = turn.tr
     text = tr.gettext(
         "Do you want me to erase everything I keep about you? Your answers, your registration and your"
@@ -78,34 +87,36 @@ async def forget(turn: Turn) -> StepResult:
     )
     buttons = (
         (
-            Button(tr.gettext("🗑 Yes, erase my data"), f"{PREFIX}:yes"),
-            Button(tr.gettext("No, keep it"), f"{PREFIX}:no"),
+            Button(tr.gettext("🗑 Yes, erase my data"), ForgetButton("yes").pack()),
+            Button(tr.gettext("No, keep it"), ForgetButton("no").pack()),
         ),
     )
-    previous = {"flow": turn.state.flow, "step": turn.state.step, "data": dict(turn.state.data)}
-    state = ConversationState(FLOW, "confirm", {"previous": previous})
+    was = turn.state
+    previous = {"flow": was.flow, "step": was.step.encode() if was.step else None, "data": dict(was.data)}
+    state = ConversationState(FLOW, Step("confirm"), {"previous": previous})
     return StepResult((SendMessage(turn.participant.chat_id, text, buttons=buttons),), state)
 
 
-async def on_button(turn: Turn) -> StepResult:
+async def on_button(turn: Turn[ButtonPress], button: ForgetButton) -> StepResult:
     event, tr, chat = turn.event, turn.tr, turn.participant.chat_id
-    assert isinstance(event, ButtonPress)
     if turn.state.flow != FLOW:
         notice = tr.gettext("This button is no longer valid.")
         return StepResult((AnswerButton(event.query_id, notice),), turn.state)
-    if event.data == f"{PREFIX}:yes":
+    if button.answer == "yes":
         await leave_seat(turn, DECLINED)
-        await registry(turn).erase(turn.participant.id, ParticipantStatus.FORGOTTEN)
+        await turn.ctx.store.registrations.erase(turn.participant.id, ParticipantStatus.FORGOTTEN)
         done = tr.gettext("Done: I have erased your data. Goodbye, and thank you.")
         return StepResult(
             (AnswerButton(event.query_id), SendMessage(chat, done, remove_keyboard=True)), IDLE, True
         )
     previous = turn.state.data.get("previous") or {}
-    state = ConversationState(previous.get("flow"), previous.get("step"), previous.get("data") or {})
+    state = ConversationState(
+        previous.get("flow"), Step.decode(previous.get("step")), previous.get("data") or {}
+    )
     kept = tr.gettext("Nothing was erased.")
     return StepResult((AnswerButton(event.query_id), SendMessage(chat, kept)), state)
 
 
 def install(router: Router) -> None:
     router.commands.update({"mydata": mydata, "forget": forget})
-    router.buttons[PREFIX] = on_button
+    router.button(ForgetButton, on_button)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flows.actions import SendMessage, SetMenu
 from flows.basics import MENU
 from flows.engine import Router, StepResult, Turn
-from flows.events import Command
+from flows.events import Command, Event
 from flows.markers import N_
 from flows.ports import FACILITATOR, ORGANISER, Translator
 
@@ -33,7 +33,7 @@ def menu(tr: Translator, roles: set[str]) -> tuple[tuple[str, str], ...]:
     return tuple((name, tr.gettext(description)) for name, description in entries)
 
 
-async def refusal(turn: Turn, role: str) -> StepResult | None:
+async def refusal(turn: Turn[Event], role: str) -> StepResult | None:
     """None when the sender holds `role` (organisers may do what facilitators do), else a refusal.
 
     Checked in the store on every privileged action, never remembered from an earlier step.
@@ -49,10 +49,9 @@ async def refusal(turn: Turn, role: str) -> StepResult | None:
     return StepResult((SendMessage(turn.participant.chat_id, text),), turn.state)
 
 
-async def join(turn: Turn) -> StepResult:
+async def join(turn: Turn[Command]) -> StepResult:
     """/start role-CODE: spend the invite, grant the role, show the role's commands in this chat only."""
     event, tr = turn.event, turn.tr
-    assert isinstance(event, Command)
     code = event.argument.partition("-")[2]
     store = turn.ctx.store.roles
     role = await store.redeem(code, turn.participant.id, event.sender.first_name, turn.ctx.clock.now())

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from flows import (
-    ballots,
-    basics,
-    checkin,
-    confirmation,
-    dashboard,
-    digest,
-    feedback,
-    polls,
-    privacy,
-    registration,
-    roles,
-    sessions,
-    tables,
-)
+from flows import basics, confirmation, dashboard, feedback, privacy, roles, tables
+from flows.digest import command as digest
 from flows.engine import Router
+from flows.polls import ballots, compose, live
+from flows.registration import entry as registration
+from flows.sessions import checkin, rsvp
 
 
 def build_router() -> Router:
@@ -26,11 +16,12 @@ def build_router() -> Router:
         registration,
         confirmation,
         privacy,
-        sessions,
+        rsvp,
         checkin,
         roles,
         tables,
-        polls,
+        compose,
+        live,
         ballots,
         feedback,
         digest,

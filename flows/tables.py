@@ -7,7 +7,7 @@ from datetime import datetime
 from flows.actions import Action, SendMessage
 from flows.assembly import Assembly, Session
 from flows.engine import Router, StepResult, Turn
-from flows.events import Command
+from flows.events import Command, Event
 from flows.ports import FACILITATOR, ORGANISER, Translator
 from flows.roles import refusal
 from flows.seating import Plan, assign, met_counts, place_late, table_count
@@ -22,7 +22,7 @@ def current_session(assembly: Assembly, now: datetime) -> Session | None:
     return None
 
 
-def _say(turn: Turn, text: str, *more: Action) -> StepResult:
+def _say(turn: Turn[Event], text: str, *more: Action) -> StepResult:
     return StepResult((SendMessage(turn.participant.chat_id, text), *more), turn.state)
 
 
@@ -33,7 +33,7 @@ def seat_notice(tr: Translator, table: int, facilitator: str | None, chat_id: in
     return SendMessage(chat_id, "🪑 " + text)
 
 
-async def seat_session(turn: Turn, session: Session) -> tuple[dict[int, int], dict[int, int]]:
+async def seat_session(turn: Turn[Event], session: Session) -> tuple[dict[int, int], dict[int, int]]:
     """Assign the checked-in participants of `session` to tables, once; returns (seating, facilitators)."""
     ctx = turn.ctx
     tables, config = ctx.store.tables, ctx.assembly.tables
@@ -61,7 +61,7 @@ async def seat_session(turn: Turn, session: Session) -> tuple[dict[int, int], di
     return seating, facilitators
 
 
-async def my_table(turn: Turn) -> StepResult:
+async def my_table(turn: Turn[Command]) -> StepResult:
     """/mytable: the participant's table in the session under way (a seat is found for late arrivals)."""
     tr, ctx = turn.tr, turn.ctx
     session = current_session(ctx.assembly, ctx.clock.now())
@@ -89,12 +89,11 @@ async def my_table(turn: Turn) -> StepResult:
     return StepResult((notice,), turn.state)
 
 
-async def assign_tables(turn: Turn) -> StepResult:
+async def assign_tables(turn: Turn[Command]) -> StepResult:
     """/tables [SESSION]: organisers seat the checked-in participants and everyone is told their table."""
     denied = await refusal(turn, ORGANISER)
     if denied is not None:
         return denied
-    assert isinstance(turn.event, Command)
     tr, ctx = turn.tr, turn.ctx
     wanted = turn.event.argument.strip()
     session = ctx.assembly.session(wanted) if wanted else current_session(ctx.assembly, ctx.clock.now())
@@ -126,12 +125,11 @@ async def assign_tables(turn: Turn) -> StepResult:
     return _say(turn, "\n".join(lines), *notices)
 
 
-async def pin(turn: Turn) -> StepResult:
+async def pin(turn: Turn[Command]) -> StepResult:
     """/pin PARTICIPANT TABLE (or `off`): organisers keep someone at one table in every session."""
     denied = await refusal(turn, ORGANISER)
     if denied is not None:
         return denied
-    assert isinstance(turn.event, Command)
     tr = turn.tr
     words = turn.event.argument.split()
     usage = tr.gettext("Write /pin followed by the participant number and a table number (or 'off').")

@@ -9,7 +9,6 @@ import dataclasses
 import random
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from polls_room import room_assembly
 from test_reports import T0, populate
@@ -17,11 +16,12 @@ from test_reports import T0, populate
 from bot.store.database import Database
 from bot.store.participants import SqlStore
 from flows.assembly import Assembly
-from flows.ballots import size
-from flows.polls import spec_of
+from flows.polls.ballots import size
+from flows.polls.compose import spec_of
+from flows.polls.tally import BLOCK
+from flows.polls.votes import Ballot, Choice, Choices, Dots, Ranking, Written
 from flows.ports import PollSpec
 from flows.status import ParticipantStatus
-from flows.tally import BLOCK
 
 ROOM = 24
 FIRST_ROOM_USER = 70_000
@@ -32,7 +32,7 @@ class Populated:
     assembly: Assembly
     people: dict[int, str]
     """participant id -> the language they use with the bot"""
-    ballots: dict[int, list[dict[str, Any]]]
+    ballots: dict[int, list[Ballot]]
     """closed poll id -> every ballot cast"""
     small_table_poll: int
     open_poll: int
@@ -42,24 +42,24 @@ class Populated:
     """(participant id, text, detected language) at session s1"""
 
 
-def ballot(spec: PollSpec, rng: random.Random, n: int) -> dict[str, Any]:
-    """A random valid ballot of the poll's kind, in the shapes of flows/tally.py."""
+def ballot(spec: PollSpec, rng: random.Random, n: int) -> Ballot:
+    """A random valid ballot of the poll's kind."""
     options = size(spec)
     if spec.kind == "text":
-        return {"t": f"idea number {n}"}
+        return Written(f"idea number {n}")
     if spec.kind == "multiple":
-        return {"m": sorted(rng.sample(range(options), rng.randint(1, options)))}
+        return Choices(tuple(sorted(rng.sample(range(options), rng.randint(1, options)))))
     if spec.kind == "dots":
         dots = [0] * options
         for _ in range(spec.points):
             dots[rng.randrange(options)] += 1
-        return {"d": dots}
+        return Dots(tuple(dots))
     if spec.kind == "ranking":
-        return {"r": rng.sample(range(options), rng.randint(1, options))}
+        return Ranking(tuple(rng.sample(range(options), rng.randint(1, options))))
     choice = rng.randrange(options)
     if spec.kind == "proposal" and choice == BLOCK:
-        return {"c": choice, "reason": "not like this"}
-    return {"c": choice}
+        return Choice(choice, reason="not like this")
+    return Choice(choice)
 
 
 async def populate_results(db: Database, example: Assembly, seed: int = 5) -> Populated:
@@ -76,7 +76,7 @@ async def populate_results(db: Database, example: Assembly, seed: int = 5) -> Po
         for n in range(ROOM):
             language = assembly.languages[n % len(assembly.languages)]
             person = await store.add_participant(FIRST_ROOM_USER + n, FIRST_ROOM_USER + n, language)
-            await store.set_status(person.id, ParticipantStatus.CONFIRMED, T0)
+            await store.registrations.set_status(person.id, ParticipantStatus.CONFIRMED, T0)
             populated.people[person.id] = language
         people = list(populated.people)
         for spec in specs:
@@ -92,7 +92,7 @@ async def populate_results(db: Database, example: Assembly, seed: int = 5) -> Po
         small = await store.polls.create(
             specs[0], "s1", table=2, facilitator_id=people[0], recipients=people[:4], now=at, closes_at=None
         )
-        await store.polls.answer(small, people[1], {"c": 0}, at)
+        await store.polls.answer(small, people[1], Choice(0), at)
         await store.polls.close(small.id, at + timedelta(minutes=5))
         still_open = await store.polls.create(
             specs[1], "s1", table=None, facilitator_id=people[0], recipients=people, now=at, closes_at=None

@@ -95,7 +95,9 @@ async def check_in(db: Database, assembly: Assembly, people: tuple[tuple[int, st
     for user_id, language, gender in people:
         person = await add_confirmed(db, assembly, user_id, language)
         async with db.transaction() as session:
-            await SqlStore(session, assembly.id).save_answer(person.id, "gender", gender, S1_START)
+            await SqlStore(session, assembly.id).registrations.save_answer(
+                person.id, "gender", gender, S1_START
+            )
             await SqlSessions(session, assembly.id).check_in(
                 person.id, "s1", Presence(S1_START, late=False, method="code")
             )

@@ -231,4 +231,4 @@ async def test_a_new_user_types_through_registration(
         store = SqlStore(session, assembly.id)
         participant = await store.participant(78)
         assert participant is not None
-        assert await store.status(participant.id) == "registered"
+        assert await store.registrations.status(participant.id) == "registered"

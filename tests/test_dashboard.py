@@ -24,7 +24,9 @@ from bot.store.read import dashboard as dashboard_reports
 from flows.actions import SendMessage
 from flows.assembly import Assembly
 from flows.events import Command
-from flows.polls import spec_of, tally_of
+from flows.polls.compose import spec_of
+from flows.polls.results import tally_of
+from flows.polls.votes import Choice
 
 DASHBOARD_URL = "https://dashboard.example.org/"
 
@@ -196,7 +198,7 @@ async def test_another_assemblys_polls_and_feedback_stay_out(db: Database, assem
         poll = await store.polls.create(
             spec, "s1", table=None, facilitator_id=person.id, recipients=[person.id], now=T0, closes_at=None
         )
-        await store.polls.answer(poll, person.id, {"c": 0}, T0)
+        await store.polls.answer(poll, person.id, Choice(0), T0)
         await store.polls.close(poll.id, T0)
         await store.feedback.rate("s1", person.id, other.feedback.ratings[0].id, 1)
         await store.feedback.comment("s1", person.id, "from elsewhere", "fr")

@@ -26,8 +26,8 @@ from bot.emulator import Emulator
 from bot.store.database import Database
 from bot.store.read.digest import digest_data
 from flows.assembly import Assembly
-from flows.ballots import local
-from flows.digest import DigestData
+from flows.digest.figures import DigestData
+from flows.polls.ballots import local
 from flows.ports import Translator
 
 CHROMIUM = "/usr/bin/chromium"

@@ -30,11 +30,13 @@ async def _with_personal_answers(db: Database, assembly: Assembly) -> None:
     async with db.transaction() as session:
         store = SqlStore(session, assembly.id)
         person = await store.add_participant(31337, 31337, "fr")
-        await store.save_answer(person.id, "first_name", NAME, now)
-        await store.save_answer(person.id, "phone", PHONE, now)
-        await store.save_answer(person.id, "access", {"needs": ["wheelchair"], "note": NOTE}, now)
-        await store.save_answer(person.id, "gender", "woman", now)
-        await store.set_status(person.id, ParticipantStatus.CONFIRMED, now)
+        await store.registrations.save_answer(person.id, "first_name", NAME, now)
+        await store.registrations.save_answer(person.id, "phone", PHONE, now)
+        await store.registrations.save_answer(
+            person.id, "access", {"needs": ["wheelchair"], "note": NOTE}, now
+        )
+        await store.registrations.save_answer(person.id, "gender", "woman", now)
+        await store.registrations.set_status(person.id, ParticipantStatus.CONFIRMED, now)
         await store.sessions.set_rsvp(person.id, "s2", "absent", now)
         await store.sessions.set_rsvp_reason(person.id, "s2", REASON)
 

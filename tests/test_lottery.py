@@ -38,10 +38,12 @@ async def _pool(db: Database, assembly: Assembly, size: int = POOL) -> None:
         for n in range(size):
             person = await store.add_participant(10_000 + n, 10_000 + n, rng.choice(assembly.languages))
             for question in reg.features:
-                await store.save_answer(person.id, question.id, rng.choice(question.values), now)
-            await store.set_status(person.id, ParticipantStatus.REGISTERED, now)
+                await store.registrations.save_answer(
+                    person.id, question.id, rng.choice(question.values), now
+                )
+            await store.registrations.set_status(person.id, ParticipantStatus.REGISTERED, now)
         incomplete = await store.add_participant(99_999, 99_999, "fr")
-        await store.set_status(incomplete.id, ParticipantStatus.REGISTERED, now)
+        await store.registrations.set_status(incomplete.id, ParticipantStatus.REGISTERED, now)
 
 
 async def _statuses(db: Database) -> dict[str, int]:
@@ -87,9 +89,9 @@ async def test_draw_meets_quotas_is_repeatable_and_promotes_reserves(
         store = SqlStore(session, assembly.id)
         selection_id = await session.scalar(select(SelectionRow.id))
         assert selection_id is not None
-        reserves = await store.reserves(selection_id, [q.id for q in reg.features])
-        await store.close_seat(leaver, selection_id, "declined", now)
-        await store.set_status(leaver, ParticipantStatus.DECLINED, now)
+        reserves = await store.registrations.reserves(selection_id, [q.id for q in reg.features])
+        await store.registrations.close_seat(leaver, selection_id, "declined", now)
+        await store.registrations.set_status(leaver, ParticipantStatus.DECLINED, now)
         from flows.confirmation import best_reserve, release_seat  # noqa: PLC0415
 
         mine = {
@@ -102,7 +104,12 @@ async def test_draw_meets_quotas_is_repeatable_and_promotes_reserves(
         }
         expected = best_reserve(mine, reserves)
         reached = await release_seat(
-            store, assembly, translations, participant_id=leaver, selection_id=selection_id, now=now
+            store.registrations,
+            assembly,
+            translations,
+            participant_id=leaver,
+            selection_id=selection_id,
+            now=now,
         )
     assert reached is not None
     assert expected is not None

@@ -20,7 +20,7 @@ from bot.telegram.runner import Runner
 from bot.telegram.sender import OutboxSender
 from flows.assembly import Assembly
 from flows.events import ButtonPress, Sender
-from flows.polls import spec_of
+from flows.polls.compose import spec_of
 
 VOTERS = 1000
 

@@ -13,6 +13,7 @@ from conftest import FlowHarness, mirror_sessions
 from polls_room import close, invite, open_room, room_assembly, start
 from sqlalchemy import func, select, text
 
+from bot.adapters.charts import BarCharts
 from bot.adapters.i18n import Catalogs
 from bot.jobs.digest import send_digests
 from bot.store import outbox
@@ -23,7 +24,8 @@ from bot.store.quotas import sync_quotas
 from bot.store.read.digest import digest_data
 from flows.actions import SendDocument, SendMessage, SendPhoto
 from flows.assembly import Assembly
-from flows.digest import POLL_LINES, DigestData, PollFigures, csv_rows, digest_text
+from flows.digest.figures import DigestData, PollFigures
+from flows.digest.render import POLL_LINES, csv_rows, digest_text
 from flows.events import Command
 from flows.ports import Presence
 from flows.status import AFTER_REGISTRATION, ParticipantStatus
@@ -50,13 +52,15 @@ async def populate(db: Database, assembly: Assembly, size: int = 60, first_user:
                 first_user + n, first_user + n, rng.choice(assembly.languages)
             )
             for question in reg.features:
-                await store.save_answer(person.id, question.id, rng.choice(question.values), T0)
+                await store.registrations.save_answer(person.id, question.id, rng.choice(question.values), T0)
             if n % 10 == 9:  # questionnaire under way: answers stored, not counted as registered
-                await store.set_status(person.id, ParticipantStatus.REGISTERING, T0)
+                await store.registrations.set_status(person.id, ParticipantStatus.REGISTERING, T0)
                 continue
-            await store.set_status(person.id, ParticipantStatus.REGISTERED, T0 + timedelta(hours=n))
+            await store.registrations.set_status(
+                person.id, ParticipantStatus.REGISTERED, T0 + timedelta(hours=n)
+            )
             if n % 3:
-                await store.set_status(person.id, LATER[n % 4 % 3], T0 + timedelta(days=3))
+                await store.registrations.set_status(person.id, LATER[n % 4 % 3], T0 + timedelta(days=3))
             if n % 4 == 1:
                 answer = "coming" if n % 8 == 1 else "absent"
                 await store.sessions.set_rsvp(person.id, "s2", answer, T0)
@@ -152,7 +156,7 @@ async def test_digest_figures_match_the_views_and_count_new_registrations_since_
     # An organiser who wrote to the bot in Dutch gets it in Dutch; the digest is then recorded.
     async with db.transaction() as session:
         await SqlStore(session, assembly.id).add_participant(ORGANISER, ORGANISER, "nl")
-    assert await send_digests(db, assembly, translations, NOW) == 1
+    assert await send_digests(db, assembly, translations, BarCharts(), NOW) == 1
     async with db.transaction() as session:
         sent = list(
             (await session.execute(select(OutboxMessage).where(OutboxMessage.topic == "digest"))).scalars()
@@ -187,7 +191,7 @@ async def populate_more(db: Database, assembly: Assembly, when: datetime, count:
         store = SqlStore(session, assembly.id)
         for n in range(count):
             person = await store.add_participant(90_000 + n, 90_000 + n, "fr")
-            await store.set_status(person.id, ParticipantStatus.REGISTERED, when)
+            await store.registrations.set_status(person.id, ParticipantStatus.REGISTERED, when)
 
 
 async def test_digest_command_only_for_organisers(flow: FlowHarness, assembly: Assembly) -> None:
@@ -209,7 +213,8 @@ async def test_digest_command_only_for_organisers(flow: FlowHarness, assembly: A
     await flow.send(Command(joined, "start", f"role-{code}"))
     actions = await flow.send(Command(joined, "digest", ""))
     assert [type(a) for a in actions][-2:] == [SendPhoto, SendDocument]
-    assert await send_digests(flow.db, assembly, flow.kit.translations, flow.clock.now()) == 2
+    kit = flow.kit
+    assert await send_digests(flow.db, assembly, kit.translations, kit.charts, flow.clock.now()) == 2
 
 
 async def test_running_bot_plans_the_digest_at_the_local_time_and_the_job_queues_it(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 
+from flows.polls.tally import count, instant_runoff, passed
+from flows.polls.votes import Choice, Ranking
 from flows.seating import Plan, assign, balance_gap, met_counts, new_pair_share, place_late, table_count
-from flows.tally import count, instant_runoff, passed
 
 
 def _people(n: int) -> dict[int, dict[str, str]]:
@@ -49,16 +50,16 @@ def test_clusters_stay_together_and_pins_hold() -> None:
 
 def test_counts_and_verdicts() -> None:
     orders = [[0, 1, 2], [1, 0, 2], [2, 1, 0], [1, 2, 0], [0, 2, 1]]
-    borda = count("ranking", [{"r": o} for o in orders], 3)
+    borda = count("ranking", [Ranking(tuple(o)) for o in orders], 3)
     assert borda.counts == (5.0, 6.0, 4.0)
     assert borda.winner == 1
     winner, rounds = instant_runoff(orders, 3)
     assert (winner, rounds) == (1, ((2, 2, 1), (2, 3, 0)))
-    proposal = count("proposal", [{"c": 0}] * 4 + [{"c": 2}, {"c": 1}], 4)
+    proposal = count("proposal", [Choice(0)] * 4 + [Choice(2), Choice(1)], 4)
     assert proposal.support == 0.8
     assert passed(proposal, quorum=5, threshold=0.8) is True
     assert passed(proposal, quorum=7, threshold=0.8) is False
-    blocked = count("proposal", [{"c": 0}] * 9 + [{"c": 3, "reason": "no"}], 4)
+    blocked = count("proposal", [Choice(0)] * 9 + [Choice(3, reason="no")], 4)
     assert blocked.reasons == ("no",)
     assert passed(blocked, quorum=None, threshold=0.5) is False
-    assert passed(count("single", [{"c": 0}], 2), quorum=None, threshold=None) is None
+    assert passed(count("single", [Choice(0)], 2), quorum=None, threshold=None) is None

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from bot.store import outbox, updates
 from bot.store.database import Database
-from bot.store.models import InboundUpdate, OutboxMessage, ParticipantRow, utcnow
+from bot.store.models import ConversationRow, InboundUpdate, OutboxMessage, ParticipantRow, utcnow
 from bot.store.participants import SqlStore, ensure_assembly
+from bot.store.polls import ballot_from_json, ballot_to_json
 from flows.actions import Button, SendDocument, SendMessage
 from flows.assembly import Assembly
-from flows.engine import IDLE, ConversationState
+from flows.engine import IDLE, ConversationState, Step
 from flows.events import Sender, Text
+from flows.polls.votes import Choice, Choices, Dots, Ranking, Written
 
 
 async def test_participant_language_and_state_round_trip(db: Database, assembly: Assembly) -> None:
@@ -23,15 +26,34 @@ async def test_participant_language_and_state_round_trip(db: Database, assembly:
         person = await store.add_participant(9_000_000_001, 9_000_000_001, "fr")
         assert await store.load_state(person.user_id) == IDLE
         await store.set_language(person.id, "ar")
-        await store.save_state(person.id, ConversationState("registration", "age", {"n": [1, "é"]}))
+        await store.save_state(
+            person.id, ConversationState("registration", Step("q", "age"), {"n": [1, "é"]})
+        )
     async with db.transaction() as session:
         store = SqlStore(session, assembly.id)
         again = await store.participant(9_000_000_001)
         assert again is not None
         assert again.language == "ar"
         state = await store.load_state(again.user_id)
-        assert state == ConversationState("registration", "age", {"n": [1, "é"]})
+        assert state == ConversationState("registration", Step("q", "age"), {"n": [1, "é"]})
+        # The stored form is the token conversations have always been saved with.
+        assert (await session.get_one(ConversationRow, again.id)).step == "q.age"
         assert await store.participant(42) is None
+
+
+def test_ballots_are_stored_as_the_json_the_report_views_unpack() -> None:
+    """The stored shape is what running assemblies hold and report_poll_options reads: keys and order."""
+    shapes = {
+        Choice(2): {"c": 2},
+        Choice(3, reason="not like this"): {"c": 3, "reason": "not like this"},
+        Choices((0, 2)): {"m": [0, 2]},
+        Dots((3, 0, 7)): {"d": [3, 0, 7]},
+        Ranking((2, 0)): {"r": [2, 0]},
+        Written("plus de vélos"): {"t": "plus de vélos"},
+    }
+    for ballot, shape in shapes.items():
+        assert json.dumps(ballot_to_json(ballot)) == json.dumps(shape)
+        assert ballot_from_json(shape) == ballot
 
 
 async def test_update_log_drops_redeliveries(db: Database) -> None:

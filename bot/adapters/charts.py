@@ -1,4 +1,4 @@
-"""Results charts as PNG bytes with matplotlib (Agg backend: no display, safe in any worker)."""
+"""Charts as PNG bytes with matplotlib (Agg backend: no display, safe in any worker): poll results, quotas."""
 
 from __future__ import annotations
 
@@ -12,15 +12,25 @@ mpl.use("Agg")
 
 from matplotlib.figure import Figure
 
+from flows.ports import QuotaBar
+
+
+def _png(figure: Figure) -> bytes:
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
 
 class BarCharts:
-    """Implements `flows.ports.Charts`: one horizontal bar per answer, largest labels wrapped.
+    """Implements `flows.ports.Charts` with horizontal bars.
 
     A `Figure` is built directly rather than through pyplot, so no global state is shared
     between concurrent flow steps.
     """
 
     def bars(self, title: str, labels: Sequence[str], values: Sequence[float]) -> bytes:
+        """One bar per answer, long labels shortened."""
         height = 1.2 + 0.45 * max(1, len(labels))
         figure = Figure(figsize=(7.0, height), dpi=100)
         axes = figure.subplots()
@@ -34,7 +44,34 @@ class BarCharts:
                 f"{value:g}", (value, position), xytext=(3, 0), textcoords="offset points", va="center"
             )
         axes.spines[["top", "right"]].set_visible(False)
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-        return buffer.getvalue()
+        return _png(figure)
+
+    def quota_chart(
+        self, title: str, bars: Sequence[QuotaBar], *, registered: str, confirmed: str, minimum: str
+    ) -> bytes:
+        """Registered (wide bar) and confirmed (narrow bar) per value, the quota's minimum as a tick."""
+        labels = [bar.label for bar in bars] or ["-"]
+        figure = Figure(figsize=(8, max(3.0, 0.28 * len(labels) + 1.2)), dpi=100)
+        axes = figure.subplots()
+        positions = list(range(len(labels)))
+        axes.barh(
+            positions, [bar.registered for bar in bars] or [0], height=0.8, color="#7fa7d9", label=registered
+        )
+        axes.barh(
+            positions, [bar.confirmed for bar in bars] or [0], height=0.4, color="#2a5d9f", label=confirmed
+        )
+        minimums = [(i, bar.minimum) for i, bar in enumerate(bars) if bar.minimum]
+        if minimums:
+            axes.scatter(
+                [m for _, m in minimums],
+                [i for i, _ in minimums],
+                marker="|",
+                s=200,
+                color="#c0392b",
+                label=minimum,
+            )
+        axes.set_yticks(positions, labels, fontsize=7)
+        axes.invert_yaxis()
+        axes.set_title(title)
+        axes.legend(fontsize=7, loc="lower right")
+        return _png(figure)

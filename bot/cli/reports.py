@@ -14,7 +14,7 @@ from bot.cli.common import CliError, organiser_core
 from bot.cli.options import add_assembly_options
 from bot.organiser.exports import FORMATS, export
 from bot.store.read.digest import digest_data
-from flows.digest import digest_text
+from flows.digest.render import digest_text
 
 
 def _dash(value: int | None) -> str:

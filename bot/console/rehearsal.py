@@ -76,7 +76,7 @@ class Rehearsal:
                 person = await store.participant(user_id) or await store.add_participant(
                     user_id, user_id, language
                 )
-                await store.set_status(person.id, ParticipantStatus.CONFIRMED, now)
+                await store.registrations.set_status(person.id, ParticipantStatus.CONFIRMED, now)
                 await sessions.check_in(
                     person.id, self.session_id, Presence(now, late=False, method="manual")
                 )

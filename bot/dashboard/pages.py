@@ -13,13 +13,15 @@ from bot.store.dashboard_access import Viewer
 from bot.store.read import dashboard as dashboard_reports
 from bot.store.read import digest as reports
 from flows.assembly import Assembly
-from flows.ballots import labels, local
-from flows.digest import Stratum, session_title, value_label
-from flows.digest_chart import digest_chart
-from flows.polls import KIND_NAMES, result_lines, verdict_lines
+from flows.digest.chart import quota_chart
+from flows.digest.figures import Stratum
+from flows.digest.render import session_title, value_label
+from flows.polls.ballots import labels, local
+from flows.polls.compose import KIND_NAMES
+from flows.polls.results import result_lines, verdict_lines
 from flows.ports import FACILITATOR, Translator
 from flows.privacy import STATUS_LABELS
-from flows.sessions import when
+from flows.sessions.notices import when
 from flows.status import AFTER_REGISTRATION, ParticipantStatus
 
 if TYPE_CHECKING:
@@ -95,7 +97,7 @@ async def recruitment(request: web.Request, dash: Dashboard, viewer: Viewer) -> 
 
 async def recruitment_chart(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
     tr = dash.kit.translations.for_language(viewer.language)
-    chart = digest_chart(dash.kit.assembly, tr, await _strata(dash))
+    chart = quota_chart(dash.kit.charts, tr, await _strata(dash))
     return web.Response(body=chart, content_type="image/png")
 
 

@@ -22,10 +22,11 @@ from bot.store.participants import SqlStore, ensure_assembly
 from bot.store.roles import create_invite
 from flows.assembly import Assembly
 from flows.questionnaire import Question
-from flows.registration import PREFIX as RG
+from flows.registration.steps import StepButton
 
 SEATS, RESERVES, SEED = 8, 4, 20270301
 REGISTRATION_OPENS = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
+RG = StepButton.prefix
 
 
 def _thanked(prompt: SentMessage, message: SentMessage) -> bool:

@@ -9,15 +9,17 @@ from bot.store import digest_log, outbox
 from bot.store.database import Database
 from bot.store.read.digest import digest_data
 from flows.assembly import Assembly
-from flows.digest import configured_recipients, digest_actions
-from flows.ports import Translations
+from flows.digest.command import configured_recipients, digest_actions
+from flows.ports import Charts, Translations
 
 log = logging.getLogger(__name__)
 
 TOPIC = "digest"
 
 
-async def send_digests(db: Database, assembly: Assembly, translations: Translations, now: datetime) -> int:
+async def send_digests(
+    db: Database, assembly: Assembly, translations: Translations, charts: Charts, now: datetime
+) -> int:
     """Queue the digest for every organiser and record it (the next one counts from now); returns recipients.
 
     An organiser who has talked to the bot gets it in their chosen language and chat; one who has
@@ -36,7 +38,7 @@ async def send_digests(db: Database, assembly: Assembly, translations: Translati
         for user in recipients:
             chat, language = known.get(user, (user, assembly.fallback_language))
             tr = translations.for_language(language)
-            outbox.enqueue(session, chat, digest_actions(assembly, tr, data, chat), topic=TOPIC)
+            outbox.enqueue(session, chat, digest_actions(assembly, tr, charts, data, chat), topic=TOPIC)
         digest_log.record(session, assembly.id, now, len(recipients))
     log.info("digest queued for %d organisers", len(recipients))
     return len(recipients)

@@ -21,7 +21,8 @@ from flows.actions import EditMessage
 from flows.due import count_changed, in_feedback_window, timer_ran_out
 from flows.engine import Kit
 from flows.feedback import invitation
-from flows.polls import close_poll, controls, live_tag, live_text, shows_running_result, tally_of
+from flows.polls.live import controls, live_tag, live_text, shows_running_result
+from flows.polls.results import close_poll, tally_of
 
 log = logging.getLogger(__name__)
 

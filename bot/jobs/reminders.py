@@ -18,7 +18,7 @@ from bot.store.sessions import SessionRecord
 from flows.assembly import Assembly
 from flows.due import DueReminder, due_reminders, grace_horizon
 from flows.ports import Translations
-from flows.sessions import reminder
+from flows.sessions.notices import reminder
 
 log = logging.getLogger(__name__)
 

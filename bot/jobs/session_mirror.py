@@ -19,7 +19,7 @@ from flows.actions import SendMessage
 from flows.assembly import Assembly
 from flows.assembly import Session as Definition
 from flows.ports import Translations, Translator
-from flows.sessions import cancelled_notice, moved_notice
+from flows.sessions.notices import cancelled_notice, moved_notice
 
 
 async def _tell(

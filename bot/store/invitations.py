@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import InvitationRow
-from flows.registry import InvitationOutcome
+from flows.ports import InvitationOutcome
 
 CODE_BYTES = 16
 """128 bits, 22 URL-safe characters: fits Telegram's 64-character deep-link payload."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,14 +11,14 @@ from bot.store.dashboard_access import SqlDashboardLinks
 from bot.store.feedback import SqlFeedback
 from bot.store.models import AssemblyRow, ConversationRow, ParticipantRow
 from bot.store.polls import SqlPolls
-from bot.store.read.digest import ReportsMixin
-from bot.store.registrations import RegistryMixin
+from bot.store.read.digest import SqlReports
+from bot.store.registrations import SqlRegistrations
 from bot.store.roles import SqlRoles
 from bot.store.sessions import SqlSessions, as_participant
 from bot.store.tables import SqlTables
 from flows.assembly import Assembly
-from flows.engine import IDLE, ConversationState
-from flows.ports import Participant
+from flows.engine import IDLE, ConversationState, Step
+from flows.ports import Participant, Store
 
 
 async def ensure_assembly(session: AsyncSession, assembly: Assembly) -> None:
@@ -31,8 +31,12 @@ async def ensure_assembly(session: AsyncSession, assembly: Assembly) -> None:
         row.name = name
 
 
-class SqlStore(RegistryMixin, ReportsMixin):
-    """Implements the flows' `Store`, `Registry` and `Reports` ports; the caller owns the transaction."""
+def _view(row: ParticipantRow) -> Participant:
+    return Participant(row.id, row.telegram_user_id, row.chat_id, row.language)
+
+
+class SqlStore:
+    """Implements the flows' `Store` port, with each feature's port as an attribute; never commits."""
 
     def __init__(self, session: AsyncSession, assembly_id: str) -> None:
         self.session = session
@@ -43,6 +47,8 @@ class SqlStore(RegistryMixin, ReportsMixin):
         self._polls = SqlPolls(session, assembly_id)
         self._feedback = SqlFeedback(session, assembly_id)
         self._dashboard = SqlDashboardLinks(session, assembly_id)
+        self._registrations = SqlRegistrations(session, assembly_id)
+        self._reports = SqlReports(session, assembly_id)
 
     @property
     def sessions(self) -> SqlSessions:
@@ -67,6 +73,14 @@ class SqlStore(RegistryMixin, ReportsMixin):
     @property
     def dashboard(self) -> SqlDashboardLinks:
         return self._dashboard
+
+    @property
+    def registrations(self) -> SqlRegistrations:
+        return self._registrations
+
+    @property
+    def reports(self) -> SqlReports:
+        return self._reports
 
     async def participants(self, participant_ids: Sequence[int]) -> list[Participant]:
         query = (
@@ -112,11 +126,16 @@ class SqlStore(RegistryMixin, ReportsMixin):
         conversation = await self.session.get(ConversationRow, row.id)
         if conversation is None:
             return IDLE
-        return ConversationState(conversation.flow, conversation.step, dict(conversation.data))
+        return ConversationState(conversation.flow, Step.decode(conversation.step), dict(conversation.data))
 
     async def save_state(self, participant_id: int, state: ConversationState) -> None:
         row = await self.session.get(ConversationRow, participant_id)
         if row is None:
             row = ConversationRow(participant_id=participant_id)
             self.session.add(row)
-        row.flow, row.step, row.data = state.flow, state.step, dict(state.data)
+        row.flow, row.data = state.flow, dict(state.data)
+        row.step = None if state.step is None else state.step.encode()
+
+
+IMPLEMENTS_STORE: Callable[[AsyncSession, str], Store] = SqlStore
+"""Where mypy proves that the SQL store implements every port flows use, attribute by attribute."""

@@ -27,7 +27,38 @@ from bot.store.models import (
     SessionRow,
 )
 from bot.store.sessions import session_row
+from flows.polls.votes import Ballot, Choice, Choices, Dots, Ranking, Written
 from flows.ports import Participant, Poll, PollSpec
+
+
+def ballot_to_json(ballot: Ballot) -> dict[str, Any]:
+    """A ballot as stored in `poll_answers.ballot` and `poll_ballots.ballot`: one key per kind of answer
+    (`c`, `m`, `d`, `r`, `t`), which the report views (report_poll_options) unpack in SQL."""
+    match ballot:
+        case Choice(index, None):
+            return {"c": index}
+        case Choice(index, reason):
+            return {"c": index, "reason": reason}
+        case Choices(indices):
+            return {"m": list(indices)}
+        case Dots(points):
+            return {"d": list(points)}
+        case Ranking(order):
+            return {"r": list(order)}
+        case Written(text):
+            return {"t": text}
+
+
+def ballot_from_json(data: Mapping[str, Any]) -> Ballot:
+    if "c" in data:
+        return Choice(int(data["c"]), data.get("reason"))
+    if "m" in data:
+        return Choices(tuple(data["m"]))
+    if "d" in data:
+        return Dots(tuple(data["d"]))
+    if "r" in data:
+        return Ranking(tuple(data["r"]))
+    return Written(str(data["t"]))
 
 
 def spec_from_json(data: Mapping[str, Any]) -> PollSpec:
@@ -131,7 +162,8 @@ class SqlPolls:
         row = await self.session.get(PollRecipientRow, (poll_id, participant_id))
         return row is not None and row.voted
 
-    async def answer(self, poll: Poll, participant_id: int, ballot: Mapping[str, Any], now: datetime) -> bool:
+    async def answer(self, poll: Poll, participant_id: int, ballot: Ballot, now: datetime) -> bool:
+        stored = ballot_to_json(ballot)
         if poll.spec.secret:
             # Spend the right to vote and drop the ballot in the box in one step: the UPDATE only
             # succeeds once, so a double press (or two workers) cannot add a second ballot.
@@ -146,31 +178,29 @@ class SqlPolls:
             )
             if spent.rowcount != 1:  # type: ignore[attr-defined]
                 return False
-            self.session.add(SecretBallotRow(id=uuid.uuid4().hex, poll_id=poll.id, ballot=dict(ballot)))
+            self.session.add(SecretBallotRow(id=uuid.uuid4().hex, poll_id=poll.id, ballot=stored))
             await self.session.flush()
             return True
         row = await self.session.get(PollAnswerRow, (poll.id, participant_id))
         if row is None:
             self.session.add(
-                PollAnswerRow(
-                    poll_id=poll.id, participant_id=participant_id, ballot=dict(ballot), answered_at=now
-                )
+                PollAnswerRow(poll_id=poll.id, participant_id=participant_id, ballot=stored, answered_at=now)
             )
         else:
-            row.ballot, row.answered_at = dict(ballot), now
+            row.ballot, row.answered_at = stored, now
         recipient = await self.session.get_one(PollRecipientRow, (poll.id, participant_id))
         recipient.voted = True
         await self.session.flush()
         return True
 
-    async def ballots(self, poll_id: int) -> list[dict[str, Any]]:
+    async def ballots(self, poll_id: int) -> list[Ballot]:
         secret = select(SecretBallotRow.ballot).where(SecretBallotRow.poll_id == poll_id)
         open_ = select(PollAnswerRow.ballot).where(PollAnswerRow.poll_id == poll_id)
         rows = [
             *(await self.session.execute(secret)).scalars(),
             *(await self.session.execute(open_)).scalars(),
         ]
-        return [dict(b) for b in rows]
+        return [ballot_from_json(b) for b in rows]
 
     async def voters(self, poll_id: int) -> list[tuple[int, bool]]:
         query = (
@@ -198,7 +228,7 @@ class SqlPolls:
             for r in (await self.session.execute(query)).scalars()
         ]
 
-    async def sibling_ballots(self, poll: Poll) -> list[dict[str, Any]]:
+    async def sibling_ballots(self, poll: Poll) -> list[Ballot]:
         session = await session_row(self.session, self.assembly_id, poll.session)
         if session is None or poll.spec.template is None:
             return []
@@ -210,7 +240,7 @@ class SqlPolls:
             for i, spec in (await self.session.execute(query)).tuples()
             if spec.get("template") == poll.spec.template
         ]
-        found: list[dict[str, Any]] = []
+        found: list[Ballot] = []
         for poll_id in ids:
             found += await self.ballots(poll_id)
         return found

@@ -1,4 +1,4 @@
-"""Registration data for the flows' `Registry` port: status, consent, answers, invitations, seats, erasure."""
+"""The flows' `RegistrationStore` port in SQL: status, consent, answers, invitations, seats, erasure."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from bot.store.models import (
     SeatRow,
 )
 from flows.actions import Action
-from flows.registry import InvitationOutcome, Reachable, Reserve, Seat
+from flows.ports import InvitationOutcome, Reachable, Reserve, Seat
 from flows.status import ParticipantStatus
 
 
@@ -29,11 +29,11 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-class RegistryMixin:
-    """Implements `flows.registry.Registry` on `self.session`; the caller owns the transaction."""
+class SqlRegistrations:
+    """Implements `flows.ports.RegistrationStore` on the caller's session; never commits."""
 
-    session: AsyncSession
-    assembly_id: str
+    def __init__(self, session: AsyncSession, assembly_id: str) -> None:
+        self.session, self.assembly_id = session, assembly_id
 
     async def _participant(self, participant_id: int) -> ParticipantRow:
         return await self.session.get_one(ParticipantRow, participant_id)

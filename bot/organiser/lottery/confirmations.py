@@ -22,7 +22,7 @@ async def expire_overdue(
 ) -> int:
     """Close every seat still awaiting confirmation after its deadline; returns how many were closed."""
     overdue = await overdue_seats(session, assembly.id, now)
-    store = SqlStore(session, assembly.id)
+    store = SqlStore(session, assembly.id).registrations
     for seat in overdue:
         await store.close_seat(seat.participant_id, seat.selection_id, EXPIRED, now)
         await store.set_status(seat.participant_id, ParticipantStatus.DECLINED, now)

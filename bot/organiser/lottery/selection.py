@@ -114,5 +114,5 @@ async def _record(
         else:
             status = ParticipantStatus.NOT_SELECTED
             message = not_selected_notice(tr, assembly, person.chat_id)
-        await store.set_status(person.id, status, now)
+        await store.registrations.set_status(person.id, status, now)
         outbox.enqueue(session, person.chat_id, [message])

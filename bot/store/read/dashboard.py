@@ -25,10 +25,10 @@ from bot.store.models import (
     UTCDateTime,
 )
 from bot.store.polls import SqlPolls, spec_from_json
-from flows.ballots import size
-from flows.polls import tally_of
+from flows.polls.ballots import size
+from flows.polls.results import tally_of
+from flows.polls.tally import Tally, from_counts
 from flows.ports import Poll, PollSpec
-from flows.tally import Tally, from_counts
 
 _POLL_COLUMNS: dict[str, TypeEngine[Any]] = {
     "poll_id": Integer(),
@@ -97,7 +97,7 @@ class FeedbackFigures:
 
 
 def _counts(spec: PollSpec, rows: dict[int, tuple[int, int, int]]) -> list[float]:
-    """Per-answer counts from the view's (votes, dots, place_sum) per option, as `flows.tally` counts."""
+    """Per-answer counts from the view's (votes, dots, place_sum) per option as `flows.polls.tally` counts."""
     marks = [rows.get(option, (0, 0, 0)) for option in range(size(spec))]
     if spec.kind == "dots":
         return [dots for _, dots, _ in marks]

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Integer, String, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import DigestRow, ParticipantRow, UTCDateTime
-from flows.digest import DigestData, FeedbackFigures, PollFigures, SessionFigures, Stratum
+from flows.digest.figures import DigestData, FeedbackFigures, PollFigures, SessionFigures, Stratum
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -122,11 +122,11 @@ async def digest_data(session: AsyncSession, assembly_id: str, now: datetime) ->
     )
 
 
-class ReportsMixin:
-    """Implements `flows.digest.Reports` on `self.session`."""
+class SqlReports:
+    """Implements `flows.ports.Reports` on the caller's session."""
 
-    session: AsyncSession
-    assembly_id: str
+    def __init__(self, session: AsyncSession, assembly_id: str) -> None:
+        self.session, self.assembly_id = session, assembly_id
 
     async def digest_data(self, now: datetime) -> DigestData:
         return await digest_data(self.session, self.assembly_id, now)

@@ -4,7 +4,7 @@ Revision ID: 0007_dashboard
 Revises: 0006_views
 Create Date: 2026-11-27
 
-`report_poll_options` unpacks the JSON ballots (flows/tally.py documents their shapes), so it is the
+`report_poll_options` unpacks the JSON ballots (bot/store/polls.py writes their shapes), so it is the
 one view written per dialect: SQLite's json_each and PostgreSQL's json_array_elements_text WITH
 ORDINALITY (1-based, hence the `- 1`). Both give the same rows; tests compare them with the count
 made in Python.

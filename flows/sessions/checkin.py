@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from flows.actions import SendMessage
-from flows.engine import IDLE, ConversationState, Router, StepResult, Turn
-from flows.events import Command, Text
+from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn
+from flows.events import Command, Event, Text
 from flows.ports import Presence
 
-WAITING = ConversationState("checkin", "code")
+WAITING = ConversationState("checkin", Step("code"))
 LINK_PREFIX = "checkin"
 """Deep links look like `https://t.me/<bot>?start=checkin-K7P3QX`."""
 
 
-def _say(turn: Turn, text: str, state: ConversationState = IDLE) -> StepResult:
+def _say(turn: Turn[Event], text: str, state: ConversationState = IDLE) -> StepResult:
     return StepResult((SendMessage(turn.participant.chat_id, text),), state)
 
 
-async def check_in(turn: Turn, code: str) -> StepResult:
+async def check_in(turn: Turn[Event], code: str) -> StepResult:
     tr, assembly, clock = turn.tr, turn.ctx.assembly, turn.ctx.clock
     store = turn.ctx.store.sessions
     if not await store.is_confirmed(turn.participant.id):
@@ -62,21 +62,19 @@ async def check_in(turn: Turn, code: str) -> StepResult:
     return _say(turn, text)
 
 
-async def checkin_command(turn: Turn) -> StepResult:
+async def checkin_command(turn: Turn[Command]) -> StepResult:
     """/checkin CODE, or /checkin alone to be asked for the code."""
-    assert isinstance(turn.event, Command)
     if turn.event.argument:
         return await check_in(turn, turn.event.argument)
     return _say(turn, turn.tr.gettext("Please type the check-in code shown in the room."), WAITING)
 
 
-async def checkin_link(turn: Turn) -> StepResult:
+async def checkin_link(turn: Turn[Command]) -> StepResult:
     """/start checkin-CODE, from the QR code shown in the room."""
-    assert isinstance(turn.event, Command)
     return await check_in(turn, turn.event.argument.partition("-")[2])
 
 
-async def code_flow(turn: Turn) -> StepResult | None:
+async def code_flow(turn: Turn[Event]) -> StepResult | None:
     if not isinstance(turn.event, Text):
         return None
     return await check_in(turn, turn.event.text)

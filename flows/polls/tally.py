@@ -1,20 +1,15 @@
-"""Counting ballots, kind by kind, and whether a poll passed; pure, so every count is easy to check.
-
-A ballot is a small dict, the same in the store and in the count:
-`{"c": i}` one choice (single, scale, proposal, score; a block carries `"reason"`), `{"m": [i, ...]}` several
-choices, `{"d": [n0, n1, ...]}` dots per option, `{"r": [i, ...]}` options in order
-of preference (best first, possibly not all), `{"t": "..."}` an open answer.
-"""
+"""Counting ballots (flows/polls/votes.py), kind by kind, and whether a poll passed; pure, so every
+count is easy to check."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import mean, median
-from typing import Any
 
-Ballot = Mapping[str, Any]
+from flows.assembly import PollKind
+from flows.polls.votes import Ballot, Choice, Choices, Dots, Ranking, Written, all_of
 
 AGREE5 = 5
 GRADIENTS = 8
@@ -41,7 +36,7 @@ class Tally:
     blocked: bool = False
 
 
-def choices(kind: str, options: int, scale: str = "agree5", score_max: int = 10) -> int:
+def choices(kind: PollKind, options: int, scale: str = "agree5", score_max: int = 10) -> int:
     """How many answers a ballot of this kind offers (options, scale steps, or score values)."""
     return {
         "scale": AGREE5 if scale == "agree5" else GRADIENTS,
@@ -51,22 +46,20 @@ def choices(kind: str, options: int, scale: str = "agree5", score_max: int = 10)
 
 
 def count(
-    kind: str, ballots: Sequence[Ballot], options: int, *, scale: str = "agree5", method: str = "borda"
+    kind: PollKind, ballots: Sequence[Ballot], options: int, *, scale: str = "agree5", method: str = "borda"
 ) -> Tally:
     """The tally of `ballots`; `options` is the number of answers offered (see `choices`)."""
     n = len(ballots)
     if kind == "text":
-        return Tally(n, texts=tuple(str(b["t"]) for b in ballots))
-    if kind == "score":
-        per_value = Counter(int(b["c"]) for b in ballots)
-        return from_counts(kind, [per_value.get(v, 0) for v in range(options)], n)
+        return Tally(n, texts=tuple(b.text for b in all_of(Written, ballots)))
     if kind == "multiple":
-        picked = Counter(i for b in ballots for i in b["m"])
+        picked = Counter(i for b in all_of(Choices, ballots) for i in b.indices)
         return Tally(n, tuple(float(picked.get(i, 0)) for i in range(options)))
     if kind == "dots":
-        return Tally(n, tuple(float(sum(b["d"][i] for b in ballots)) for i in range(options)))
+        dots = all_of(Dots, ballots)
+        return Tally(n, tuple(float(sum(b.points[i] for b in dots)) for i in range(options)))
     if kind == "ranking":
-        orders = [list(b["r"]) for b in ballots]
+        orders = [list(b.order) for b in all_of(Ranking, ballots)]
         borda = tuple(
             float(sum(options - 1 - order.index(i) for order in orders if i in order)) for i in range(options)
         )
@@ -74,13 +67,21 @@ def count(
             winner, rounds = instant_runoff(orders, options)
             return Tally(n, borda, winner=winner, rounds=rounds)
         return from_counts(kind, borda, n)
-    votes = Counter(int(b["c"]) for b in ballots)
-    reasons = tuple(str(b["reason"]) for b in ballots if b.get("reason"))
+    picks = all_of(Choice, ballots)
+    votes = Counter(b.index for b in picks)
+    if kind == "score":
+        return from_counts(kind, [votes.get(v, 0) for v in range(options)], n)
+    reasons = tuple(b.reason for b in picks if b.reason)
     return from_counts(kind, [votes.get(i, 0) for i in range(options)], n, scale=scale, reasons=reasons)
 
 
 def from_counts(
-    kind: str, counts: Sequence[float], answers: int, *, scale: str = "agree5", reasons: Sequence[str] = ()
+    kind: PollKind,
+    counts: Sequence[float],
+    answers: int,
+    *,
+    scale: str = "agree5",
+    reasons: Sequence[str] = (),
 ) -> Tally:
     """The tally from counts per answer made elsewhere (the dashboard's SQL view), for every kind but
     open text and instant runoff, which need the ballots themselves."""

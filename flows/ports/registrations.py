@@ -1,4 +1,5 @@
-"""The store interface for registration, confirmations, /mydata and /forget; `bot/` implements it."""
+"""The registration port: status, consent, answers, invitations and seats, for registration, confirmations,
+/mydata and /forget."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from flows.actions import Action
-from flows.engine import Turn
 from flows.status import ParticipantStatus
 
 
 class InvitationOutcome(StrEnum):
+    """What claiming an invitation code (`/start <code>`) came to."""
+
     ACCEPTED = "accepted"  # new, or already claimed by this same person
     UNKNOWN = "unknown"
     USED = "used"
@@ -47,7 +49,7 @@ class Reachable:
     language: str
 
 
-class Registry(Protocol):
+class RegistrationStore(Protocol):
     """Registration data on the caller's transaction; answers are stored per question, queryable."""
 
     async def status(self, participant_id: int) -> ParticipantStatus: ...
@@ -95,8 +97,3 @@ class Registry(Protocol):
     async def notify(self, chat_id: int, actions: Sequence[Action]) -> None:
         """Queue messages for another chat in the outbox (a reply goes back with the step's result)."""
         ...
-
-
-def registry(turn: Turn) -> Registry:
-    """The registration view of the turn's store (the SQL store implements both ports)."""
-    return cast(Registry, turn.ctx.store)

@@ -1,107 +1,15 @@
-"""The organisers' digest: its figures (computed by the store), its text, CSV and chart, and /digest."""
+"""The digest rendered: one text in the reader's language, and the same figures as CSV rows."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol, cast
 
-from flows.actions import Action, SendDocument, SendMessage, SendPhoto, split_text
 from flows.assembly import Assembly
-from flows.digest_chart import digest_chart
-from flows.engine import Router, StepResult, Turn
-from flows.ports import ORGANISER, Translator
+from flows.digest.figures import DigestData, Stratum
+from flows.ports import Translator
 from flows.privacy import STATUS_LABELS
 from flows.status import ParticipantStatus
-
-
-@dataclass(frozen=True)
-class Stratum:
-    """Registrations with one feature value, against its quota (`None` bounds: no panel size declared)."""
-
-    feature: str
-    value: str
-    registered: int
-    confirmed: int
-    min_seats: int | None
-    max_seats: int | None
-    gap: int
-
-
-@dataclass(frozen=True)
-class SessionFigures:
-    key: str
-    starts_at: datetime
-    cancelled: bool
-    coming: int
-    absent: int
-    attended: int
-    late: int
-
-
-@dataclass(frozen=True)
-class PollFigures:
-    """One poll since the last digest: where, what, and how many of those asked answered."""
-
-    session_key: str
-    table_no: int | None
-    question: Mapping[str, str]
-    recipients: int
-    answers: int
-    closed: bool
-
-
-@dataclass(frozen=True)
-class FeedbackFigures:
-    """Ratings of one question at one session (count and average), or comments in one language."""
-
-    session_key: str
-    kind: str
-    item: str
-    answers: int
-    average: float | None
-
-
-@dataclass(frozen=True)
-class DigestData:
-    """Everything one digest shows, already aggregated by the store (SQL views and GROUP BY queries)."""
-
-    generated_at: datetime
-    since: datetime | None
-    new_registrations: int
-    statuses: dict[str, int]
-    strata: tuple[Stratum, ...]
-    sessions: tuple[SessionFigures, ...]
-    next_session: str | None
-    blocked_participants: int
-    failed_sends: int
-    undelivered_blocked: int
-    polls: tuple[PollFigures, ...] = ()
-    feedback: tuple[FeedbackFigures, ...] = ()
-
-    @property
-    def confirmed(self) -> int:
-        return self.statuses.get(ParticipantStatus.CONFIRMED.value, 0)
-
-
-class Reports(Protocol):
-    """The read side the digest needs; `bot/` computes it in SQL."""
-
-    async def digest_data(self, now: datetime) -> DigestData: ...
-
-
-def reports(turn: Turn) -> Reports:
-    """The reporting view of the turn's store (the SQL store implements every port)."""
-    return cast(Reports, turn.ctx.store)
-
-
-def configured_recipients(assembly: Assembly) -> frozenset[int]:
-    """Telegram user ids named in the definition; organisers who joined by role invite are added
-    to these by the store (`digest.recipients` serves organisers who never asked for a role)."""
-    return frozenset(assembly.digest.recipients) if assembly.digest else frozenset()
 
 
 def value_label(assembly: Assembly, tr: Translator, feature: str, value: str) -> str:
@@ -316,43 +224,3 @@ def digest_csv(data: DigestData) -> bytes:
     writer.writerow(CSV_HEADER)
     writer.writerows(csv_rows(data))
     return buffer.getvalue().encode()
-
-
-def digest_actions(assembly: Assembly, tr: Translator, data: DigestData, chat_id: int) -> list[Action]:
-    """The digest as messages, a chart image and a CSV file for one organiser's chat."""
-    stamp = data.generated_at.astimezone(assembly.zone).strftime("%Y-%m-%d")
-    actions: list[Action] = [
-        SendMessage(chat_id, part) for part in split_text(digest_text(assembly, tr, data))
-    ]
-    actions.append(
-        SendPhoto(
-            chat_id,
-            digest_chart(assembly, tr, data.strata),
-            filename=f"digest-{stamp}.png",
-            caption=tr.gettext("Registrations against the quotas"),
-        )
-    )
-    actions.append(
-        SendDocument(
-            chat_id,
-            digest_csv(data),
-            filename=f"digest-{assembly.id}-{stamp}.csv",
-            caption=tr.gettext("The digest's figures as a table"),
-        )
-    )
-    return actions
-
-
-async def digest_command(turn: Turn) -> StepResult:
-    """/digest: the digest now, for organisers only."""
-    chat = turn.participant.chat_id
-    named = turn.participant.user_id in configured_recipients(turn.ctx.assembly)
-    if not named and ORGANISER not in await turn.ctx.store.roles.roles(turn.participant.id):
-        refusal = turn.tr.gettext("Only the assembly's organisers can receive the digest.")
-        return StepResult((SendMessage(chat, refusal),), turn.state)
-    data = await reports(turn).digest_data(turn.ctx.clock.now())
-    return StepResult(tuple(digest_actions(turn.ctx.assembly, turn.tr, data, chat)), turn.state)
-
-
-def install(router: Router) -> None:
-    router.commands["digest"] = digest_command

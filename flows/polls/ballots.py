@@ -1,26 +1,37 @@
 """Ballots: one message per participant in their language, inline buttons for every kind of poll.
 
-Callback data is `pv:<poll>:<op>[:<draft>]` (at most ~30 bytes). A draft being built (several
-choices, dots, an order) travels in the buttons themselves, so nothing is stored before the answer
-is submitted and a restart loses nothing. Every press is checked against the store: the poll must
-exist, be open, and have been sent to this participant.
+A draft being built (several choices, dots, an order) travels in the buttons themselves, so nothing
+is stored before the answer is submitted and a restart loses nothing. Every press is checked against
+the store: the poll must exist, be open, and have been sent to this participant.
 """
 
 from __future__ import annotations
 
 import string
 from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from flows.actions import Action, AnswerButton, Button, EditMessage, Keyboard, SendMessage, rows
-from flows.engine import IDLE, ConversationState, Router, StepResult, Turn
-from flows.events import ButtonPress, Text
+from flows.buttons import ButtonData
+from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn
+from flows.events import ButtonPress, Event, Text
 from flows.markers import N_
+from flows.polls.tally import BLOCK, choices
+from flows.polls.votes import Ballot, Choice, Choices, Dots, Ranking, Written
 from flows.ports import Poll, PollSpec, Translator
-from flows.tally import BLOCK, choices
 
-PREFIX = "pv"
 TEXT_LIMIT = 1000
+
+
+class Writing(StrEnum):
+    """What a participant types after a ballot button: an open answer, or the reason for a block."""
+
+    ANSWER = "text"
+    REASON = "reason"
+
+
 DIGITS = string.digits + string.ascii_lowercase
 """Dots per option travel as one base-36 digit each (a template allows at most 20 points)."""
 
@@ -89,8 +100,18 @@ def _header(tr: Translator, poll: Poll) -> str:
     return "\n\n".join(lines)
 
 
+@dataclass(frozen=True)
+class VoteButton(ButtonData, prefix="pv"):
+    """`pv:<poll>:<op>[:<draft>]` (at most ~30 bytes): `op` picks (c), toggles (m), moves dots (d)
+    or ranks (r), or in capitals sends the draft; `t` asks to type an open answer."""
+
+    poll: int
+    op: str
+    draft: str | None = None
+
+
 def _data(poll: Poll, op: str, draft: str | None = None) -> str:
-    return f"{PREFIX}:{poll.id}:{op}" + (f":{draft}" if draft is not None else "")
+    return VoteButton(poll.id, op, draft).pack()
 
 
 def _choice_keyboard(tr: Translator, poll: Poll) -> Keyboard:
@@ -197,10 +218,10 @@ def _parse(spec: PollSpec, op: str, draft: str) -> tuple[str, Any] | None:
     return None
 
 
-async def _poll_for(turn: Turn, poll_id: str) -> tuple[Poll | None, str | None]:
+async def _poll_for(turn: Turn[Event], poll_id: int | None) -> tuple[Poll | None, str | None]:
     """The poll if this participant may answer it now, else the reason they may not."""
     tr = turn.tr
-    poll = await turn.ctx.store.polls.get(int(poll_id)) if poll_id.isdigit() else None
+    poll = None if poll_id is None else await turn.ctx.store.polls.get(poll_id)
     if poll is None:
         return None, tr.gettext("This button is no longer valid.")
     if not await turn.ctx.store.polls.is_recipient(poll.id, turn.participant.id):
@@ -212,47 +233,58 @@ async def _poll_for(turn: Turn, poll_id: str) -> tuple[Poll | None, str | None]:
     return poll, None
 
 
-def _refuse(turn: Turn, event: ButtonPress, notice: str) -> StepResult:
-    return StepResult((AnswerButton(event.query_id, notice),), turn.state)
+def _refuse(turn: Turn[ButtonPress], notice: str) -> StepResult:
+    return StepResult((AnswerButton(turn.event.query_id, notice),), turn.state)
 
 
-async def press(turn: Turn) -> StepResult:
+async def press(turn: Turn[ButtonPress], button: VoteButton) -> StepResult:
     """Any ballot button: build a draft (edit in place) or record an answer at once."""
     event, tr = turn.event, turn.tr
-    assert isinstance(event, ButtonPress)
-    _, poll_id, op, draft = [*event.data.split(":", 3), "", "", ""][:4]
-    poll, reason = await _poll_for(turn, poll_id)
+    poll, reason = await _poll_for(turn, button.poll)
     if poll is None:
-        return _refuse(turn, event, reason or "")
-    parsed = _parse(poll.spec, op, draft)
+        return _refuse(turn, reason or "")
+    parsed = _parse(poll.spec, button.op, button.draft or "")
     if parsed is None:
-        return _refuse(turn, event, tr.gettext("This button is no longer valid."))
+        return _refuse(turn, tr.gettext("This button is no longer valid."))
     op, value = parsed
     if op in ("m", "d", "r"):
-        return _redraw(turn, event, poll, op, value)
+        return _redraw(turn, poll, op, value)
     if op == "t":
         text = tr.gettext("Please write your answer in one message (at most {limit} characters).").format(
             limit=tr.number(TEXT_LIMIT)
         )
-        state = ConversationState("ballot", "text", {"poll": poll.id, "message": event.message_id})
+        state = ConversationState(
+            "ballot", Step(Writing.ANSWER), {"poll": poll.id, "message": event.message_id}
+        )
         return StepResult((AnswerButton(event.query_id), SendMessage(turn.participant.chat_id, text)), state)
     if op == "c" and poll.spec.kind == "proposal" and value == BLOCK:
         text = tr.gettext("A block needs a reason: please write it in one message, or type /cancel.")
-        state = ConversationState("ballot", "reason", {"poll": poll.id, "message": event.message_id})
+        state = ConversationState(
+            "ballot", Step(Writing.REASON), {"poll": poll.id, "message": event.message_id}
+        )
         return StepResult((AnswerButton(event.query_id), SendMessage(turn.participant.chat_id, text)), state)
     if op == "M" and not value:
-        return _refuse(turn, event, tr.gettext("Tick at least one answer first."))
+        return _refuse(turn, tr.gettext("Tick at least one answer first."))
     if op == "D" and sum(value) != poll.spec.points:
-        return _refuse(turn, event, tr.gettext("Spread all your points first."))
+        return _refuse(turn, tr.gettext("Spread all your points first."))
     if op == "R" and not value:
-        return _refuse(turn, event, tr.gettext("Choose at least one option first."))
+        return _refuse(turn, tr.gettext("Choose at least one option first."))
+    return await _record(turn, poll, _submitted(poll.spec, op, value), event.message_id, event.query_id)
+
+
+def _submitted(spec: PollSpec, op: str, value: Any) -> Ballot:
+    """The ballot a send button (or a one-press choice) submits, from its decoded draft."""
     if op == "M":
-        value = [i for i in range(size(poll.spec)) if value >> i & 1]
-    ballot_value: dict[str, Any] = {{"c": "c", "M": "m", "D": "d", "R": "r"}[op]: value}
-    return await _record(turn, poll, ballot_value, event.message_id, event.query_id)
+        return Choices(tuple(i for i in range(size(spec)) if value >> i & 1))
+    if op == "D":
+        return Dots(tuple(value))
+    if op == "R":
+        return Ranking(tuple(value))
+    return Choice(value)
 
 
-def _redraw(turn: Turn, event: ButtonPress, poll: Poll, op: str, value: Any) -> StepResult:
+def _redraw(turn: Turn[ButtonPress], poll: Poll, op: str, value: Any) -> StepResult:
+    event = turn.event
     if op == "m":
         text, buttons = _multiple(turn.tr, poll, value)
     elif op == "d":
@@ -266,25 +298,27 @@ def _redraw(turn: Turn, event: ButtonPress, poll: Poll, op: str, value: Any) -> 
     return StepResult(tuple(actions), turn.state)
 
 
-def describe(tr: Translator, spec: PollSpec, value: Mapping[str, Any]) -> str:
+def describe(tr: Translator, spec: PollSpec, ballot: Ballot) -> str:
     """An open answer told back to the one who gave it (never for a secret ballot)."""
     names = labels(tr, spec)
-    if "c" in value:
-        return names[int(value["c"])]
-    if "m" in value:
-        return ", ".join(names[i] for i in value["m"])
-    if "d" in value:
-        return ", ".join(f"{names[i]}: {tr.number(n)}" for i, n in enumerate(value["d"]) if n)
-    if "r" in value:
-        return " > ".join(names[i] for i in value["r"])
-    return str(value.get("t", ""))
+    match ballot:
+        case Choice(index):
+            return names[index]
+        case Choices(indices):
+            return ", ".join(names[i] for i in indices)
+        case Dots(points):
+            return ", ".join(f"{names[i]}: {tr.number(n)}" for i, n in enumerate(points) if n)
+        case Ranking(order):
+            return " > ".join(names[i] for i in order)
+        case Written(text):
+            return text
 
 
 async def _record(
-    turn: Turn, poll: Poll, value: dict[str, Any], message_id: int | None, query_id: str | None
+    turn: Turn[Event], poll: Poll, ballot: Ballot, message_id: int | None, query_id: str | None
 ) -> StepResult:
     tr, chat = turn.tr, turn.participant.chat_id
-    stored = await turn.ctx.store.polls.answer(poll, turn.participant.id, value, turn.ctx.clock.now())
+    stored = await turn.ctx.store.polls.answer(poll, turn.participant.id, ballot, turn.ctx.clock.now())
     actions: list[Action] = []
     if not stored:
         notice = tr.gettext("You have already voted in this secret ballot; a vote cannot be changed.")
@@ -300,7 +334,7 @@ async def _record(
         else:
             actions.append(SendMessage(chat, done))
         return StepResult(tuple(actions), IDLE)  # the runner keeps no event once handled
-    saved = tr.gettext("Your answer: {answer}").format(answer=describe(tr, poll.spec, value))
+    saved = tr.gettext("Your answer: {answer}").format(answer=describe(tr, poll.spec, ballot))
     if query_id:
         actions.append(AnswerButton(query_id, tr.gettext("Answer saved.")))
     if message_id is not None:
@@ -312,13 +346,14 @@ async def _record(
     return StepResult(tuple(actions), IDLE)
 
 
-async def written(turn: Turn) -> StepResult | None:
+async def written(turn: Turn[Event]) -> StepResult | None:
     """The open answer or the reason for a block, typed after pressing the ballot's button."""
     event, tr = turn.event, turn.tr
     if not isinstance(event, Text):
         return None
     data = turn.state.data
-    poll, reason = await _poll_for(turn, str(data.get("poll", "")))
+    poll_id = data.get("poll")
+    poll, reason = await _poll_for(turn, poll_id if isinstance(poll_id, int) else None)
     chat = turn.participant.chat_id
     if poll is None:
         return StepResult((SendMessage(chat, reason or ""),), IDLE)
@@ -328,11 +363,11 @@ async def written(turn: Turn) -> StepResult | None:
             limit=tr.number(TEXT_LIMIT)
         )
         return StepResult((SendMessage(chat, limit),), turn.state)
-    value: dict[str, Any] = {"t": text} if turn.state.step == "text" else {"c": BLOCK, "reason": text}
+    ballot = Written(text) if turn.state.step == Step(Writing.ANSWER) else Choice(BLOCK, reason=text)
     message = data.get("message")
-    return await _record(turn, poll, value, message if isinstance(message, int) else None, None)
+    return await _record(turn, poll, ballot, message if isinstance(message, int) else None, None)
 
 
 def install(router: Router) -> None:
-    router.buttons[PREFIX] = press
+    router.button(VoteButton, press)
     router.flows["ballot"] = written

@@ -1,0 +1,80 @@
+"""The steps of registration (language, consent, each question, a note, the summary) and their buttons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from flows.buttons import ButtonData
+from flows.engine import Step, Turn
+from flows.events import Event
+from flows.questionnaire import Question, Registration
+
+FLOW = "registration"
+OPEN_PAYLOAD = "register"
+"""The open-registration deep link is `https://t.me/<bot>?start=register`."""
+
+
+class Stage(StrEnum):
+    """The kinds of registration step; the values are the stored tokens (`q.<question id>` and
+    `n.<question id>` carry the question)."""
+
+    LANGUAGE = "lang"
+    CONSENT = "consent"
+    QUESTION = "q"
+    NOTE = "n"
+    """The free note after an accessibility question's choices."""
+    SUMMARY = "sum"
+
+
+LANGUAGE, CONSENT, SUMMARY = Step(Stage.LANGUAGE), Step(Stage.CONSENT), Step(Stage.SUMMARY)
+
+
+def asking(question: Question) -> Step:
+    return Step(Stage.QUESTION, question.id)
+
+
+def noting(question: Question) -> Step:
+    return Step(Stage.NOTE, question.id)
+
+
+def registration_of(turn: Turn[Event]) -> Registration | None:
+    return turn.ctx.assembly.registration
+
+
+def current_step(turn: Turn[Event]) -> Step:
+    """The step the participant is at; a conversation without one starts at the language."""
+    return turn.state.step or LANGUAGE
+
+
+def question_of(turn: Turn[Event], step: Step) -> Question | None:
+    """The question a QUESTION or NOTE step is about; None for other steps or an unknown question."""
+    reg = registration_of(turn)
+    if reg is None or step.item is None or step.stage not in (Stage.QUESTION, Stage.NOTE):
+        return None
+    return reg.question(step.item)
+
+
+BEGIN = "begin"
+"""Stands for the step in the Register button (`rg:begin:go`), which opens registration."""
+TOGGLE, EDIT = "t", "e"
+"""Value prefixes: `t.<choice>` ticks or unticks a choice, `e.<question>` edits an answer from the summary."""
+
+
+@dataclass(frozen=True)
+class StepButton(ButtonData, prefix="rg"):
+    """`rg:<step>:<value>`: a button of a registration step, which names the step that sent it, so a
+    button from an earlier step is recognised as such."""
+
+    step: str
+    value: str
+
+    @classmethod
+    def at(cls, step: Step, value: str) -> str:
+        """The data of the button for `value` at `step`."""
+        return cls(step.encode(), value).pack()
+
+    def item(self, action: str) -> str | None:
+        """The choice or question of a `t.<choice>` or `e.<question>` value, when `action` is its prefix."""
+        head, dot, rest = self.value.partition(".")
+        return rest if dot and head == action else None

@@ -1,0 +1,3 @@
+"""Sessions for participants: reminders and schedule notices, RSVP answers, /sessions, check-in."""
+
+__all__ = ["checkin", "notices", "rsvp"]
