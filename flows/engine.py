@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from flows.actions import Action, Keyboard, SendMessage
 from flows.assembly import Assembly
-from flows.buttons import ButtonData
+from flows.buttons import SEPARATOR, ButtonData
 from flows.events import ButtonPress, Command, Event
 from flows.languages import match_language
 from flows.ports import Charts, Clock, LanguageDetector, Participant, Store, Translations, Translator
@@ -189,7 +189,7 @@ class Router:
         if isinstance(event, Command) and event.name in self.commands:
             return await self.commands[event.name](turn.about(event))
         if isinstance(event, ButtonPress):
-            routes = self.buttons.get(event.data.split(":", 1)[0])
+            routes = self.buttons.get(event.data.partition(SEPARATOR)[0])
             if routes is not None:
                 for route in routes:
                     result = await route(turn.about(event))
