@@ -1,4 +1,4 @@
-"""Operator settings from the environment (the contract in ../shared/DESIGN.md)."""
+"""Operator settings from the environment: bot token, Bot API and dashboard URLs, store, definition."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ async def clocked_bot(assembly: Assembly, emulator: Emulator, tmp_path: Path) ->
 
 
 async def _confirm(bot: RunningBot, *users: SimulatedUser) -> None:
-    """What registration does for selected people who confirm (issue 3), done directly in the store."""
+    """What registration does for selected people who confirm, done directly in the store."""
     assert bot.app is not None
     for user in users:
         await user.send_text("/start")

@@ -1,7 +1,7 @@
 """JSON shapes of Bot API objects, always a superset of what aiogram 3.31 and PTB 22.8 require.
 
 A missing required key makes either framework reject a whole getUpdates batch, so every builder
-here emits the required fields of both (see TELEGRAM.md, "Minimum object shapes").
+here emits the required fields of both (tests/test_emulator.py parses them with each framework).
 """
 
 from __future__ import annotations
