@@ -14,8 +14,8 @@ from bot.cli.common import CliError, bot_username, organiser_core
 from bot.cli.options import add_assembly_options
 from bot.store.read import attendance
 from bot.store.sessions import SessionRecord, SqlSessions, session_rows
-from flows.sessions.checkin import LINK_PREFIX
 from flows.ports import Presence
+from flows.sessions.checkin import LINK_PREFIX
 
 
 async def _session(core: Core, key: str) -> SessionRecord:

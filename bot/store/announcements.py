@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import AnnouncementRow, ParticipantRow, RsvpRow
-from bot.store.sessions import reachable_confirmed, session_row
+from bot.store.sessions import participants_of, reachable_confirmed, session_row
 from flows.ports import Participant
 from flows.sessions.rsvp import ABSENT
 
@@ -23,10 +23,7 @@ async def audience(
             return None
         absent = select(RsvpRow.participant_id).where(RsvpRow.session_id == row.id, RsvpRow.answer == ABSENT)
         query = query.where(ParticipantRow.id.not_in(absent))
-    return [
-        Participant(person.id, person.telegram_user_id, person.chat_id, person.language)
-        for person in (await session.execute(query)).scalars()
-    ]
+    return await participants_of(session, query)
 
 
 async def record(session: AsyncSession, assembly_id: str, session_key: str | None, recipients: int) -> int:

@@ -31,10 +31,6 @@ async def ensure_assembly(session: AsyncSession, assembly: Assembly) -> None:
         row.name = name
 
 
-def _view(row: ParticipantRow) -> Participant:
-    return Participant(row.id, row.telegram_user_id, row.chat_id, row.language)
-
-
 class SqlStore:
     """Implements the flows' `Store` port, with each feature's port as an attribute; never commits."""
 
