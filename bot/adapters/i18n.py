@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import io
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
@@ -14,13 +15,14 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-LOCALES = Path(__file__).resolve().parent.parent.parent / "locales"
+LOCALES = files("bot") / "locales"
+"""The repository's `locales/`, shipped inside the package (see pyproject.toml's package data)."""
 DOMAIN = "messages"
 
 
-def load_catalog(language: str, directory: Path = LOCALES) -> gettext.GNUTranslations:
+def load_catalog(language: str, directory: Traversable = LOCALES) -> gettext.GNUTranslations:
     """Compile `<language>/LC_MESSAGES/messages.po` in memory, so a fresh checkout just works."""
-    with (directory / language / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as po:
+    with directory.joinpath(language, "LC_MESSAGES", f"{DOMAIN}.po").open("rb") as po:
         catalog = read_po(po, locale=language)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
@@ -65,7 +67,7 @@ class BabelTranslator:
 class Catalogs:
     """Implements `flows.ports.Translations`: one compiled catalog per offered language."""
 
-    def __init__(self, languages: list[str], zone: dt.tzinfo, directory: Path = LOCALES) -> None:
+    def __init__(self, languages: list[str], zone: dt.tzinfo, directory: Traversable = LOCALES) -> None:
         self._zone = zone
         self._translators = {
             code: BabelTranslator(code, load_catalog(code, directory), zone) for code in languages
