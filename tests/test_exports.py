@@ -68,6 +68,7 @@ async def test_default_export_has_no_personal_data(
     assert "telegram_user_id" in personal_text
 
 
+@pytest.mark.both_backends
 async def test_exports_hold_every_row(db: Database, assembly: Assembly, tmp_path: Path) -> None:
     await populate(db, assembly, size=30)
     counted: dict[str, int] = {}

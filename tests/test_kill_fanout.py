@@ -85,13 +85,12 @@ async def _recorded_all_delivered(db: Database, emulator: Emulator, timeout: flo
 
 @pytest.mark.slow
 async def test_sigkill_mid_fan_out_neither_loses_nor_repeats_a_reminder(
-    emulator: Emulator, tmp_path: Path, project_root: Path
+    emulator: Emulator, tmp_path: Path, project_root: Path, sqlite_url: str
 ) -> None:
     config = _definition(tmp_path / "assembly.yaml")
     assembly = load_assembly(config)
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}"
+    url = sqlite_url
     db = Database(url)
-    await db.migrate()
     users = [emulator.user(FIRST + i, f"P{i}", ("fr", "nl", "ar")[i % 3]) for i in range(PEOPLE)]
     for user in users:
         await add_confirmed(db, assembly, user.id, user.language_code or "fr")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.store import outbox, updates
@@ -15,6 +16,8 @@ from flows.actions import Button, SendDocument, SendMessage
 from flows.assembly import Assembly
 from flows.engine import IDLE, ConversationState
 from flows.events import Sender, Text
+
+pytestmark = pytest.mark.both_backends  # the store itself
 
 
 async def test_participant_language_and_state_round_trip(db: Database, assembly: Assembly) -> None:

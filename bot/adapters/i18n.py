@@ -4,10 +4,10 @@ dates, times and numbers formatted for the language in the assembly's timezone."
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gettext
 import io
 from importlib.resources import files
-from importlib.resources.abc import Traversable
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
@@ -20,9 +20,11 @@ LOCALES = files("bot") / "locales"
 DOMAIN = "messages"
 
 
-def load_catalog(language: str, directory: Traversable = LOCALES) -> gettext.GNUTranslations:
-    """Compile `<language>/LC_MESSAGES/messages.po` in memory, so a fresh checkout just works."""
-    with directory.joinpath(language, "LC_MESSAGES", f"{DOMAIN}.po").open("rb") as po:
+@functools.cache
+def load_catalog(language: str) -> gettext.GNUTranslations:
+    """Compile `<language>/LC_MESSAGES/messages.po` in memory, so a fresh checkout just works; once
+    per process, as every command and test that builds translators shares the read-only result."""
+    with LOCALES.joinpath(language, "LC_MESSAGES", f"{DOMAIN}.po").open("rb") as po:
         catalog = read_po(po, locale=language)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
@@ -67,11 +69,9 @@ class BabelTranslator:
 class Catalogs:
     """Implements `flows.ports.Translations`: one compiled catalog per offered language."""
 
-    def __init__(self, languages: list[str], zone: dt.tzinfo, directory: Traversable = LOCALES) -> None:
+    def __init__(self, languages: list[str], zone: dt.tzinfo) -> None:
         self._zone = zone
-        self._translators = {
-            code: BabelTranslator(code, load_catalog(code, directory), zone) for code in languages
-        }
+        self._translators = {code: BabelTranslator(code, load_catalog(code), zone) for code in languages}
 
     def for_language(self, language: str) -> BabelTranslator:
         return self._translators[language]
