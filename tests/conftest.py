@@ -23,6 +23,7 @@ from bot.definition import load_assembly
 from bot.emulator import Emulator, Limits
 from bot.jobs.reminders import sync_sessions
 from bot.settings import EXAMPLE_ASSEMBLY
+from bot.store import outbox, updates
 from bot.store.database import Database
 from bot.store.models import ParticipantRow
 from bot.store.participants import SqlStore, ensure_assembly
@@ -48,6 +49,19 @@ async def eventually(condition: Callable[[], bool], timeout: float = 20.0) -> No
     """Wait until `condition()` holds; for state owned by another process or loop task."""
     async with asyncio.timeout(timeout):
         while not condition():  # noqa: ASYNC110 (no event to await across processes)
+            await asyncio.sleep(0.05)
+
+
+async def settled(emulator: Emulator, db: Database, timeout: float = 20.0) -> None:
+    """Wait until the bot has fetched and handled every update and sent all it queued: from then on,
+    nothing more arrives until someone writes again (so a test need not sleep to prove it)."""
+
+    async def idle() -> bool:
+        async with db.transaction() as session:
+            return not await updates.pending_chats(session) and await outbox.earliest_due(session) is None
+
+    async with asyncio.timeout(timeout):
+        while emulator.pending_updates() or not await idle():  # noqa: ASYNC110 (the store offers no event)
             await asyncio.sleep(0.05)
 
 

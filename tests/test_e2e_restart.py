@@ -10,9 +10,10 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
-from conftest import TOKEN, eventually
+from conftest import TOKEN, eventually, settled
 
 from bot.emulator import Emulator
+from bot.store.database import Database
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ async def spawn(bot_env: dict[str, str], project_root: Path) -> AsyncIterator[Ca
 
 @pytest.mark.slow
 async def test_update_in_flight_at_sigkill_is_answered_once_after_restart(
-    emulator: Emulator, spawn: Callable[[], object]
+    emulator: Emulator, spawn: Callable[[], object], bot_env: dict[str, str]
 ) -> None:
     first = await spawn()  # type: ignore[misc]
     await eventually(lambda: ("all_private_chats", None, "") in emulator.commands)
@@ -74,7 +75,11 @@ async def test_update_in_flight_at_sigkill_is_answered_once_after_restart(
     assert welcome.text.startswith("Welkom! Ik ben de assistent")
     await lotte.send_text("/help")
     await lotte.wait_for_messages(2, timeout=30)
-    await asyncio.sleep(0.5)
+    db = Database(bot_env["DATABASE_URL"])
+    try:
+        await settled(emulator, db)
+    finally:
+        await db.dispose()
     assert [m.text[:6] for m in lotte.messages if m.text] == ["Welkom", "Dit ka"]
     second.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(second.wait(), 15) == 0

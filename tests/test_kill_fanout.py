@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import TOKEN, add_confirmed
+from conftest import TOKEN, add_confirmed, settled
 from sqlalchemy import func, select
 
 from bot.definition import load_assembly
@@ -51,13 +51,14 @@ def _definition(path: Path) -> Path:
 
 
 def _start(project_root: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
-        cwd=project_root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("ab"),
-    )
+    with log.open("ab") as stderr:  # the bot writes to its own copy of the file handle
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"],
+            cwd=project_root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
 
 
 async def _until(condition: object, timeout: float, what: str) -> None:
@@ -119,7 +120,7 @@ async def test_sigkill_mid_fan_out_neither_loses_nor_repeats_a_reminder(
 
         bot = _start(project_root, env, log)
         await _until(lambda: emulator.sent_count("sendMessage") >= PEOPLE, 60, "the fan-out did not resume")
-        await asyncio.sleep(1.5)  # a repeated reminder would arrive now
+        await settled(emulator, db)  # a repeated reminder would have been sent by now
     finally:
         bot.send_signal(signal.SIGTERM)
         bot.wait(15)

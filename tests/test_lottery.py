@@ -129,7 +129,6 @@ async def test_draw_meets_quotas_is_repeatable_and_promotes_reserves(
     assert promoted == 10
 
 
-@pytest.mark.both_backends
 async def test_maximin_is_repeatable_and_infeasible_quotas_change_nothing(
     db: Database, assembly: Assembly
 ) -> None:
