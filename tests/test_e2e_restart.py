@@ -17,13 +17,13 @@ from bot.store.database import Database
 
 
 @pytest.fixture
-def bot_env(emulator: Emulator, tmp_path: Path, project_root: Path) -> dict[str, str]:
+def bot_env(emulator: Emulator, sqlite_url: str, project_root: Path) -> dict[str, str]:
     return {
         **os.environ,
         "PYTHONPATH": str(project_root),
         "TELEGRAM_API_URL": emulator.url,
         "TELEGRAM_BOT_TOKEN": TOKEN,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}",
+        "DATABASE_URL": sqlite_url,
         "ASSEMBLY_CONFIG": str(project_root / "examples" / "assembly.yaml"),
         "POLL_TIMEOUT": "1",
     }
@@ -31,7 +31,7 @@ def bot_env(emulator: Emulator, tmp_path: Path, project_root: Path) -> dict[str,
 
 @pytest.fixture
 async def spawn(bot_env: dict[str, str], project_root: Path) -> AsyncIterator[Callable[[], object]]:
-    """Start `assembly-bot run` as a subprocess; every process is killed at the end."""
+    """Start `assembly-bot run --runtime ptb` as a subprocess; every process is killed at the end."""
     processes: list[asyncio.subprocess.Process] = []
 
     async def start() -> asyncio.subprocess.Process:
@@ -40,6 +40,10 @@ async def spawn(bot_env: dict[str, str], project_root: Path) -> AsyncIterator[Ca
             "-m",
             "bot.cli",
             "run",
+            # python-telegram-bot starts in a fraction of aiogram's time; the fan-out kill test
+            # (test_kill_fanout) runs the default, aiogram.
+            "--runtime",
+            "ptb",
             cwd=project_root,
             env=bot_env,
             stdout=asyncio.subprocess.DEVNULL,
