@@ -27,6 +27,8 @@ folders); every module under bot/ and flows/ is checked too, the migrations amon
 
 PIP = (sys.executable, "-m", "pip")
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def wheel(project_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
