@@ -1,13 +1,16 @@
-"""Operator settings from the environment: bot token, Bot API and dashboard URLs, store, definition."""
+"""Operator settings, read from the environment."""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from pydantic import Field, HttpUrl, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-EXAMPLE_ASSEMBLY = Path(__file__).resolve().parent.parent / "examples" / "assembly.yaml"
+EXAMPLE_ASSEMBLY = Path(str(files("bot").joinpath("examples", "assembly.yaml")))
+"""The repository's example definition, shipped inside the package; a path on disk, since the package
+is always installed as files (Alembic needs its migrations as files too)."""
 
 
 class Settings(BaseSettings):

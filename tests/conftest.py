@@ -1,14 +1,18 @@
-"""Shared fixtures: real SQLite and PostgreSQL stores, the example assembly, the emulator, a running bot."""
+"""Shared fixtures: real SQLite and PostgreSQL stores migrated once per run, the example assembly, the
+emulator, a running bot."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
+import shutil
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import asyncpg
 import pytest
@@ -19,6 +23,7 @@ from bot.definition import load_assembly
 from bot.emulator import Emulator, Limits
 from bot.jobs.session_mirror import sync_sessions
 from bot.settings import EXAMPLE_ASSEMBLY
+from bot.store import outbox, updates
 from bot.store.database import Database
 from bot.store.models import ParticipantRow
 from bot.store.participants import SqlStore, ensure_assembly
@@ -36,12 +41,27 @@ with Telegram's real figures (test_e2e_basics, test_fanout)."""
 CHAT_RATE = 10.0
 
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
+BACKENDS = ("sqlite", "postgresql")
+T = TypeVar("T")
 
 
 async def eventually(condition: Callable[[], bool], timeout: float = 20.0) -> None:
     """Wait until `condition()` holds; for state owned by another process or loop task."""
     async with asyncio.timeout(timeout):
         while not condition():  # noqa: ASYNC110 (no event to await across processes)
+            await asyncio.sleep(0.05)
+
+
+async def settled(emulator: Emulator, db: Database, timeout: float = 20.0) -> None:
+    """Wait until the bot has fetched and handled every update and sent all it queued: from then on,
+    nothing more arrives until someone writes again (so a test need not sleep to prove it)."""
+
+    async def idle() -> bool:
+        async with db.transaction() as session:
+            return not await updates.pending_chats(session) and await outbox.earliest_due(session) is None
+
+    async with asyncio.timeout(timeout):
+        while emulator.pending_updates() or not await idle():  # noqa: ASYNC110 (the store offers no event)
             await asyncio.sleep(0.05)
 
 
@@ -67,50 +87,100 @@ def assembly() -> Assembly:
     return load_assembly(EXAMPLE_ASSEMBLY)
 
 
-@contextlib.asynccontextmanager
-async def _postgres_database() -> AsyncIterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    name = f"assembly_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(PG_ADMIN)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    base = PG_ADMIN.rsplit("/", 1)[0]
-    try:
-        yield f"{base}/{name}"
-    finally:
-        admin = await asyncpg.connect(PG_ADMIN)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test with a store runs on SQLite; those marked `both_backends` on PostgreSQL too."""
+    if "backend" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("both_backends") is not None
+        metafunc.parametrize("backend", BACKENDS if both else BACKENDS[:1], indirect=True)
 
 
-@contextlib.asynccontextmanager
-async def database_url(kind: str, tmp_path: Path) -> AsyncIterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'store.sqlite'}"
-    else:
-        async with _postgres_database() as url:
-            yield url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+def _apart(work: Coroutine[object, object, T]) -> T:
+    """Run `work` on its own event loop in another thread: session fixtures outlive any test's loop."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, work).result()
+
+
+async def _migrated(url: str) -> None:
+    database = Database(url)
+    try:
+        await database.migrate()
+    finally:
+        await database.dispose()
+
+
+async def _admin(statement: str) -> None:
+    admin = await asyncpg.connect(PG_ADMIN)
+    try:
+        await admin.execute(statement)
+    finally:
+        await admin.close()
+
+
+def _postgres_url(name: str) -> str:
+    return f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store migrated once per run; each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("template") / "store.sqlite"
+    _apart(_migrated(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgresql_template() -> Iterator[str]:
+    """A PostgreSQL database migrated once per run; each test gets `CREATE DATABASE ... TEMPLATE` it."""
+    name = f"assembly_template_{uuid.uuid4().hex[:12]}"
+    _apart(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        _apart(_migrated(_postgres_url(name)))
+        yield name
+    finally:
+        _apart(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextlib.asynccontextmanager
+async def _postgres_database(template: str | None) -> AsyncIterator[str]:
+    """A PostgreSQL database for one test, empty or a copy of `template`, dropped afterwards."""
+    name = f"assembly_test_{uuid.uuid4().hex[:12]}"
+    await _admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    try:
+        yield _postgres_url(name)
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
-async def db_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
-    async with database_url(backend, tmp_path) as url:
-        yield url
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A migrated SQLite store of this test's own (what a bot under test starts from)."""
+    path = tmp_path / "store.sqlite"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+async def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """This test's database on `backend`: already migrated when the test also uses `db` (a copy of
+    the run's template), else empty (the migration tests build it step by step)."""
+    migrated = "db" in request.fixturenames
+    if backend == "sqlite":
+        empty = f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite'}"
+        yield request.getfixturevalue("sqlite_url") if migrated else empty
+    else:
+        template = request.getfixturevalue("postgresql_template") if migrated else None
+        async with _postgres_database(template) as url:
+            yield url
 
 
 @pytest.fixture
 async def db(db_url: str) -> AsyncIterator[Database]:
     database = Database(db_url)
-    await database.migrate()
     yield database
     await database.dispose()
 
@@ -176,9 +246,9 @@ def runtime(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def running_bot(
-    assembly: Assembly, emulator: Emulator, tmp_path: Path, runtime: str
+    assembly: Assembly, emulator: Emulator, sqlite_url: str, runtime: str
 ) -> AsyncIterator[RunningBot]:
-    bot = RunningBot(assembly, emulator, f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}", runtime)
+    bot = RunningBot(assembly, emulator, sqlite_url, runtime)
     await bot.start()
     yield bot
     await bot.stop()

@@ -72,6 +72,7 @@ async def test_dashboard_links_only_for_facilitators_and_organisers(flow: FlowHa
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 
+@pytest.mark.both_backends
 async def test_a_link_opens_one_session_once_and_only_in_its_assembly(flow: FlowHarness) -> None:
     flow.kit = dataclasses.replace(flow.kit, dashboard_url=DASHBOARD_URL)
     assembly = flow.kit.assembly
@@ -98,6 +99,7 @@ async def test_a_link_opens_one_session_once_and_only_in_its_assembly(flow: Flow
         assert await dashboard_access.sign_in(session, assembly, late, now + timedelta(minutes=16)) is None
 
 
+@pytest.mark.both_backends
 async def test_sessions_end_when_the_role_or_the_person_goes(flow: FlowHarness) -> None:
     flow.kit = dataclasses.replace(flow.kit, dashboard_url=DASHBOARD_URL)
     assembly, now = flow.kit.assembly, flow.clock.now()
@@ -129,6 +131,7 @@ async def test_sessions_end_when_the_role_or_the_person_goes(flow: FlowHarness) 
     assert owners == {revoked.id}
 
 
+@pytest.mark.both_backends
 async def test_poll_results_match_the_ballots_counted_again(db: Database, assembly: Assembly) -> None:
     data = await populate_results(db, assembly)
     async with db.transaction() as session:
@@ -165,6 +168,7 @@ async def test_poll_results_match_the_ballots_counted_again(db: Database, assemb
     assert ("scale", True) in kinds
 
 
+@pytest.mark.both_backends
 @pytest.mark.parametrize("language", [None, "fr", "ar"])
 async def test_feedback_by_participants_language_matches_the_rows(
     db: Database, assembly: Assembly, language: str | None
@@ -186,6 +190,7 @@ async def test_feedback_by_participants_language_matches_the_rows(
     assert comments  # the filter leaves something to compare
 
 
+@pytest.mark.both_backends
 async def test_another_assemblys_polls_and_feedback_stay_out(db: Database, assembly: Assembly) -> None:
     """Two assemblies in one store: each dashboard counts only its own."""
     data = await populate_results(db, assembly)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -63,10 +62,8 @@ class Site:
 
 
 @pytest.fixture
-async def site(emulator: Emulator, tmp_path: Path, assembly: Assembly) -> AsyncIterator[Site]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'dashboard.sqlite'}"
-    db = Database(url)
-    await db.migrate()
+async def site(emulator: Emulator, sqlite_url: str, assembly: Assembly) -> AsyncIterator[Site]:
+    db = Database(sqlite_url)
     data = await populate_results(db, assembly)
     clock = ManualClock(NOW)
     port = unused_port()
@@ -74,7 +71,7 @@ async def site(emulator: Emulator, tmp_path: Path, assembly: Assembly) -> AsyncI
     runner = web.AppRunner(make_app(db, build_kit(data.assembly, clock=clock), secure_cookies=False))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
-    bot = RunningBot(data.assembly, emulator, url, "aiogram", clock=clock, dashboard_url=base)
+    bot = RunningBot(data.assembly, emulator, sqlite_url, "aiogram", clock=clock, dashboard_url=base)
     await bot.start()
     try:
         yield Site(db, data, base, bot)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import RunningBot, eventually
+from conftest import RunningBot, eventually, settled
 from sqlalchemy import select
 
 from bot.emulator import Emulator, Limits
@@ -80,7 +80,8 @@ async def test_redelivered_update_is_answered_once(running_bot: RunningBot, emul
     emulator.redeliver()
     await sofia.send_text("/cancel")  # a later update, to know the redelivery went through
     replies = [m.text for m in await sofia.wait_for_messages(2)]
-    await asyncio.sleep(0.3)
+    assert running_bot.app is not None
+    await settled(emulator, running_bot.app.db)
     assert len(sofia.messages) == 2
     assert replies[1] == "There is nothing to cancel right now."
     assert emulator.sent_count("sendMessage") == 2

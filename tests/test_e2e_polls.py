@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from conftest import ManualClock, RunningBot, eventually
@@ -31,11 +30,10 @@ PEOPLE = ((6101, "fr", "woman"), (6102, "nl", "man"), (6103, "ar", "woman"), (61
 
 @pytest.fixture
 async def room_bot(
-    assembly: Assembly, emulator: Emulator, tmp_path: Path, runtime: str
+    assembly: Assembly, emulator: Emulator, sqlite_url: str, runtime: str
 ) -> AsyncIterator[RunningBot]:
     clock = ManualClock(S1_START + timedelta(minutes=10))
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}"
-    bot = RunningBot(room_assembly(assembly), emulator, url, runtime, clock)
+    bot = RunningBot(room_assembly(assembly), emulator, sqlite_url, runtime, clock)
     await bot.start()
     yield bot
     await bot.stop()

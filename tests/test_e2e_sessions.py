@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from conftest import ManualClock, RunningBot
@@ -21,9 +20,9 @@ S1_START = datetime(2027, 3, 6, 8, 30, tzinfo=UTC)  # 09:30 in Brussels
 
 
 @pytest.fixture
-async def clocked_bot(assembly: Assembly, emulator: Emulator, tmp_path: Path) -> AsyncIterator[RunningBot]:
+async def clocked_bot(assembly: Assembly, emulator: Emulator, sqlite_url: str) -> AsyncIterator[RunningBot]:
     clock = ManualClock(S1_START - timedelta(days=10))
-    bot = RunningBot(assembly, emulator, f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}", "aiogram", clock)
+    bot = RunningBot(assembly, emulator, sqlite_url, "aiogram", clock)
     await bot.start()
     yield bot
     await bot.stop()

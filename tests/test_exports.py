@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from test_reports import populate
 
+from bot.cli.main import main
 from bot.organiser.exports import export
 from bot.store.database import Database
 from bot.store.participants import SqlStore
@@ -70,6 +68,7 @@ async def test_default_export_has_no_personal_data(
     assert "telegram_user_id" in personal_text
 
 
+@pytest.mark.both_backends
 async def test_exports_hold_every_row(db: Database, assembly: Assembly, tmp_path: Path) -> None:
     await populate(db, assembly, size=30)
     counted: dict[str, int] = {}
@@ -85,33 +84,19 @@ async def test_exports_hold_every_row(db: Database, assembly: Assembly, tmp_path
         assert len(list(csv.DictReader(handle))) == len(data["rsvps"]) > 0
 
 
-@pytest.mark.slow
-def test_export_and_digest_commands(project_root: Path, tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(project_root),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite'}",
-    }
-    env.pop("ASSEMBLY_CONFIG", None)
+def test_export_and_digest_commands(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
+    monkeypatch.delenv("ASSEMBLY_CONFIG", raising=False)
+    assembly = ["--assembly", "brussels-climate-2027"]
 
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args],
-            cwd=project_root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-
-    done = cli("export", "--assembly", "brussels-climate-2027", "--format", "xlsx", "--out", str(tmp_path))
-    assert done.returncode == 0, done.stderr
+    assert main(["export", *assembly, "--format", "xlsx", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "brussels-climate-2027.xlsx").exists()
-    digest = cli("digest", "--assembly", "brussels-climate-2027", "--language", "de")
-    assert digest.returncode == 0, digest.stderr
-    assert "Teilnehmende nach Status" in digest.stdout
-    assert "a16_24" in digest.stdout
-    wrong = cli("digest", "--assembly", "brussels-climate-2027", "--language", "es")
-    assert wrong.returncode == 2
-    assert "--language es is not offered" in wrong.stderr
+    capsys.readouterr()
+    assert main(["digest", *assembly, "--language", "de"]) == 0
+    printed = capsys.readouterr().out
+    assert "Teilnehmende nach Status" in printed
+    assert "a16_24" in printed
+    assert main(["digest", *assembly, "--language", "es"]) == 2
+    assert "--language es is not offered" in capsys.readouterr().err

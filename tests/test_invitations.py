@@ -34,7 +34,8 @@ def test_invites_create_writes_letters_and_keeps_only_hashes(
     out = tmp_path / "letters.csv"
     command = ["invites", "create", "--assembly", assembly.id, "--count", "5", "--expires-days", "30"]
     assert main([*command, "--out", str(out)]) == 0
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    with out.open(encoding="utf-8", newline="") as letters:
+        rows = list(csv.DictReader(letters))
     assert len(rows) == 5
     assert len({row["code"] for row in rows}) == 5
     for row in rows:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import TOKEN, add_confirmed
+from conftest import TOKEN, add_confirmed, settled
 from sqlalchemy import func, select
 
 from bot.definition import load_assembly
@@ -51,13 +51,14 @@ def _definition(path: Path) -> Path:
 
 
 def _start(project_root: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
-        cwd=project_root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("ab"),
-    )
+    with log.open("ab") as stderr:  # the bot writes to its own copy of the file handle
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"],
+            cwd=project_root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
 
 
 async def _until(condition: object, timeout: float, what: str) -> None:
@@ -85,13 +86,12 @@ async def _recorded_all_delivered(db: Database, emulator: Emulator, timeout: flo
 
 @pytest.mark.slow
 async def test_sigkill_mid_fan_out_neither_loses_nor_repeats_a_reminder(
-    emulator: Emulator, tmp_path: Path, project_root: Path
+    emulator: Emulator, tmp_path: Path, project_root: Path, sqlite_url: str
 ) -> None:
     config = _definition(tmp_path / "assembly.yaml")
     assembly = load_assembly(config)
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}"
+    url = sqlite_url
     db = Database(url)
-    await db.migrate()
     users = [emulator.user(FIRST + i, f"P{i}", ("fr", "nl", "ar")[i % 3]) for i in range(PEOPLE)]
     for user in users:
         await add_confirmed(db, assembly, user.id, user.language_code or "fr")
@@ -120,7 +120,7 @@ async def test_sigkill_mid_fan_out_neither_loses_nor_repeats_a_reminder(
 
         bot = _start(project_root, env, log)
         await _until(lambda: emulator.sent_count("sendMessage") >= PEOPLE, 60, "the fan-out did not resume")
-        await asyncio.sleep(1.5)  # a repeated reminder would arrive now
+        await settled(emulator, db)  # a repeated reminder would have been sent by now
     finally:
         bot.send_signal(signal.SIGTERM)
         bot.wait(15)

@@ -54,6 +54,7 @@ async def _statuses(db: Database) -> dict[str, int]:
         return dict(rows.all())
 
 
+@pytest.mark.both_backends
 async def test_draw_meets_quotas_is_repeatable_and_promotes_reserves(
     db: Database, assembly: Assembly
 ) -> None:
@@ -169,11 +170,11 @@ async def test_maximin_is_repeatable_and_infeasible_quotas_change_nothing(
 
 
 async def test_the_running_bot_closes_missed_deadlines_on_its_own(
-    assembly: Assembly, emulator: Emulator, tmp_path: Path
+    assembly: Assembly, emulator: Emulator, sqlite_url: str
 ) -> None:
     """The scheduler's deadline job: no organiser command, the reserves are asked by the bot itself."""
     clock = ManualClock(utcnow())
-    bot = RunningBot(assembly, emulator, f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}", "aiogram", clock)
+    bot = RunningBot(assembly, emulator, sqlite_url, "aiogram", clock)
     await bot.start()
     try:
         assert bot.app is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -10,6 +11,8 @@ from sqlalchemy.engine import Connection
 
 from bot.store.database import Database, alembic_config
 from bot.store.models import Base
+
+pytestmark = pytest.mark.both_backends  # every migration, on both dialects
 
 
 def _revisions() -> list[str]:

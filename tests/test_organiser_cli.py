@@ -41,6 +41,7 @@ async def _cli(project_root: Path, bot: RunningBot, *args: str) -> tuple[int, st
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("runtime", ["aiogram"])  # the commands' side is the point; both runtimes send alike
 async def test_announce_reaches_confirmed_participants_in_their_language_and_attendance_by_hand(
     running_bot: RunningBot, emulator: Emulator, project_root: Path, tmp_path: Path
 ) -> None:

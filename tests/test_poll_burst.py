@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from conftest import TOKEN, mirror_sessions
 from polls_room import S1_START
 from sqlalchemy import func, select
@@ -21,6 +22,8 @@ from bot.telegram.sender import OutboxSender
 from flows.assembly import Assembly
 from flows.events import ButtonPress, Sender
 from flows.polls.compose import spec_of
+
+pytestmark = pytest.mark.both_backends  # concurrent writers
 
 VOTERS = 1000
 

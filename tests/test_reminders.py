@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from conftest import ManualClock, add_confirmed, mirror_sessions
 from sqlalchemy import select, update
 
@@ -16,6 +17,8 @@ from bot.store.participants import ensure_assembly
 from bot.store.reminders import QUEUED, SKIPPED, STALE
 from bot.store.sessions import session_rows
 from flows.assembly import Assembly
+
+pytestmark = pytest.mark.both_backends  # the reminder job's queries compare stored times
 
 S1_START = datetime(2027, 3, 6, 8, 30, tzinfo=UTC)  # 09:30 in Brussels (CET)
 

@@ -90,6 +90,7 @@ async def _expected_strata(db: Database, assembly: Assembly) -> dict[tuple[str, 
     return {(q.id, v): (registered[(q.id, v)], confirmed[(q.id, v)]) for q in reg.features for v in q.values}
 
 
+@pytest.mark.both_backends
 async def test_views_match_the_rows(db: Database, assembly: Assembly) -> None:
     await populate(db, assembly)
     expected = await _expected_strata(db, assembly)
@@ -137,6 +138,7 @@ async def test_views_match_the_rows(db: Database, assembly: Assembly) -> None:
     assert delivery == {"blocked_participants": 1, "failed_sends": 1}
 
 
+@pytest.mark.both_backends
 async def test_digest_figures_match_the_views_and_count_new_registrations_since_the_last(
     db: Database, assembly: Assembly
 ) -> None:
@@ -253,6 +255,7 @@ async def test_running_bot_plans_the_digest_at_the_local_time_and_the_job_queues
     assert recorded == NOW
 
 
+@pytest.mark.both_backends
 async def test_digest_counts_polls_and_feedback_from_the_rows(db: Database, assembly: Assembly) -> None:
     room = FlowHarness(db, room_assembly(assembly))
     await room.prepare()

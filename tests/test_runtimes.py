@@ -8,11 +8,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import TOKEN, RunningBot
+from conftest import CONVERSATION_LIMITS, TOKEN, RunningBot
 from telegram.error import RetryAfter
 
 from bot.bootstrap import RUNTIMES, make_api
-from bot.emulator import Emulator, Limits, SimulatedUser
+from bot.emulator import Emulator, SimulatedUser
 from bot.telegram.api import Blocked, Delivery, RetryLater, TelegramApi, Transient, Unauthorized
 from bot.telegram.ptb_api import retry_seconds
 from flows import actions as act
@@ -135,7 +135,7 @@ async def test_the_same_conversation_gives_the_same_sends_on_both_runtimes(
 ) -> None:
     transcripts = {}
     for name in RUNTIMES:
-        async with Emulator(token=TOKEN, bot_username="assembly_test_bot", limits=Limits()) as emulator:
+        async with Emulator(token=TOKEN, limits=CONVERSATION_LIMITS) as emulator:
             bot = RunningBot(assembly, emulator, f"sqlite+aiosqlite:///{tmp_path / name}.sqlite", name)
             await bot.start()
             try:

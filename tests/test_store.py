@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.store import outbox, updates
@@ -17,6 +18,8 @@ from flows.assembly import Assembly
 from flows.engine import IDLE, ConversationState, Step
 from flows.events import Sender, Text
 from flows.polls.votes import Choice, Choices, Dots, Ranking, Written
+
+pytestmark = pytest.mark.both_backends  # the store itself
 
 
 async def test_participant_language_and_state_round_trip(db: Database, assembly: Assembly) -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
 
-def _factory(codes: list[str] | None) -> DetectorFactory:
+@functools.cache
+def _factory(codes: tuple[str, ...] | None) -> DetectorFactory:
     """A detector factory over some language profiles (all when `codes` is None), seeded for
-    repeatable answers (langdetect is random otherwise)."""
+    repeatable answers (langdetect is random otherwise). Read once per process: loading the
+    profiles takes most of a second, and a factory only hands out fresh detectors."""
     factory = DetectorFactory()
     directory = Path(PROFILES_DIRECTORY)
     names = sorted(p.name for p in directory.iterdir()) if codes is None else codes
@@ -30,7 +33,7 @@ class LangDetect:
     def __init__(self, offered: list[str], min_letters: int = 25, min_probability: float = 0.95) -> None:
         self.min_letters, self.min_probability = min_letters, min_probability
         self._all = _factory(None)
-        self._offered = _factory(offered)
+        self._offered = _factory(tuple(offered))
 
     def detect(self, text: str) -> str | None:
         if sum(ch.isalpha() for ch in text) < self.min_letters:

@@ -4,9 +4,10 @@ dates, times and numbers formatted for the language in the assembly's timezone."
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gettext
 import io
-from pathlib import Path
+from importlib.resources import files
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
@@ -14,13 +15,16 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-LOCALES = Path(__file__).resolve().parent.parent.parent / "locales"
+LOCALES = files("bot") / "locales"
+"""The repository's `locales/`, shipped inside the package (see pyproject.toml's package data)."""
 DOMAIN = "messages"
 
 
-def load_catalog(language: str, directory: Path = LOCALES) -> gettext.GNUTranslations:
-    """Compile `<language>/LC_MESSAGES/messages.po` in memory, so a fresh checkout just works."""
-    with (directory / language / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as po:
+@functools.cache
+def load_catalog(language: str) -> gettext.GNUTranslations:
+    """Compile `<language>/LC_MESSAGES/messages.po` in memory, so a fresh checkout just works; once
+    per process, as every command and test that builds translators shares the read-only result."""
+    with LOCALES.joinpath(language, "LC_MESSAGES", f"{DOMAIN}.po").open("rb") as po:
         catalog = read_po(po, locale=language)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
@@ -65,11 +69,9 @@ class BabelTranslator:
 class Catalogs:
     """Implements `flows.ports.Translations`: one compiled catalog per offered language."""
 
-    def __init__(self, languages: list[str], zone: dt.tzinfo, directory: Path = LOCALES) -> None:
+    def __init__(self, languages: list[str], zone: dt.tzinfo) -> None:
         self._zone = zone
-        self._translators = {
-            code: BabelTranslator(code, load_catalog(code, directory), zone) for code in languages
-        }
+        self._translators = {code: BabelTranslator(code, load_catalog(code), zone) for code in languages}
 
     def for_language(self, language: str) -> BabelTranslator:
         return self._translators[language]

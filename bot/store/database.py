@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -18,7 +17,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = "bot.store:migrations"
+"""Alembic's script location as a package resource, so an installed wheel finds its migrations."""
 
 Session = AsyncSession
 """The unit of work callers pass, unopened, to store functions; named here so they need no SQLAlchemy."""
@@ -59,7 +59,7 @@ def _begin_immediate(connection: Connection) -> None:
 
 def alembic_config(url: str | None = None) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", MIGRATIONS)
     if url:
         config.set_main_option("sqlalchemy.url", url)
     return config

@@ -66,18 +66,22 @@ class PtbApi(BotAdapter):
         )
         base = api_url.rstrip("/")
         self.request_timeout = request_timeout
-        self.bot = Bot(
-            token,
-            base_url=base + "/bot",
-            base_file_url=base + "/file/bot",
-            request=HTTPXRequest(
+        self._requests = (
+            HTTPXRequest(
                 read_timeout=request_timeout,
                 write_timeout=request_timeout,
                 connect_timeout=10.0,
                 pool_timeout=request_timeout,
             ),
             # PTB adds the long-poll timeout to this read timeout for getUpdates.
-            get_updates_request=HTTPXRequest(connection_pool_size=1, read_timeout=10.0),
+            HTTPXRequest(connection_pool_size=1, read_timeout=10.0),
+        )
+        self.bot = Bot(
+            token,
+            base_url=base + "/bot",
+            base_file_url=base + "/file/bot",
+            request=self._requests[0],
+            get_updates_request=self._requests[1],
         )
 
     async def _call(self, call: Awaitable[T], timeout: float | None = None) -> T:
@@ -152,4 +156,7 @@ class PtbApi(BotAdapter):
         )
 
     async def close(self) -> None:
+        # Bot.shutdown() skips the HTTP clients when initialize() failed (a refused token) and
+        # would leave their connections open; closing a closed client does nothing.
         await self.bot.shutdown()
+        await asyncio.gather(*(request.shutdown() for request in self._requests))
