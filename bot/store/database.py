@@ -38,23 +38,12 @@ def normalize_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets a reader see the last commit while a flow step writes; the busy timeout rides out
-    # short locks. The driver's own transaction handling is off: `_begin_immediate` opens each one.
-    dbapi_connection.isolation_level = None
+    # WAL lets the sender read while a flow step writes; the busy timeout rides out short locks.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-
-
-def _begin_immediate(connection: Connection) -> None:
-    """Take SQLite's write lock when a transaction begins, not at its first write. A deferred
-    transaction that read first and then writes cannot wait for the lock (SQLite answers "database
-    is locked" at once, whatever the busy timeout, because its snapshot may be stale); an immediate
-    one queues behind the current writer for up to the busy timeout, so a burst of a thousand
-    updates is written one after another instead of failing some."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -81,7 +70,6 @@ class Database:
         )
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine.sync_engine, "begin", _begin_immediate)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
