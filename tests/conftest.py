@@ -34,11 +34,11 @@ from flows.events import ButtonPress, Event, Sender
 from flows.ports import Participant
 
 TOKEN = "123456:TEST-TOKEN"
-CONVERSATION_LIMITS = Limits(per_chat_per_second=10.0, per_chat_burst=10)
-"""Conversation tests talk faster than a person types, so the emulator and the bot allow 10
+CONVERSATION_LIMITS = Limits(per_chat_per_second=50.0, per_chat_burst=50)
+"""Conversation tests talk faster than a person types, so the emulator and the bot allow 50
 messages a second to one chat instead of Telegram's 1; the flood limits themselves are tested
 with Telegram's real figures (test_e2e_basics, test_fanout)."""
-CHAT_RATE = 10.0
+CHAT_RATE = 50.0
 
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgresql")

@@ -24,7 +24,7 @@ from bot.store.participants import SqlStore, ensure_assembly
 from flows.assembly import Assembly
 from flows.status import ParticipantStatus
 
-POOL = 300
+POOL = 150  # the solver's time grows with the pool; what is checked does not depend on its size
 
 
 async def _pool(db: Database, assembly: Assembly, size: int = POOL) -> None:
