@@ -1,14 +1,16 @@
-"""kill -9 in the middle of a reminder fan-out: after a restart every participant has it exactly once.
+"""kill -9 mid-way through a reminder fan-out: after a restart everyone has it, twice only if in flight.
 
 The bot runs as a real `python -m bot.cli run` subprocess with the real clock, against the emulator in
 this process. Its assembly has one session starting in 90 minutes and a 2-hour reminder, so the
 reminder is due (30 minutes ago, within the grace period) as soon as the bot starts.
 
-To kill it mid-way without a race, the emulator first stops answering sendMessage (requests in flight
-are held), the test waits until the bot has recorded every answer already given, then kills the bot:
-the held requests die with it and were never delivered. The remaining gap, a crash in the
-milliseconds between Telegram accepting a message and the commit, cannot be closed without an
-idempotency key in the Bot API; it would duplicate one message, never lose one.
+To kill it mid-way, the emulator first stops answering sendMessage (requests in flight are held), the
+test waits until the bot has recorded every answer already given, then kills the bot: the held
+requests die with it and were never delivered. A send that the emulator accepted in the milliseconds
+before the kill but that the bot had not yet recorded cannot be told apart from one never sent
+without an idempotency key in the Bot API: the restarted bot sends it again. So the guarantee, and
+what this test holds the bot to, is: nobody loses the reminder, and only a person whose reminder was
+in that window (delivered, not recorded, at the kill) may get it twice, never more.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from conftest import TOKEN, add_confirmed, settled
 from sqlalchemy import func, select
 
 from bot.definition import load_assembly
-from bot.emulator import Emulator
+from bot.emulator import Emulator, SimulatedUser
 from bot.settings import EXAMPLE_ASSEMBLY
 from bot.store.database import Database
 from bot.store.models import OutboxMessage, ReminderDelivery
@@ -84,8 +86,19 @@ async def _recorded_all_delivered(db: Database, emulator: Emulator, timeout: flo
         await asyncio.sleep(0.1)
 
 
+def _reminded(users: list[SimulatedUser]) -> set[int]:
+    return {user.id for user in users if any("🔔" in (message.text or "") for message in user.messages)}
+
+
+async def _recorded_chats(db: Database) -> set[int]:
+    """The chats whose reminder the bot had recorded as sent when it died."""
+    async with db.transaction() as session:
+        query = select(OutboxMessage.chat_id).where(OutboxMessage.status == "sent")
+        return set((await session.execute(query)).scalars())
+
+
 @pytest.mark.slow
-async def test_sigkill_mid_fan_out_neither_loses_nor_repeats_a_reminder(
+async def test_sigkill_mid_fan_out_loses_no_reminder_and_repeats_only_those_in_flight(
     emulator: Emulator, tmp_path: Path, project_root: Path, sqlite_url: str
 ) -> None:
     config = _definition(tmp_path / "assembly.yaml")
@@ -116,6 +129,7 @@ async def test_sigkill_mid_fan_out_neither_loses_nor_repeats_a_reminder(
         assert bot.wait(10) == -signal.SIGKILL
         delivered_before = emulator.sent_count("sendMessage")
         assert 0 < delivered_before < PEOPLE, "the kill must land in the middle of the fan-out"
+        in_window = _reminded(users) - await _recorded_chats(db)
         emulator.clear_faults()
 
         bot = _start(project_root, env, log)
@@ -126,7 +140,10 @@ async def test_sigkill_mid_fan_out_neither_loses_nor_repeats_a_reminder(
         bot.wait(15)
 
     received = Counter(user.id for user in users for message in user.messages if "🔔" in (message.text or ""))
-    assert received == Counter({user.id: 1 for user in users}), log.read_text()[-2000:]
+    assert set(received) == {user.id for user in users}, log.read_text()[-2000:]
+    repeated = {user_id for user_id, count in received.items() if count > 1}
+    assert repeated <= in_window, (repeated, in_window)
+    assert max(received.values()) <= 2
     async with db.transaction() as session:
         statuses = Counter((await session.execute(select(OutboxMessage.status))).scalars())
         planned = len((await session.execute(select(ReminderDelivery.id))).all())
