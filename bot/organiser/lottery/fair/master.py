@@ -1,0 +1,119 @@
+"""The restricted master LP: a distribution over the compositions found so far that lifts the lowest chance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import highspy
+import numpy as np
+
+from bot.organiser.lottery.fair.highs import new_highs
+from bot.organiser.lottery.fair.pricing import Counts, Vector
+
+
+class Method(Enum):
+    """How the master is solved. A vertex (simplex) is cheap to warm-start and gives few compositions;
+    an interior point without crossover gives duals in the middle of the optimal face, where every
+    profile that is held down in all optimal distributions has a positive price (leximin needs that)."""
+
+    SIMPLEX = "simplex"
+    INTERIOR = "ipm"
+
+
+@dataclass(frozen=True)
+class MasterSolution:
+    """z, the lowest chance among the free profiles; prices per profile row (zero for rows not in the LP);
+    `value` is the dual value of the convexity row: every composition's priced weight must stay under it."""
+
+    z: float
+    prices: Vector
+    value: float
+    weights: Vector
+
+
+class Master:
+    """min -z  s.t.  sum_c x_c n_cp/|T_p| - z >= 0 for free profiles, >= f_p for fixed ones, sum_c x_c = 1.
+
+    Rows exist only for profiles some panel can include; the others keep chance zero, as in the library.
+    """
+
+    def __init__(self, sizes: Vector, active: list[int]) -> None:
+        self._sizes = sizes
+        self._active = np.array(active, dtype=np.int32)
+        self._row_of = {profile: row for row, profile in enumerate(active)}
+        self._columns: list[Counts] = []
+        self._simplex = new_highs(presolve="off", solver="simplex", simplex_strategy=4)
+        self._interior = new_highs(solver="ipm", run_crossover="off")
+        rows = len(active)
+        for solver in (self._simplex, self._interior):
+            solver.addVars(1, np.zeros(1), np.ones(1))
+            solver.changeColCost(0, -1.0)
+            solver.addRows(
+                rows,
+                np.zeros(rows),
+                np.full(rows, highspy.kHighsInf),
+                rows,
+                np.arange(rows, dtype=np.int32),
+                np.zeros(rows, dtype=np.int32),
+                np.full(rows, -1.0),
+            )
+            solver.addRow(1.0, 1.0, 0, np.zeros(0, dtype=np.int32), np.zeros(0))
+        self._floors = np.zeros(len(sizes))
+        self._shares = np.zeros((64, len(sizes)))
+
+    @property
+    def columns(self) -> list[Counts]:
+        return self._columns
+
+    @property
+    def floors(self) -> Vector:
+        """The chance each fixed profile must keep (zero for the others)."""
+        return self._floors
+
+    def add(self, counts: Counts) -> None:
+        """A new composition as a column: its share of each active profile, and 1 in the convexity row."""
+        shares = counts / self._sizes
+        on_rows = shares[self._active]
+        rows = np.flatnonzero(on_rows).astype(np.int32)
+        indices = np.append(rows, np.int32(len(self._active)))
+        values = np.append(on_rows[rows], 1.0)
+        for solver in (self._simplex, self._interior):
+            solver.addCol(0.0, 0.0, highspy.kHighsInf, len(indices), indices, values)
+        if len(self._columns) == len(self._shares):
+            self._shares = np.vstack([self._shares, np.zeros_like(self._shares)])
+        self._shares[len(self._columns)] = shares
+        self._columns.append(counts)
+
+    def heaviest(self, prices: Vector) -> float:
+        """The largest priced weight among the columns already in the master."""
+        return float((self._shares[: len(self._columns)] @ prices).max(initial=0.0))
+
+    def fix(self, profile: int, chance: float) -> None:
+        """From now on the profile only has to keep `chance`; z is free to rise above it."""
+        row = self._row_of[profile]
+        for solver in (self._simplex, self._interior):
+            solver.changeCoeff(row, 0, 0.0)
+            solver.changeRowBounds(row, chance, highspy.kHighsInf)
+        self._floors[profile] = chance
+
+    def solve(self, method: Method) -> MasterSolution:
+        solver = self._simplex if method is Method.SIMPLEX else self._interior
+        solver.run()
+        if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise ArithmeticError(f"master LP: {solver.modelStatusToString(solver.getModelStatus())}")
+        solution = solver.getSolution()
+        duals = np.asarray(solution.row_dual)
+        weights = np.clip(np.asarray(solution.col_value)[1:], 0.0, None)
+        prices = np.zeros(len(self._sizes))
+        prices[self._active] = np.clip(duals[:-1], 0.0, None)
+        return MasterSolution(
+            z=float(solution.col_value[0]),
+            prices=prices,
+            value=-float(duals[-1]),
+            weights=weights / weights.sum(),
+        )
+
+    def chances(self, weights: Vector) -> Vector:
+        """Each profile's selection chance E[n_p]/|T_p| under a distribution over the columns."""
+        return weights @ self._shares[: len(self._columns)]

@@ -1,0 +1,32 @@
+"""Profile maximin: the distribution over compositions that gives the lowest chance its highest value."""
+
+from __future__ import annotations
+
+import time
+
+from bot.organiser.lottery.fair.distribution import Algorithm, FairDistribution, Timings, chances, lottery
+from bot.organiser.lottery.fair.generation import improve, start
+from bot.organiser.lottery.fair.master import Method
+from bot.organiser.lottery.fair.profiles import Problem
+
+
+def maximin(problem: Problem, max_seconds: float | None = None) -> FairDistribution:
+    """The library's maximin optimum (everyone in a profile alike, which some optimum always is), found
+    over a few hundred profiles instead of one binary variable per person."""
+    began = time.perf_counter()
+    deadline = None if max_seconds is None else time.monotonic() + max_seconds
+    setup = start(problem)
+    stage = improve(setup.master, setup.pricing, Method.SIMPLEX, deadline)
+    compositions = lottery(setup.master.columns, stage.solution.weights)
+    total = time.perf_counter() - began
+    return FairDistribution(
+        problem=problem,
+        algorithm=Algorithm.MAXIMIN,
+        compositions=compositions,
+        chances=chances(problem, compositions),
+        excluded=tuple(setup.excluded),
+        gap=stage.gap,
+        complete=stage.converged,
+        rounds=stage.rounds,
+        timings=Timings(covering=setup.seconds, optimising=total - setup.seconds, total=total),
+    )
