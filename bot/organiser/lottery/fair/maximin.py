@@ -6,7 +6,6 @@ import time
 
 from bot.organiser.lottery.fair.distribution import Algorithm, FairDistribution, Timings, chances, lottery
 from bot.organiser.lottery.fair.generation import improve, start
-from bot.organiser.lottery.fair.master import Method
 from bot.organiser.lottery.fair.profiles import Problem
 
 
@@ -16,7 +15,7 @@ def maximin(problem: Problem, max_seconds: float | None = None) -> FairDistribut
     began = time.perf_counter()
     deadline = None if max_seconds is None else time.monotonic() + max_seconds
     setup = start(problem)
-    stage = improve(setup.master, setup.pricing, Method.SIMPLEX, deadline)
+    stage = improve(setup.master, setup.pricing, deadline=deadline)
     compositions = lottery(setup.master.columns, stage.solution.weights)
     total = time.perf_counter() - began
     return FairDistribution(
