@@ -105,7 +105,7 @@ class FairDistribution:
 
 def lottery(columns: list[Counts], weights: Vector) -> tuple[Composition, ...]:
     """The compositions worth keeping, renormalised, in a canonical order (not the order they were found)."""
-    kept = [(column, float(weight)) for column, weight in zip(columns, weights, strict=True) if weight > _NEGLIGIBLE]
+    kept = [(c, float(w)) for c, w in zip(columns, weights, strict=True) if w > _NEGLIGIBLE]
     total = sum(weight for _, weight in kept)
     compositions = [
         Composition(tuple((int(p), int(column[p])) for p in np.flatnonzero(column)), weight / total)

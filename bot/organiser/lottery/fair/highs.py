@@ -35,14 +35,14 @@ def _swallow_banner() -> None:
     with _banner_shown:
         if not _banner_done:
             with _stdout_closed():
-                highspy.Highs()
+                highspy.Highs()  # type: ignore[no-untyped-call]  # highspy's constructor has no annotations
             _banner_done = True
 
 
 def new_highs(**options: Any) -> highspy.Highs:
-    """A silent instance; one thread and a fixed seed make every solve repeatable, so a seed repeats a draw."""
+    """A silent instance; one thread and a fixed seed make every solve repeatable (a seed repeats a draw)."""
     _swallow_banner()
-    solver = highspy.Highs()
+    solver = highspy.Highs()  # type: ignore[no-untyped-call]
     settings: dict[str, Any] = {"output_flag": False, "threads": 1, "random_seed": 0, **options}
     for name, value in settings.items():
         solver.setOptionValue(name, value)

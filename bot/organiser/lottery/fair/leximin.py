@@ -12,7 +12,7 @@ from bot.organiser.lottery.fair.master import Method
 from bot.organiser.lottery.fair.profiles import Problem
 
 _PRICED = 1e-6
-"""A free profile whose price is above this (prices sum to 1) is held at the stage's level by every optimum."""
+"""A free profile priced above this (prices sum to 1) is held at the stage's level by every optimum."""
 
 _CENTRAL = 1e-7
 """The interior-point duals are this accurate; asking more only sends back columns already in the master."""

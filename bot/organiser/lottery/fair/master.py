@@ -1,4 +1,4 @@
-"""The restricted master LP: a distribution over the compositions found so far that lifts the lowest chance."""
+"""The restricted master LP: a distribution over the compositions found so far, lifting the lowest chance."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import numpy as np
 
 from bot.organiser.lottery.fair.highs import new_highs
 from bot.organiser.lottery.fair.pricing import Counts, Vector
-
 
 _PRIMAL = 4
 """A new column leaves the basis primal feasible: primal simplex needs 2-3x fewer iterations than dual."""

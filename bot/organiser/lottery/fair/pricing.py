@@ -1,4 +1,4 @@
-"""The pricing problem: the panel composition (seats per profile) meeting every quota with the largest weight."""
+"""The pricing problem: the composition (seats per profile) that meets every quota with the largest weight."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ class Pricing:
         return solver
 
     def exclude(self, profiles: list[int]) -> None:
-        """Profiles no panel can include: fixing them at zero keeps them out of later relaxations' vertices."""
+        """Profiles no panel can include: fixed at zero, they stay out of later relaxations' vertices."""
         self.upper[profiles] = 0.0
         for solver in (self._relaxation, self._integer):
             for profile in profiles:

@@ -1,4 +1,4 @@
-"""The draw's input: quotas per feature value, and the pool grouped into profiles of interchangeable people."""
+"""The draw's input: quotas per feature value, and the pool grouped into profiles of alike people."""
 
 from __future__ import annotations
 
