@@ -1,4 +1,4 @@
-"""The fair draw over profiles: the library's maximin chances, leximin, repeatable panels that meet the quotas."""
+"""The fair draw over profiles: the library's maximin, leximin, repeatable panels that meet the quotas."""
 
 from __future__ import annotations
 
@@ -26,8 +26,9 @@ Pool = list[tuple[int, dict[str, str]]]
 
 def _pool(rng: random.Random, people: int, features: Mapping[str, list[str]]) -> Pool:
     """Skewed like a self-selected pool: later values of each feature are ever more common."""
+    weights = {f: [1 + 3 * i for i in range(len(values))] for f, values in features.items()}
     return [
-        (person, {f: rng.choices(values, [1 + 3 * i for i in range(len(values))])[0] for f, values in features.items()})
+        (person, {f: rng.choices(values, weights[f])[0] for f, values in features.items()})
         for person in range(1, people + 1)
     ]
 
@@ -93,14 +94,15 @@ def test_lowest_chance_equals_the_library_maximin(
     library = _library_chances(quotas, pool, seats)
     reachable = [chance for chance in library.values() if chance > 0]
     assert ours.minimum == pytest.approx(min(reachable), abs=1e-6)
-    assert ours.gap < 1e-6 and ours.complete
+    assert ours.gap < 1e-6
+    assert ours.complete
     shut_out = {person for profile in ours.excluded for person in ours.problem.profiles[profile].members}
     assert shut_out == {person for person, chance in library.items() if chance == 0}
     assert (closed is None) == (not shut_out)
 
 
 def _flanigan() -> Problem:
-    """Flanigan et al. (Nature, 2021): the adversarial pool where one woman is the only female conservative."""
+    """Flanigan et al. (Nature, 2021): one woman is the only female conservative."""
     pool: Pool = [(1, {"gender": "female", "politics": "conservative"})]
     pool += [(person, {"gender": "female", "politics": "liberal"}) for person in range(2, 1001)]
     pool += [(person, {"gender": "male", "politics": "conservative"}) for person in range(1001, 2001)]
@@ -263,7 +265,8 @@ def _check(distribution: FairDistribution) -> None:
     problem = distribution.problem
     assert sum(c.probability for c in distribution.compositions) == pytest.approx(1.0)
     assert all(0.0 <= chance <= 1.0 + 1e-9 for chance in distribution.chances)
-    people = sum(chance * profile.size for chance, profile in zip(distribution.chances, problem.profiles))
+    sizes = [profile.size for profile in problem.profiles]
+    people = sum(chance * size for chance, size in zip(distribution.chances, sizes, strict=True))
     assert people == pytest.approx(problem.seats)
     for composition in distribution.compositions:
         assert _meets_quotas(problem, dict(composition.seats))
