@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.organiser.lottery.fair.infeasible import explain
-from bot.organiser.lottery.fair.master import Master, MasterSolution, Method
+from bot.organiser.lottery.fair.master import Master, MasterSolution
 from bot.organiser.lottery.fair.pricing import Counts, Pricing, QuotasInfeasible, Vector
 from bot.organiser.lottery.fair.profiles import Problem
 
@@ -34,12 +34,14 @@ class Cover:
 
 @dataclass(frozen=True)
 class Stage:
-    """A solved master with the proven distance to the optimum over all compositions (`gap`)."""
+    """A solved master with the proven distance to the optimum over all compositions (`gap`), and a
+    proven bound on every composition's priced weight at the master's final prices (`bound`)."""
 
     solution: MasterSolution
     gap: float
     rounds: int
     converged: bool
+    bound: float
 
 
 @dataclass(frozen=True)
@@ -79,21 +81,14 @@ def cover(pricing: Pricing) -> Cover:
         weights = np.where(left, 1.0 / sizes, 0.0)
         threshold = 0.5 / sizes[left].max()
         priced = pricing.best(weights, threshold)
-        if priced.counts is None or priced.value < threshold:
+        if priced.counts is None:
             break
         columns.append(priced.counts)
         left &= priced.counts == 0
     return Cover(columns, [int(p) for p in np.flatnonzero(left)])
 
 
-def improve(
-    master: Master,
-    pricing: Pricing,
-    method: Method = Method.SIMPLEX,
-    *,
-    deadline: float | None = None,
-    tolerance: float = TOLERANCE,
-) -> Stage:
+def improve(master: Master, pricing: Pricing, deadline: float | None = None) -> Stage:
     """Solve the master, price its duals, add improving compositions, until no composition improves it.
 
     Pricing at the master's duals is exact, so when it finds nothing above the master's value the
@@ -106,17 +101,17 @@ def improve(
     rounds = 0
     while True:
         rounds += 1
-        solution = master.solve(method)
+        solution = master.solve()
         duals = solution.prices
-        threshold = solution.value + tolerance
+        threshold = solution.value + TOLERANCE
         priced = pricing.best(duals / sizes, threshold)
         best_bound = min(best_bound, priced.bound - float(master.floors @ duals))
         gap = max(0.0, best_bound - solution.z)
         counts = priced.counts
-        if counts is None or gap <= tolerance or counts.tobytes() in seen:
-            return Stage(solution, gap, rounds, converged=True)
+        if counts is None or gap <= TOLERANCE or counts.tobytes() in seen:
+            return Stage(solution, gap, rounds, converged=True, bound=priced.bound)
         if deadline is not None and time.monotonic() > deadline:
-            return Stage(solution, gap, rounds, converged=False)
+            return Stage(solution, gap, rounds, converged=False, bound=priced.bound)
         for column in [counts, *_siblings(pricing, duals, counts, threshold)]:
             if column.tobytes() not in seen:
                 seen.add(column.tobytes())

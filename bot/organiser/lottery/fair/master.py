@@ -3,35 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 
 import highspy
 import numpy as np
+import numpy.typing as npt
 
 from bot.organiser.lottery.fair.highs import new_highs
 from bot.organiser.lottery.fair.pricing import Counts, Vector
+from bot.organiser.lottery.options import DrawError
 
 _PRIMAL = 4
 """A new column leaves the basis primal feasible: primal simplex needs 2-3x fewer iterations than dual."""
-
 
 _FEASIBLE = 1e-9
 """HiGHS's default 1e-7 would let a fixed leximin chance, or the maximin level, slip by that much."""
 
 
-class Method(Enum):
-    """How the master is solved. A vertex (simplex) is cheap to warm-start and gives few compositions;
-    an interior point without crossover gives duals in the middle of the optimal face, where every
-    profile that is held down in all optimal distributions has a positive price (leximin needs that)."""
-
-    SIMPLEX = "simplex"
-    INTERIOR = "ipm"
-
-
 @dataclass(frozen=True)
 class MasterSolution:
-    """z, the lowest chance among the free profiles; prices per profile row (zero for rows not in the LP);
-    `value` is the dual value of the convexity row: every composition's priced weight must stay under it."""
+    """`z` is the lowest chance among the free profiles; `prices` the duals of the profile rows (zero for
+    profiles without a row), `value` minus the convexity row's dual: a composition improves the master
+    when its priced weight exceeds it. `weights` is the distribution over the columns, in their order."""
 
     z: float
     prices: Vector
@@ -50,7 +42,7 @@ class Master:
         self._active = np.array(active, dtype=np.int32)
         self._row_of = {profile: row for row, profile in enumerate(active)}
         self._columns: list[Counts] = []
-        self._simplex = new_highs(
+        self._solver = new_highs(
             presolve="off",
             solver="simplex",
             simplex_strategy=_PRIMAL,
@@ -58,9 +50,9 @@ class Master:
             dual_feasibility_tolerance=_FEASIBLE,
         )
         rows = len(active)
-        self._simplex.addVars(1, np.zeros(1), np.ones(1))
-        self._simplex.changeColCost(0, -1.0)
-        self._simplex.addRows(
+        self._solver.addVars(1, np.zeros(1), np.ones(1))
+        self._solver.changeColCost(0, -1.0)
+        self._solver.addRows(
             rows,
             np.zeros(rows),
             np.full(rows, highspy.kHighsInf),
@@ -69,7 +61,7 @@ class Master:
             np.zeros(rows, dtype=np.int32),
             np.full(rows, -1.0),
         )
-        self._simplex.addRow(1.0, 1.0, 0, np.zeros(0, dtype=np.int32), np.zeros(0))
+        self._solver.addRow(1.0, 1.0, 0, np.zeros(0, dtype=np.int32), np.zeros(0))
         self._floors = np.zeros(len(sizes))
         self._shares = np.zeros((64, len(sizes)))
 
@@ -89,7 +81,7 @@ class Master:
         rows = np.flatnonzero(on_rows).astype(np.int32)
         indices = np.append(rows, np.int32(len(self._active)))
         values = np.append(on_rows[rows], 1.0)
-        self._simplex.addCol(0.0, 0.0, highspy.kHighsInf, len(indices), indices, values)
+        self._solver.addCol(0.0, 0.0, highspy.kHighsInf, len(indices), indices, values)
         if len(self._columns) == len(self._shares):
             self._shares = np.vstack([self._shares, np.zeros_like(self._shares)])
         self._shares[len(self._columns)] = shares
@@ -97,23 +89,35 @@ class Master:
 
     def heaviest(self, prices: Vector) -> float:
         """The largest priced weight among the columns already in the master."""
-        return float((self._shares[: len(self._columns)] @ prices).max(initial=0.0))
+        return float(self.priced(prices).max(initial=0.0))
+
+    def priced(self, prices: Vector) -> Vector:
+        """Each column's priced weight, in the order of `columns`."""
+        return self._shares[: len(self._columns)] @ prices
+
+    def keep(self, used: npt.NDArray[np.bool_]) -> None:
+        """Drop the columns not `used` (a mask in the order of `columns`)."""
+        dropped = np.flatnonzero(~used)
+        if len(dropped):
+            self._solver.deleteCols(len(dropped), (dropped + 1).astype(np.int32))
+            kept = np.flatnonzero(used)
+            self._columns = [self._columns[c] for c in kept]
+            self._shares[: len(kept)] = self._shares[kept]
 
     def fix(self, profile: int, chance: float) -> None:
         """From now on the profile only has to keep `chance`; z is free to rise above it."""
         row = self._row_of[profile]
-        self._simplex.changeCoeff(row, 0, 0.0)
-        self._simplex.changeRowBounds(row, chance, highspy.kHighsInf)
+        self._solver.changeCoeff(row, 0, 0.0)
+        self._solver.changeRowBounds(row, chance, highspy.kHighsInf)
         self._floors[profile] = chance
 
-    def solve(self, method: Method) -> MasterSolution:
-        solver = self._simplex
-        if method is Method.INTERIOR:
-            solver = new_highs(solver="ipm", run_crossover="off")
-            solver.passModel(self._simplex.getLp())
+    def solve(self) -> MasterSolution:
+        """A vertex, warm-started from the previous basis: few compositions, and exact prices."""
+        solver = self._solver
         solver.run()
         if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            raise ArithmeticError(f"master LP: {solver.modelStatusToString(solver.getModelStatus())}")
+            status = solver.modelStatusToString(solver.getModelStatus())
+            raise DrawError(f"the solver could not find the fair distribution (HiGHS: {status})")
         solution = solver.getSolution()
         duals = np.asarray(solution.row_dual)
         weights = np.clip(np.asarray(solution.col_value)[1:], 0.0, None)

@@ -16,6 +16,7 @@ Counts = npt.NDArray[np.int64]
 
 _INTEGRAL = 1e-9
 _DIVE_DEPTH = 60
+"""A dive rounds one seat count per step; past this many, branch and bound is the better bet."""
 _BRANCH_AND_BOUND = {
     "presolve": "off",
     "mip_rel_gap": 1e-9,
@@ -36,13 +37,10 @@ class QuotasInfeasible(Exception):
 
 @dataclass(frozen=True)
 class Priced:
-    """The best composition found, its weight, and a proven upper bound on every composition's weight.
-
-    `counts` is None when the relaxation alone already proves that nothing exceeds the threshold asked for.
-    """
+    """A composition above the threshold (None if none was found), and a proven upper bound on every
+    composition's weight."""
 
     counts: Counts | None
-    value: float
     bound: float
 
 
@@ -56,7 +54,7 @@ class Pricing:
 
     def __init__(self, problem: Problem) -> None:
         self.sizes = np.array([profile.size for profile in problem.profiles], dtype=np.float64)
-        self.upper = self.sizes.copy()
+        self._upper = self.sizes.copy()
         self._relaxation = self._build(problem, new_highs(presolve="off", solver="simplex"))
         self._integer = self._build(problem, new_highs(**_BRANCH_AND_BOUND))
         columns = len(self.sizes)
@@ -77,7 +75,7 @@ class Pricing:
 
     def exclude(self, profiles: list[int]) -> None:
         """Profiles no panel can include: fixed at zero, they stay out of later relaxations' vertices."""
-        self.upper[profiles] = 0.0
+        self._upper[profiles] = 0.0
         for solver in (self._relaxation, self._integer):
             for profile in profiles:
                 solver.changeColBounds(profile, 0.0, 0.0)
@@ -96,13 +94,15 @@ class Pricing:
         self._relaxation.changeColsCost(columns, index, weights * scale)
         values = self._relax()
         bound = float(weights @ values)
-        if _integral(values):
-            return Priced(np.rint(values).astype(np.int64), float(weights @ np.rint(values)), bound)
         if bound <= threshold:
-            return Priced(None, bound, bound)
+            return Priced(None, bound)
+        if _integral(values):
+            return Priced(np.rint(values).astype(np.int64), bound)
         dived = self._dive(weights, values, threshold)
-        if dived is not None or not exact:
-            return Priced(dived, float(weights @ dived) if dived is not None else threshold, bound)
+        if dived is not None:
+            return Priced(dived, bound)
+        if not exact:
+            return Priced(None, bound)
         self._integer.changeColsCost(columns, index, weights * scale)
         self._integer.run()
         if self._integer.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
@@ -110,7 +110,7 @@ class Pricing:
         counts = np.rint(np.asarray(self._integer.getSolution().col_value)).astype(np.int64)
         value = float(weights @ counts)
         proven = max(value, min(bound, float(self._integer.getInfo().mip_dual_bound) / scale))
-        return Priced(counts if value > threshold else None, value, proven)
+        return Priced(counts if value > threshold else None, proven)
 
     def _relax(self) -> Vector:
         self._relaxation.run()
@@ -140,7 +140,7 @@ class Pricing:
             return np.rint(values).astype(np.int64)
         finally:
             for profile in fixed:
-                self._relaxation.changeColBounds(profile, 0.0, self.upper[profile])
+                self._relaxation.changeColBounds(profile, 0.0, self._upper[profile])
 
 
 def _integral(values: Vector) -> bool:

@@ -6,9 +6,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.organiser.lottery.options import DrawError
+from flows.questionnaire import Registration
 
 Quotas = Mapping[str, Mapping[str, tuple[int, int]]]
 """Feature -> value -> (min, max) seats: the library's features table, one entry per row."""
+
+
+def quotas_of(registration: Registration, seats: int) -> Quotas:
+    """The assembly's quotas for a panel of `seats`; a value without a quota may take any number."""
+    return {
+        question.id: {
+            value: question.quotas[value].bounds(seats) if value in question.quotas else (0, seats)
+            for value in question.values
+        }
+        for question in registration.features
+    }
 
 
 @dataclass(frozen=True)
