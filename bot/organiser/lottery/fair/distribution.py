@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import statistics
+import time
 from dataclasses import dataclass
 from enum import Enum
 
@@ -17,6 +18,8 @@ _NEGLIGIBLE = 1e-12
 
 
 class Algorithm(Enum):
+    """What the distribution optimises: the lowest chance, or every chance from the lowest up."""
+
     MAXIMIN = "maximin"
     LEXIMIN = "leximin"
 
@@ -31,6 +34,8 @@ class Composition:
 
 @dataclass(frozen=True)
 class Timings:
+    """Seconds spent finding which profiles a panel can include, optimising, and in all."""
+
     covering: float
     optimising: float
     total: float
@@ -103,22 +108,45 @@ class FairDistribution:
         return tuple(sorted(panel))
 
 
-def lottery(columns: list[Counts], weights: Vector) -> tuple[Composition, ...]:
-    """The compositions worth keeping, renormalised, in a canonical order (not the order they were found)."""
+def settle(
+    problem: Problem,
+    algorithm: Algorithm,
+    columns: list[Counts],
+    weights: Vector,
+    *,
+    excluded: list[int],
+    gap: float,
+    complete: bool,
+    rounds: int,
+    covering: float,
+    began: float,
+) -> FairDistribution:
+    """The result of an optimisation: the lottery it found, and the chances that lottery really gives."""
     kept = [(c, float(w)) for c, w in zip(columns, weights, strict=True) if w > _NEGLIGIBLE]
     total = sum(weight for _, weight in kept)
-    compositions = [
-        Composition(tuple((int(p), int(column[p])) for p in np.flatnonzero(column)), weight / total)
-        for column, weight in kept
-    ]
-    return tuple(sorted(compositions, key=lambda composition: composition.seats))
-
-
-def chances(problem: Problem, compositions: tuple[Composition, ...]) -> tuple[float, ...]:
-    """E[n_p] / |T_p| for every profile, from the rounded lottery itself rather than the LP's values."""
+    compositions = tuple(
+        sorted(
+            (
+                Composition(tuple((int(p), int(column[p])) for p in np.flatnonzero(column)), weight / total)
+                for column, weight in kept
+            ),
+            key=lambda composition: composition.seats,
+        )
+    )
     expected = np.zeros(len(problem.profiles))
     for composition in compositions:
         for profile, seats in composition.seats:
             expected[profile] += composition.probability * seats
     sizes = np.array([profile.size for profile in problem.profiles], dtype=np.float64)
-    return tuple(float(x) for x in expected / sizes)
+    elapsed = time.perf_counter() - began
+    return FairDistribution(
+        problem=problem,
+        algorithm=algorithm,
+        compositions=compositions,
+        chances=tuple(float(x) for x in expected / sizes),
+        excluded=tuple(excluded),
+        gap=gap,
+        complete=complete,
+        rounds=rounds,
+        timings=Timings(covering=covering, optimising=elapsed - covering, total=elapsed),
+    )

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import numpy.typing as npt
 
-from bot.organiser.lottery.fair.distribution import Algorithm, FairDistribution, Timings, chances, lottery
+from bot.organiser.lottery.fair.distribution import Algorithm, FairDistribution, settle
 from bot.organiser.lottery.fair.generation import Stage, improve, start
 from bot.organiser.lottery.fair.master import Master
 from bot.organiser.lottery.fair.profiles import Problem
@@ -59,19 +59,17 @@ def leximin(problem: Problem, max_seconds: float | None = None) -> FairDistribut
             master.fix(profile, stage.solution.z - _SLACK)
             free.discard(profile)
         master.keep(_useful(master, stage))
-    final = master.solve()
-    compositions = lottery(master.columns, np.asarray(final.weights))
-    total = time.perf_counter() - began
-    return FairDistribution(
-        problem=problem,
-        algorithm=Algorithm.LEXIMIN,
-        compositions=compositions,
-        chances=chances(problem, compositions),
-        excluded=tuple(setup.excluded),
+    return settle(
+        problem,
+        Algorithm.LEXIMIN,
+        master.columns,
+        master.solve().weights,
+        excluded=setup.excluded,
         gap=gap or 0.0,
         complete=complete,
         rounds=rounds,
-        timings=Timings(covering=setup.seconds, optimising=total - setup.seconds, total=total),
+        covering=setup.seconds,
+        began=began,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from bot.organiser.lottery.fair.distribution import Algorithm, FairDistribution, Timings, chances, lottery
+from bot.organiser.lottery.fair.distribution import Algorithm, FairDistribution, settle
 from bot.organiser.lottery.fair.generation import improve, start
 from bot.organiser.lottery.fair.profiles import Problem
 
@@ -16,16 +16,15 @@ def maximin(problem: Problem, max_seconds: float | None = None) -> FairDistribut
     deadline = None if max_seconds is None else time.monotonic() + max_seconds
     setup = start(problem)
     stage = improve(setup.master, setup.pricing, deadline=deadline)
-    compositions = lottery(setup.master.columns, stage.solution.weights)
-    total = time.perf_counter() - began
-    return FairDistribution(
-        problem=problem,
-        algorithm=Algorithm.MAXIMIN,
-        compositions=compositions,
-        chances=chances(problem, compositions),
-        excluded=tuple(setup.excluded),
+    return settle(
+        problem,
+        Algorithm.MAXIMIN,
+        setup.master.columns,
+        stage.solution.weights,
+        excluded=setup.excluded,
         gap=stage.gap,
         complete=stage.converged,
         rounds=stage.rounds,
-        timings=Timings(covering=setup.seconds, optimising=total - setup.seconds, total=total),
+        covering=setup.seconds,
+        began=began,
     )
