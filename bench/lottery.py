@@ -19,6 +19,7 @@ import argparse
 import dataclasses
 import json
 import random
+import shutil
 import statistics
 import sys
 import time
@@ -127,21 +128,21 @@ def run(case: str, problem: Problem, solve: Solver, repeats: int, limit: float |
 
 def table(rows: list[Row]) -> Table:
     grid = Table(title="The draw: profile maximin / leximin against the library's maximin (HiGHS)")
-    for header in ("case", "people", "seats", "profiles", "algorithm", "ours s (median, runs)", "library s"):
-        grid.add_column(header, justify="right" if header not in ("case", "algorithm") else "left")
-    for header in ("speed-up", "min chance ours", "min chance library", "ours/library", "gap", "done"):
+    grid.add_column("people/seats")
+    grid.add_column("algorithm")
+    for header in ("profiles", "ours s: median (range)", "library s", "speed-up", "lowest chance ours"):
+        grid.add_column(header, justify="right")
+    for header in ("lowest chance library", "ours/library", "gap", "done"):
         grid.add_column(header, justify="right")
     for row in rows:
         d = row.distribution
         library = row.library_seconds
         ratio = row.library_minimum and d.minimum / row.library_minimum
         grid.add_row(
-            row.case,
-            f"{row.people:,}",
-            str(row.seats),
-            str(row.profiles),
+            row.case if row.case != "flanigan" else f"Flanigan {row.people:,}/{row.seats}",
             row.algorithm,
-            f"{row.median:.2f} ({', '.join(f'{s:.1f}' for s in row.seconds)})",
+            str(row.profiles),
+            f"{row.median:.2f} ({min(row.seconds):.2f}-{max(row.seconds):.2f}, n={len(row.seconds)})",
             "-" if library is None else f"{library:.1f}",
             "-" if library is None else f"{library / row.median:.0f}x",
             f"{d.minimum:.6%}",
@@ -184,7 +185,7 @@ def main() -> None:
     args = parser.parse_args()
     registration = load_assembly(EXAMPLE_ASSEMBLY).registration
     assert registration is not None
-    console = Console()
+    console = Console(width=max(170, shutil.get_terminal_size().columns))
     library_sizes = [(200, 12), (500, 20)] if args.quick else [(500, 20), (2000, 40)]
     rows: list[Row] = []
     for people, seats in sorted({*library_sizes, (2000, 40), (10000, 40)}):
