@@ -185,8 +185,10 @@ def test_quotas_that_cannot_add_up_are_refused_in_the_library_words() -> None:
         maximin(group({**quotas, "gender": {"woman": (8, 9), "man": (8, 9)}}, pool, seats))
 
 
-def test_a_value_without_a_quota_is_refused() -> None:
+def test_a_value_without_a_quota_or_too_small_a_pool_is_refused() -> None:
     quotas, pool, seats = _example()
+    with pytest.raises(DrawError, match="only 10 people in the pool for 11 seats"):
+        group(quotas, pool[:10], seats)
     pool[0][1]["age"] = "ancient"
     with pytest.raises(DrawError, match="ancient"):
         group(quotas, pool, seats)

@@ -83,9 +83,9 @@ def _held(master: Master, stage: Stage, free: set[int]) -> list[int]:
     is at most z + _LOSS, p is held. If no price is large enough, the most expensive profile is
     fixed, as in the classic algorithm: its excess is at most the slack times the number of profiles.
     """
-    if stage.solution.z >= 1.0 - _ACCURACY:
-        return sorted(free)  # everyone left is on every panel: nothing can rise (and nothing is priced)
     total = float(sum(stage.solution.prices[p] for p in free))
+    if total <= 0.0 or stage.solution.z >= 1.0 - _ACCURACY:
+        return sorted(free)  # z is at its bound of 1: everyone left is on every panel, nothing is priced
     prices = stage.solution.prices / total
     slack = max(stage.bound / total - stage.solution.z - float(prices @ master.floors), _ACCURACY)
     held = [p for p in free if slack <= _LOSS * prices[p]]

@@ -85,6 +85,8 @@ def group(quotas: Quotas, pool: Iterable[tuple[int, Mapping[str, str]]], seats: 
     if problems:
         shown = problems[:10] + ([f"... and {len(problems) - 10} more"] if len(problems) > 10 else [])
         raise DrawError("\n".join(shown))
+    if len(seen) < seats:
+        raise DrawError(f"only {len(seen)} people in the pool for {seats} seats")
     rows = tuple(
         QuotaRow(feature, value, low, high)
         for feature in features
