@@ -1,4 +1,4 @@
-"""The draw's input: quotas per feature value, and the pool grouped into profiles of alike people."""
+"""The draw's input: quotas per feature value, and the pool grouped into profiles (alike on every feature)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ def quotas_of(registration: Registration, seats: int) -> Quotas:
 
 @dataclass(frozen=True)
 class QuotaRow:
+    """The seats one value of one feature may take."""
+
     feature: str
     value: str
     low: int
