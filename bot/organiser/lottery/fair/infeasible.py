@@ -1,0 +1,58 @@
+"""Why no panel meets the quotas, in the library's words, with the relaxation it suggests."""
+
+from __future__ import annotations
+
+from sortition_algorithms import Settings, read_in_features, read_in_people
+from sortition_algorithms.committee_generation import find_any_committee
+from sortition_algorithms.errors import InfeasibleQuotasError, SelectionMultilineError, SortitionBaseError
+from sortition_algorithms.features import check_desired, iterate_feature_collection
+from sortition_algorithms.people import check_enough_people_for_every_feature_value
+
+from bot.organiser.lottery.draw import route_library_logging
+from bot.organiser.lottery.fair.profiles import Problem, Quotas
+from bot.organiser.lottery.options import DrawError
+
+
+class InfeasibleQuotas(DrawError):
+    """The quotas cannot all be met by this pool; `relaxed` is the library's nearest feasible quota set
+    (empty when it found none)."""
+
+    def __init__(self, lines: list[str], relaxed: Quotas) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+        self.relaxed = relaxed
+
+
+def explain(problem: Problem) -> InfeasibleQuotas:
+    """Run the library's own checks and relaxation on the same pool: organisers get the message they
+    know, and the relaxation is computed person by person, exactly as the library's draw would.
+
+    Called only once our model has proven the quotas infeasible, so its slower model costs nothing
+    on a draw that succeeds."""
+    route_library_logging()
+    settings = Settings(id_column="id", columns_to_keep=[])
+    rows = [
+        {"feature": row.feature, "value": row.value, "min": str(row.low), "max": str(row.high)}
+        for row in problem.rows
+    ]
+    people_rows = [
+        {"id": str(member), **dict(zip(problem.features, profile.values, strict=True))}
+        for profile in problem.profiles
+        for member in profile.members
+    ]
+    try:
+        features, _, _ = read_in_features(["feature", "value", "min", "max"], rows, problem.seats)
+        people, _ = read_in_people(["id", *problem.features], people_rows, features, settings)
+        check_desired(features, problem.seats)
+        check_enough_people_for_every_feature_value(features, people)
+        find_any_committee(features, people, problem.seats, [])
+    except InfeasibleQuotasError as error:
+        relaxed: dict[str, dict[str, tuple[int, int]]] = {}
+        for feature, value, bounds in iterate_feature_collection(error.features):
+            relaxed.setdefault(feature, {})[value] = (bounds.min, bounds.max)
+        return InfeasibleQuotas(error.lines(), relaxed)
+    except SelectionMultilineError as error:
+        return InfeasibleQuotas(error.lines(), {})
+    except SortitionBaseError as error:
+        return InfeasibleQuotas([str(error)], {})
+    return InfeasibleQuotas(["no panel meets the quotas (the library found one: please report this)"], {})
