@@ -3,7 +3,8 @@
 Nothing lost, nothing twice: the store plans a reminder as one delivery per (session, revision,
 offset, participant), with its outbox row in the same transaction, so a kill at any moment leaves
 either both or neither and the next run plans exactly the missing ones. `flows.due` says which
-reminders are due and which are too late, and so only recorded as skipped.
+reminders are due and which are too late, and so only recorded as skipped; people who said they
+cannot come are skipped too, and those coming get a "see you" instead of the question.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bot.store.sessions import SessionRecord
 from flows.assembly import Assembly
 from flows.due import DueReminder, due_reminders, grace_horizon
 from flows.ports import Translations
-from flows.sessions.notices import reminder
+from flows.sessions.notices import ABSENT, reminder
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,9 @@ class ReminderJob:
                     if due.late:
                         await reminders.skip(session, slot, due.due, [person.id for person in people])
                     else:
+                        answers = await reminders.answers(session, record.id, [p.id for p in people])
+                        absent = [p.id for p in people if answers.get(p.id) == ABSENT]
+                        await reminders.skip(session, slot, due.due, absent, reminders.NOT_COMING)
                         messages = [
                             (
                                 person.id,
@@ -74,9 +78,11 @@ class ReminderJob:
                                     self.assembly,
                                     definition,
                                     person.chat_id,
+                                    answers.get(person.id),
                                 ),
                             )
                             for person in people
+                            if person.id not in absent
                         ]
                         await reminders.queue(session, slot, due.due, messages, f"reminder:{record.key}")
             except reminders.PlannedElsewhere:

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.store.models import AnnouncementRow, ParticipantRow, RsvpRow
 from bot.store.sessions import participants_of, reachable_confirmed, session_row
 from flows.ports import Participant
-from flows.sessions.rsvp import ABSENT
+from flows.sessions.notices import ABSENT
 
 
 async def audience(

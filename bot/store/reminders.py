@@ -16,13 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store import outbox
-from bot.store.models import OutboxMessage, ParticipantRow, ReminderDelivery
+from bot.store.models import OutboxMessage, ParticipantRow, ReminderDelivery, RsvpRow
 from bot.store.sessions import participants_of, reachable_confirmed
 from flows.actions import SendMessage
 from flows.ports import Participant
 
-QUEUED, SKIPPED, STALE = "queued", "skipped", "stale"
-"""Delivery states: handed to the outbox (its row tells the outcome), too late to send, or withdrawn."""
+QUEUED, SKIPPED, STALE, NOT_COMING = "queued", "skipped", "stale", "not_coming"
+"""Delivery states: handed to the outbox (its row tells the outcome), too late to send, withdrawn,
+or not sent because the person had said they cannot come."""
 
 
 class PlannedElsewhere(Exception):
@@ -47,6 +48,14 @@ async def unreminded(session: AsyncSession, assembly_id: str, slot: Slot, limit:
         ReminderDelivery.offset_minutes == slot.offset_minutes,
     )
     return await participants_of(session, reachable_confirmed(assembly_id).where(~planned).limit(limit))
+
+
+async def answers(session: AsyncSession, session_id: int, participant_ids: Sequence[int]) -> dict[int, str]:
+    """The RSVP answer each of these participants has given for the session, if any."""
+    query = select(RsvpRow.participant_id, RsvpRow.answer).where(
+        RsvpRow.session_id == session_id, RsvpRow.participant_id.in_(participant_ids)
+    )
+    return {participant_id: answer for participant_id, answer in (await session.execute(query)).tuples()}
 
 
 def _delivery(slot: Slot, participant_id: int, due: datetime, status: str) -> ReminderDelivery:
@@ -80,9 +89,11 @@ async def queue(
     await _insert(session, deliveries)
 
 
-async def skip(session: AsyncSession, slot: Slot, due: datetime, participant_ids: Sequence[int]) -> None:
-    """Plan `slot` for these participants as skipped: too late to send, nothing goes out."""
-    await _insert(session, [_delivery(slot, p, due, SKIPPED) for p in participant_ids])
+async def skip(
+    session: AsyncSession, slot: Slot, due: datetime, participant_ids: Sequence[int], status: str = SKIPPED
+) -> None:
+    """Plan `slot` for these participants as not sent (too late, or they are not coming): nothing goes out."""
+    await _insert(session, [_delivery(slot, p, due, status) for p in participant_ids])
 
 
 async def _withdraw(session: AsyncSession, ids: list[int], reason: str, status: str) -> int:

@@ -10,6 +10,9 @@ from flows.assembly import Assembly, Session
 from flows.buttons import ButtonData
 from flows.ports import Translator
 
+COMING, ABSENT = "coming", "absent"
+"""The stored RSVP answers: a later reminder depends on them."""
+
 
 @dataclass(frozen=True)
 class RsvpButton(ButtonData, prefix="rsvp"):
@@ -54,12 +57,24 @@ def _asking(tr: Translator, assembly: Assembly, session: Session, chat_id: int, 
     return SendMessage(chat_id, "\n".join(lines), buttons=rsvp_buttons(tr, session.id))
 
 
-def reminder(tr: Translator, assembly: Assembly, session: Session, chat_id: int) -> SendMessage:
-    """The reminder a participant receives at each offset before a session."""
+def reminder(
+    tr: Translator, assembly: Assembly, session: Session, chat_id: int, answer: str | None = None
+) -> SendMessage:
+    """The reminder a participant receives at each offset before a session. Who said they are coming
+    is not asked again, only offered a way to change their answer; who said they cannot come gets
+    no reminder at all (the reminder job skips them)."""
     title = assembly.text(session.title, tr.language)
-    return _asking(
-        tr, assembly, session, chat_id, "🔔 " + tr.gettext("Reminder: {title}").format(title=title)
-    )
+    headline = "🔔 " + tr.gettext("Reminder: {title}").format(title=title)
+    if answer != COMING:
+        return _asking(tr, assembly, session, chat_id, headline)
+    lines = [
+        headline,
+        *details(tr, assembly, session),
+        "",
+        tr.gettext("See you there! If your plans change, please tell us with the button below."),
+    ]
+    change = rows(Button(tr.gettext("❌ I can't come after all"), RsvpButton(session.id, "no").pack()))
+    return SendMessage(chat_id, "\n".join(lines), buttons=change)
 
 
 def moved_notice(tr: Translator, assembly: Assembly, session: Session, chat_id: int) -> SendMessage:

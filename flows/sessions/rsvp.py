@@ -7,9 +7,8 @@ from flows.assembly import Session
 from flows.basics import stale_button
 from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn, reply
 from flows.events import ButtonPress, Command, Event, Text
-from flows.sessions.notices import RsvpButton, details
+from flows.sessions.notices import ABSENT, COMING, RsvpButton, details
 
-COMING, ABSENT = "coming", "absent"
 REASON_LIMIT = 1000
 
 
