@@ -29,13 +29,17 @@ def _name(tr: Translator, assembly: Assembly) -> str:
     return assembly.text(assembly.name, tr.language)
 
 
-def seat_offer(
-    tr: Translator, assembly: Assembly, chat_id: int, selection_id: int, deadline: datetime
-) -> SendMessage:
-    text = tr.gettext(
+def _offer_text(tr: Translator, assembly: Assembly, deadline: datetime) -> str:
+    return tr.gettext(
         "Good news: you have been drawn by lot for the {assembly}! Please confirm by {deadline} that you"
         " will take part. If you cannot, say so, and your seat goes to someone else."
     ).format(assembly=_name(tr, assembly), deadline=tr.datetime(deadline, "long"))
+
+
+def seat_offer(
+    tr: Translator, assembly: Assembly, chat_id: int, selection_id: int, deadline: datetime
+) -> SendMessage:
+    text = _offer_text(tr, assembly, deadline)
     buttons = (
         (
             Button(tr.gettext("✅ I will take part"), SeatButton(selection_id, "yes").pack()),
@@ -138,22 +142,32 @@ async def on_button(turn: Turn[ButtonPress], button: SeatButton) -> StepResult:
     ):
         notice = tr.gettext("This question is closed: there is no seat waiting for your answer.")
         return StepResult((AnswerButton(event.query_id, notice),), turn.state)
-    edit = (
-        ()
-        if event.message_id is None
-        else (EditMessage(chat, event.message_id, _name(tr, turn.ctx.assembly)),)
-    )
     if seat.deadline is not None and now > seat.deadline:
         await leave_seat(turn, EXPIRED)
+        outcome = "⌛ " + tr.gettext("Your answer came after the deadline.")
+        edit = _answered(turn, seat.deadline, outcome)
         return StepResult((AnswerButton(event.query_id), *edit, expired_notice(tr, chat)), turn.state)
     if answer == "yes":
         await store.close_seat(pid, seat.selection_id, CONFIRMED, now)
         await store.set_status(pid, ParticipantStatus.CONFIRMED, now)
+        outcome = "✅ " + tr.gettext("You answered: I will take part.")
         text = tr.gettext("Thank you! Your seat is confirmed. I will remind you of each session.")
     else:
         await leave_seat(turn, DECLINED)
+        outcome = "❌ " + tr.gettext("You answered: I cannot take part.")
         text = tr.gettext("Thank you for letting us know. Your seat will be offered to someone else.")
+    edit = _answered(turn, seat.deadline, outcome)
     return StepResult((AnswerButton(event.query_id), *edit, SendMessage(chat, text)), turn.state)
+
+
+def _answered(turn: Turn[ButtonPress], deadline: datetime | None, outcome: str) -> tuple[EditMessage, ...]:
+    """The offer as it was written, without its buttons, followed by the answer: the chat keeps what
+    the person was told."""
+    message_id, tr, assembly = turn.event.message_id, turn.tr, turn.ctx.assembly
+    if message_id is None:
+        return ()
+    offer = _name(tr, assembly) if deadline is None else _offer_text(tr, assembly, deadline)
+    return (EditMessage(turn.participant.chat_id, message_id, f"{offer}\n\n{outcome}"),)
 
 
 def install(router: Router) -> None:
