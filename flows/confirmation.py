@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flows.actions import AnswerButton, Button, EditMessage, SendMessage
+from flows.actions import Action, AnswerButton, Button, EditMessage, SendMessage
 from flows.assembly import Assembly
 from flows.buttons import ButtonData
-from flows.engine import Router, StepResult, Turn
-from flows.events import ButtonPress, Event
-from flows.ports import Reachable, RegistrationStore, Reserve, Translations, Translator
+from flows.engine import IDLE_FLOW, Router, StepResult, Turn
+from flows.events import ButtonPress, Event, Text
+from flows.ports import Reachable, RegistrationStore, Reserve, Seat, Translations, Translator
 from flows.status import ParticipantStatus
+from flows.yes_no import typed_yes_no
 
 CONFIRMED, DECLINED, EXPIRED = "confirmed", "declined", "expired"
 
@@ -130,24 +131,45 @@ async def leave_seat(turn: Turn[Event], outcome: str) -> None:
 
 async def on_button(turn: Turn[ButtonPress], button: SeatButton) -> StepResult:
     """Only for the draw the person is currently asked about, before its deadline."""
-    event, tr, chat, answer = turn.event, turn.tr, turn.participant.chat_id, button.answer
-    store, pid, now = turn.ctx.store.registrations, turn.participant.id, turn.ctx.clock.now()
-    seat = await store.seat(pid)
-    status = await store.status(pid)
+    event, answer = turn.event, button.answer
+    seat = await turn.ctx.store.registrations.seat(turn.participant.id)
+    status = await turn.ctx.store.registrations.status(turn.participant.id)
     if (
         seat is None
         or seat.selection_id != button.selection
         or status is not ParticipantStatus.SELECTED
         or answer not in ("yes", "no")
     ):
-        notice = tr.gettext("This question is closed: there is no seat waiting for your answer.")
+        notice = turn.tr.gettext("This question is closed: there is no seat waiting for your answer.")
         return StepResult((AnswerButton(event.query_id, notice),), turn.state)
+    return await _answer(turn, seat, answer == "yes", event.message_id, AnswerButton(event.query_id))
+
+
+async def typed_answer(turn: Turn[Event]) -> StepResult | None:
+    """A typed yes or no from someone whose seat awaits their answer counts as the button."""
+    if not isinstance(turn.event, Text):
+        return None
+    yes = typed_yes_no(turn.event.text, turn.ctx.assembly.languages)
+    if yes is None:
+        return None
+    store, pid = turn.ctx.store.registrations, turn.participant.id
+    seat = await store.seat(pid)
+    if seat is None or await store.status(pid) is not ParticipantStatus.SELECTED:
+        return None
+    return await _answer(turn, seat, yes, None)
+
+
+async def _answer(
+    turn: Turn[Event], seat: Seat, take: bool, message_id: int | None, *first: Action
+) -> StepResult:
+    tr, chat = turn.tr, turn.participant.chat_id
+    store, pid, now = turn.ctx.store.registrations, turn.participant.id, turn.ctx.clock.now()
     if seat.deadline is not None and now > seat.deadline:
         await leave_seat(turn, EXPIRED)
         outcome = "⌛ " + tr.gettext("Your answer came after the deadline.")
-        edit = _answered(turn, seat.deadline, outcome)
-        return StepResult((AnswerButton(event.query_id), *edit, expired_notice(tr, chat)), turn.state)
-    if answer == "yes":
+        edit = _answered(turn, message_id, seat.deadline, outcome)
+        return StepResult((*first, *edit, expired_notice(tr, chat)), turn.state)
+    if take:
         await store.close_seat(pid, seat.selection_id, CONFIRMED, now)
         await store.set_status(pid, ParticipantStatus.CONFIRMED, now)
         outcome = "✅ " + tr.gettext("You answered: I will take part.")
@@ -156,14 +178,16 @@ async def on_button(turn: Turn[ButtonPress], button: SeatButton) -> StepResult:
         await leave_seat(turn, DECLINED)
         outcome = "❌ " + tr.gettext("You answered: I cannot take part.")
         text = tr.gettext("Thank you for letting us know. Your seat will be offered to someone else.")
-    edit = _answered(turn, seat.deadline, outcome)
-    return StepResult((AnswerButton(event.query_id), *edit, SendMessage(chat, text)), turn.state)
+    edit = _answered(turn, message_id, seat.deadline, outcome)
+    return StepResult((*first, *edit, SendMessage(chat, text)), turn.state)
 
 
-def _answered(turn: Turn[ButtonPress], deadline: datetime | None, outcome: str) -> tuple[EditMessage, ...]:
+def _answered(
+    turn: Turn[Event], message_id: int | None, deadline: datetime | None, outcome: str
+) -> tuple[EditMessage, ...]:
     """The offer as it was written, without its buttons, followed by the answer: the chat keeps what
     the person was told."""
-    message_id, tr, assembly = turn.event.message_id, turn.tr, turn.ctx.assembly
+    tr, assembly = turn.tr, turn.ctx.assembly
     if message_id is None:
         return ()
     offer = _name(tr, assembly) if deadline is None else _offer_text(tr, assembly, deadline)
@@ -172,3 +196,4 @@ def _answered(turn: Turn[ButtonPress], deadline: datetime | None, outcome: str) 
 
 def install(router: Router) -> None:
     router.button(SeatButton, on_button)
+    router.flows[IDLE_FLOW] = typed_answer

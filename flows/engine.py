@@ -47,6 +47,8 @@ class ConversationState:
 
 
 IDLE = ConversationState()
+IDLE_FLOW = ""
+"""The key in `Router.flows` of the handler that sees what an idle participant sends, before the fallback."""
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,7 @@ class Router:
                     if result is not None:
                         return result
                 return await self.fallback(turn)
-        flow = self.flows.get(turn.state.flow or "")
+        flow = self.flows.get(turn.state.flow or IDLE_FLOW)
         if flow is not None:
             result = await flow(turn)
             if result is not None:

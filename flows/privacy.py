@@ -6,14 +6,15 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from flows.actions import AnswerButton, Button, SendDocument, SendMessage
+from flows.actions import Action, AnswerButton, Button, SendDocument, SendMessage
 from flows.buttons import ButtonData
 from flows.confirmation import DECLINED, leave_seat
 from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn
-from flows.events import ButtonPress, Command, Event
+from flows.events import ButtonPress, Command, Event, Text
 from flows.markers import N_
 from flows.registration.prompts import answer_text
 from flows.status import ParticipantStatus
+from flows.yes_no import typed_yes_no
 
 FLOW = "forget"
 MAX_TEXT = 4000
@@ -98,25 +99,38 @@ async def forget(turn: Turn[Command]) -> StepResult:
 
 
 async def on_button(turn: Turn[ButtonPress], button: ForgetButton) -> StepResult:
-    event, tr, chat = turn.event, turn.tr, turn.participant.chat_id
+    event, tr = turn.event, turn.tr
     if turn.state.flow != FLOW:
         notice = tr.gettext("This button is no longer valid.")
         return StepResult((AnswerButton(event.query_id, notice),), turn.state)
-    if button.answer == "yes":
+    return await _decide(turn, button.answer == "yes", AnswerButton(event.query_id))
+
+
+async def typed_answer(turn: Turn[Event]) -> StepResult | None:
+    """A typed yes or no at the confirmation, in any of the assembly's languages, counts as the button."""
+    if not isinstance(turn.event, Text):
+        return None
+    yes = typed_yes_no(turn.event.text, turn.ctx.assembly.languages)
+    return None if yes is None else await _decide(turn, yes)
+
+
+async def _decide(turn: Turn[Event], erase: bool, *first: Action) -> StepResult:
+    """Erase everything, or go back to where the conversation was before /forget."""
+    tr, chat = turn.tr, turn.participant.chat_id
+    if erase:
         await leave_seat(turn, DECLINED)
         await turn.ctx.store.registrations.erase(turn.participant.id, ParticipantStatus.FORGOTTEN)
         done = tr.gettext("Done: I have erased your data. Goodbye, and thank you.")
-        return StepResult(
-            (AnswerButton(event.query_id), SendMessage(chat, done, remove_keyboard=True)), IDLE, True
-        )
+        return StepResult((*first, SendMessage(chat, done, remove_keyboard=True)), IDLE, True)
     previous = turn.state.data.get("previous") or {}
     state = ConversationState(
         previous.get("flow"), Step.decode(previous.get("step")), previous.get("data") or {}
     )
     kept = tr.gettext("Nothing was erased.")
-    return StepResult((AnswerButton(event.query_id), SendMessage(chat, kept)), state)
+    return StepResult((*first, SendMessage(chat, kept)), state)
 
 
 def install(router: Router) -> None:
     router.commands.update({"mydata": mydata, "forget": forget})
     router.button(ForgetButton, on_button)
+    router.flows[FLOW] = typed_answer

@@ -60,8 +60,8 @@ async def test_english_with_every_kind_of_bad_answer_and_an_edit(
     await _text(sam, "/start register", "First, choose your language")
     await _text(sam, "hello", "Please choose a language with the buttons.")
     await _press(sam, "English", "Do you agree to this privacy notice (version 2027-01)?")
-    await _text(sam, "yes", "Please answer with the buttons")
-    await _press(sam, "✅ I agree", "Question 1 of 12")
+    await _text(sam, "maybe", "Please answer with the buttons")
+    await _text(sam, "Yes!", "Question 1 of 12")  # a typed yes is as good as "✅ I agree"
     await _text(sam, "x" * 61, "That is too long: at most 60 characters, please (you wrote 61).")
     await _text(sam, "Sam", "Question 2 of 12")
     await _text(sam, "34", "Please answer with the buttons under the question.")
@@ -135,12 +135,12 @@ async def test_french_restart_mid_questionnaire_continues_where_it_was_to_the_en
     await _press(lea, "Terminé ✓", "Question 9 sur 12")
     await _toggle(lea, "samedi 20 mars 2027")
     await _press(lea, "Terminé ✓", "Question 10 sur 12")
-    await _press(lea, "Non", "Question 11 sur 12")
+    await _text(lea, "non", "Question 11 sur 12")  # typed, for the yes/no question
     await _press(lea, "Terminé ✓", "Y a-t-il autre chose à savoir")
     await _text(lea, "Une place près de la sortie, merci", "Le bouton se trouve sous le champ de saisie.")
     await lea.share_contact("+32470112233")
     await _until(lea, lambda m: "Vérifiez vos réponses :" in (m.text or ""), 0)
-    await _press(lea, "✅ Confirmer", "Merci, votre inscription est complète !")
+    await _text(lea, "Oui", "Merci, votre inscription est complète !")  # typed, for ✅ Confirmer
     answers = await _answers(running_bot, 4002)
     assert answers["household"] == 3
     assert answers["gender"] == "woman"
@@ -160,7 +160,7 @@ async def test_dutch_cancel_and_arabic_decline(running_bot: RunningBot, emulator
     nour = emulator.user(4004, first_name="Nour", language_code="ar")
     await _text(nour, "/start register", "اختر لغتك")
     await _press(nour, "العربية", "الإصدار 2027-01")
-    await _press(nour, "❌ لا أوافق", "لم أحتفظ بشيء عنك سوى أنك رفضت")
+    await _text(nour, "لا", "لم أحتفظ بشيء عنك سوى أنك رفضت")  # a typed no declines the notice
     assert running_bot.app is not None
     async with running_bot.app.db.transaction() as session:
         statuses = (
@@ -203,7 +203,9 @@ async def test_mydata_and_forget_leave_no_personal_value_in_any_table(
     assert "Status: für die Auslosung angemeldet" in (kim.messages[since].text or "")
 
     await _text(kim, "/forget", "Möchten Sie, dass ich alles lösche")
-    await _press(kim, "🗑 Ja, meine Daten löschen", "Erledigt: Ich habe Ihre Daten gelöscht.")
+    await _text(kim, "nein", "Es wurde nichts gelöscht.")
+    await _text(kim, "/forget", "Möchten Sie, dass ich alles lösche")
+    await _text(kim, "Ja", "Erledigt: Ich habe Ihre Daten gelöscht.")
     assert running_bot.app is not None
     db = running_bot.app.db
     personal = ["Kimberley", "Zora", "+32499887766", "32499887766", "Rampe am Seiteneingang", "4005"]

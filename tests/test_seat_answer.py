@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from conftest import FlowHarness
 
 from bot.store.lottery import DrawRecord, offer_seat, record_draw
 from bot.store.participants import SqlStore
 from flows.actions import EditMessage, SendMessage
+from flows.events import Text
 from flows.status import ParticipantStatus
 
 
@@ -55,3 +57,15 @@ async def test_declining_and_answering_late_are_kept_in_the_message_too(flow: Fl
     (edit,) = [a for a in actions if isinstance(a, EditMessage)]
     assert edit.text.startswith("Gute Nachricht")
     assert edit.text.endswith("⌛ Ihre Antwort kam nach der Frist.")
+
+
+@pytest.mark.parametrize(("language", "typed"), [("en", "yes"), ("nl", "Ja"), ("ar", "نعم")])
+async def test_a_typed_yes_takes_the_seat(flow: FlowHarness, language: str, typed: str) -> None:
+    await _drawn(flow, 904, language)
+    actions = await flow.send(Text(flow.sender(904, language), typed))
+    tr = flow.kit.translations.for_language(language)
+    assert [a.text for a in actions if isinstance(a, SendMessage)] == [
+        tr.gettext("Thank you! Your seat is confirmed. I will remind you of each session.")
+    ]
+    again = await flow.send(Text(flow.sender(904, language), typed))
+    assert tr.gettext("Sorry, I did not understand that.") in again[0].text  # no seat waits any more

@@ -28,6 +28,7 @@ from flows.registration.steps import (
     registration_of,
 )
 from flows.status import ParticipantStatus
+from flows.yes_no import typed_yes_no
 
 
 def _data(turn: Turn[Event]) -> dict[str, Any]:
@@ -131,11 +132,16 @@ async def _save(turn: Turn[Event], question: Question, value: Any) -> None:
 
 async def _on_text(turn: Turn[Event], text: str) -> StepResult:
     tr, step = turn.tr, current_step(turn)
+    yes = typed_yes_no(text, turn.ctx.assembly.languages)
     if step == LANGUAGE:
         return _reask(turn, tr.gettext("Please choose a language with the buttons."))
     if step == CONSENT:
+        if yes is not None:
+            return await _on_consent(turn, "yes" if yes else "no")
         return _reask(turn, tr.gettext("Please answer with the buttons: “I agree” or “I do not agree”."))
     if step == SUMMARY:
+        if yes:
+            return await _confirm_summary(turn)
         return _reask(
             turn,
             tr.gettext("Please use the buttons under your answers: ✅ Confirm, or ✏️ to change an answer."),
@@ -160,6 +166,9 @@ async def _on_text(turn: Turn[Event], text: str) -> StepResult:
         return await _after_answer(turn, question)
     if question.kind == "number":
         return await _on_number(turn, question, text)
+    if question.kind == "yes_no" and yes is not None:
+        await _save(turn, question, "yes" if yes else "no")
+        return await _after_answer(turn, question)
     if question.kind == "phone":
         return _reask(
             turn,
@@ -258,6 +267,13 @@ async def _on_summary_button(turn: Turn[Event], button: StepButton) -> StepResul
         return await _goto(turn, asking(edited), {"editing": True})
     if button.value != "ok":
         return _reask(turn, turn.tr.gettext("This button is no longer valid."))
+    return await _confirm_summary(turn)
+
+
+async def _confirm_summary(turn: Turn[Event]) -> StepResult:
+    """The summary confirmed (✅ or a typed yes): complete unless an answer is still missing."""
+    reg = registration_of(turn)
+    assert reg is not None
     answers = await turn.ctx.store.registrations.answers(turn.participant.id)
     missing = [q for q in reg.questions if not is_answered(q, answers.get(q.id))]
     if missing:
