@@ -46,10 +46,11 @@ class Plan:
     """participant id -> table number (1-based)."""
 
 
-def table_count(people: int, size: int, count: int | None) -> int:
-    """A fixed number of tables, or as many as tables of `size` need; never more tables than people."""
+def table_count(people: int, size: int, count: int | None, smallest: int = 1) -> int:
+    """A fixed number of tables, or as many as tables of `size` need; never so many that a table has
+    fewer than `smallest` people (a table poll needs that many answers to show its own result)."""
     wanted = count if count is not None else math.ceil(people / size)
-    return max(1, min(wanted, people))
+    return max(1, min(wanted, people // max(1, smallest)))
 
 
 class _Cost:

@@ -33,6 +33,12 @@ def seat_notice(tr: Translator, table: int, facilitator: str | None, chat_id: in
     return SendMessage(chat_id, "🪑 " + text)
 
 
+async def staff(turn: Turn[Event]) -> set[int]:
+    """Facilitators and organisers: they run the session, they are not seated, asked or counted."""
+    roles = turn.ctx.store.roles
+    return set(await roles.holders(FACILITATOR)) | set(await roles.holders(ORGANISER))
+
+
 async def seat_session(turn: Turn[Event], session: Session) -> tuple[dict[int, int], dict[int, int]]:
     """Assign the checked-in participants of `session` to tables, once; returns (seating, facilitators)."""
     ctx = turn.ctx
@@ -41,11 +47,11 @@ async def seat_session(turn: Turn[Event], session: Session) -> tuple[dict[int, i
     if seating:
         return seating, await tables.facilitators(session.id)
     roles = ctx.store.roles
-    staff = set(await roles.holders(FACILITATOR)) | set(await roles.holders(ORGANISER))
-    people = [p for p in await tables.checked_in(session.id) if p not in staff]
+    exclude = await staff(turn)
+    people = [p for p in await tables.checked_in(session.id) if p not in exclude]
     if not people:
         return {}, {}
-    count = table_count(len(people), config.size, config.count)
+    count = table_count(len(people), config.size, config.count, config.min_result)
     plan = Plan(
         people=people,
         tables=count,

@@ -16,7 +16,7 @@ from flows.polls.ballots import ballot, local
 from flows.polls.live import controls, live_tag, live_text
 from flows.ports import FACILITATOR, PollSpec, Translator
 from flows.roles import refusal
-from flows.tables import current_session
+from flows.tables import current_session, staff
 
 KIND_NAMES: dict[PollKind, str] = {
     "single": N_("Single choice"),
@@ -234,7 +234,7 @@ async def pick_audience(turn: Turn[ButtonPress], button: AudienceButton) -> Step
     if scope == "t":
         seating = await ctx.store.tables.seating(session.id)
         people = {p for p in people if seating.get(p) == table}
-    people.discard(turn.participant.id)
+    people -= await staff(turn) | {turn.participant.id}
     if not people:
         return reply(
             turn,
