@@ -97,6 +97,8 @@ def test_export_and_digest_commands(
     assert main(["digest", *assembly, "--language", "de"]) == 0
     printed = capsys.readouterr().out
     assert "Teilnehmende nach Status" in printed
-    assert "a16_24" in printed
+    assert "16 bis 24" in printed  # one language, labels rather than ids
+    assert "a16_24" not in printed
+    assert "registered" not in printed
     assert main(["digest", *assembly, "--language", "es"]) == 2
     assert "--language es is not offered" in capsys.readouterr().err

@@ -27,3 +27,12 @@ def test_language_names_read_naturally_mid_sentence(assembly: Assembly) -> None:
     assert catalogs.for_language("fr").language_name("nl") == "néerlandais"
     assert catalogs.for_language("nl").language_name("nl") == "Nederlands"
     assert catalogs.for_language("ar").language_name("fr") == "الفرنسية"
+
+
+def test_times_use_the_24_hour_clock_in_every_language(assembly: Assembly) -> None:
+    """One time format per language, as the definition's own texts write times ("9:30 to 16:30")."""
+    catalogs = Catalogs(assembly.languages, assembly.zone)
+    afternoon = datetime(2027, 3, 6, 15, 30, tzinfo=UTC)  # 16:30 in Brussels
+    shown = {code: catalogs.for_language(code).time(afternoon) for code in ("en", "ar", "fr", "nl", "de")}
+    assert shown == {"en": "16:30", "ar": "16:30", "fr": "16:30", "nl": "16:30", "de": "16:30"}
+    assert catalogs.for_language("en").time(datetime(2027, 3, 6, 8, 30, tzinfo=UTC)) == "9:30"

@@ -92,7 +92,7 @@ async def test_grace_period_decides_between_late_and_skipped(db: Database, assem
     assert statuses == {7 * 24 * 60: SKIPPED, 24 * 60: SKIPPED, 120: QUEUED}
     (message,) = await _outbox(db)
     assert message.chat_id == person.chat_id
-    assert "Saturday, March 6, 2027, from 9:30\u202fAM to 4:30\u202fPM" in message.payload["text"]
+    assert "Saturday, March 6, 2027, from 9:30 to 16:30" in message.payload["text"]  # as the question says
 
 
 async def test_reminder_still_waiting_past_its_grace_period_is_withdrawn(

@@ -2,17 +2,44 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import textwrap
+import unicodedata
 from collections.abc import Sequence
 
+import arabic_reshaper
 import matplotlib as mpl
+from bidi import get_display
 
 mpl.use("Agg")
 
+from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
+from matplotlib.ticker import MaxNLocator
 
 from flows.ports import QuotaBar
+
+PALETTE = ("#2b8a3e", "#868e96", "#e67700", "#c92a2a", "#1c7ed6", "#7048e8", "#0b7285", "#d6336c")
+"""One colour per answer, never the same for two neighbours: green, grey, orange and red first, so a
+proposal's agree, abstain, disagree and block read as such."""
+
+
+@functools.cache
+def _glyphs() -> frozenset[int]:
+    """The code points the charts' font can draw (DejaVu Sans: Latin, Arabic, no emoji)."""
+    path = font_manager.findfont(mpl.rcParams["font.sans-serif"][0])
+    return frozenset(FT2Font(path).get_charmap())
+
+
+def drawable(text: str) -> str:
+    """`text` as the chart font can show it: characters it lacks (emoji such as ✅) are left out
+    rather than drawn as empty boxes, and Arabic is joined and laid out right to left."""
+    lines = ["".join(ch for ch in line if ord(ch) in _glyphs()).strip() for line in text.split("\n")]
+    if any(unicodedata.bidirectional(ch) in ("AL", "R") for line in lines for ch in line):
+        lines = [str(get_display(arabic_reshaper.reshape(line))) for line in lines]
+    return "\n".join(lines)
 
 
 def _png(figure: Figure) -> bytes:
@@ -29,16 +56,19 @@ class BarCharts:
     between concurrent flow steps.
     """
 
-    def bars(self, title: str, labels: Sequence[str], values: Sequence[float]) -> bytes:
-        """One bar per answer, long labels shortened."""
-        height = 1.2 + 0.45 * max(1, len(labels))
+    def bars(self, title: str, labels: Sequence[str], values: Sequence[float], *, axis: str = "") -> bytes:
+        """One bar per answer, each its own colour, long labels shortened, the title wrapped whole."""
+        height = 1.6 + 0.45 * max(1, len(labels))
         figure = Figure(figsize=(7.0, height), dpi=100)
         axes = figure.subplots()
-        wrapped = [textwrap.shorten(label, 60, placeholder="…") for label in labels]
+        shown = [drawable(textwrap.shorten(label, 60, placeholder="…")) for label in labels]
         positions = list(range(len(labels)))[::-1]
-        axes.barh(positions, values, color="#2b8a3e")
-        axes.set_yticks(positions, wrapped)
-        axes.set_title(textwrap.shorten(title, 90, placeholder="…"), fontsize=11)
+        colours = [PALETTE[i % len(PALETTE)] for i in range(len(labels))]
+        axes.barh(positions, values, color=colours)
+        axes.set_yticks(positions, shown)
+        axes.set_title(drawable(textwrap.fill(title, 70)), fontsize=11)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.set_xlabel(drawable(axis))
         for position, value in zip(positions, values, strict=True):
             axes.annotate(
                 f"{value:g}", (value, position), xytext=(3, 0), textcoords="offset points", va="center"
@@ -47,18 +77,34 @@ class BarCharts:
         return _png(figure)
 
     def quota_chart(
-        self, title: str, bars: Sequence[QuotaBar], *, registered: str, confirmed: str, minimum: str
+        self,
+        title: str,
+        bars: Sequence[QuotaBar],
+        *,
+        registered: str,
+        confirmed: str,
+        minimum: str,
+        axis: str = "",
     ) -> bytes:
-        """Registered (wide bar) and confirmed (narrow bar) per value, the quota's minimum as a tick."""
-        labels = [bar.label for bar in bars] or ["-"]
-        figure = Figure(figsize=(8, max(3.0, 0.28 * len(labels) + 1.2)), dpi=100)
+        """Registered (wide bar) and confirmed (narrow bar) per value, the quota's minimum as a tick;
+        heading rows in bold; the legend below the bars, where it hides nothing."""
+        labels = [drawable(textwrap.shorten(bar.label, 60, placeholder="…")) for bar in bars] or ["-"]
+        figure = Figure(figsize=(8, max(3.0, 0.28 * len(labels) + 2.0)), dpi=100)
         axes = figure.subplots()
         positions = list(range(len(labels)))
         axes.barh(
-            positions, [bar.registered for bar in bars] or [0], height=0.8, color="#7fa7d9", label=registered
+            positions,
+            [bar.registered for bar in bars] or [0],
+            height=0.8,
+            color="#7fa7d9",
+            label=drawable(registered),
         )
         axes.barh(
-            positions, [bar.confirmed for bar in bars] or [0], height=0.4, color="#2a5d9f", label=confirmed
+            positions,
+            [bar.confirmed for bar in bars] or [0],
+            height=0.4,
+            color="#2a5d9f",
+            label=drawable(confirmed),
         )
         minimums = [(i, bar.minimum) for i, bar in enumerate(bars) if bar.minimum]
         if minimums:
@@ -68,10 +114,15 @@ class BarCharts:
                 marker="|",
                 s=200,
                 color="#c0392b",
-                label=minimum,
+                label=drawable(minimum),
             )
         axes.set_yticks(positions, labels, fontsize=7)
+        for tick, bar in zip(axes.get_yticklabels(), bars, strict=False):
+            if bar.heading:
+                tick.set_fontweight("bold")
         axes.invert_yaxis()
-        axes.set_title(title)
-        axes.legend(fontsize=7, loc="lower right")
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.set_xlabel(drawable(axis))
+        axes.set_title(drawable(textwrap.fill(title, 80)))
+        axes.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, frameon=False)
         return _png(figure)

@@ -18,6 +18,9 @@ from babel.numbers import format_decimal
 LOCALES = files("bot") / "locales"
 """The repository's `locales/`, shipped inside the package (see pyproject.toml's package data)."""
 DOMAIN = "messages"
+TIME_OF_DAY = {"en": "H:mm", "ar": "H:mm"}
+"""Short times on the 24-hour clock in every language, as assemblies write them in their texts
+("9:30 to 16:30"); Babel's English and Arabic would say "4:30 PM" and "4:30 م"."""
 
 
 @functools.cache
@@ -56,7 +59,8 @@ class BabelTranslator:
         return format_date(value, format, locale=self._locale)
 
     def time(self, value: dt.datetime, format: str = "short") -> str:
-        return format_time(value, format, tzinfo=self._zone, locale=self._locale)
+        pattern = TIME_OF_DAY.get(self.language, format) if format == "short" else format
+        return format_time(value, pattern, tzinfo=self._zone, locale=self._locale)
 
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self._locale)

@@ -8,17 +8,12 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from bot.cli.common import CliError, organiser_core
 from bot.cli.options import add_assembly_options
 from bot.organiser.exports import FORMATS, export
 from bot.store.read.digest import digest_data
 from flows.digest.render import digest_text
-
-
-def _dash(value: int | None) -> str:
-    return "-" if value is None else str(value)
 
 
 async def _digest(args: argparse.Namespace) -> None:
@@ -32,34 +27,8 @@ async def _digest(args: argparse.Namespace) -> None:
         tr = core.kit.translations.for_language(language)
         async with core.db.transaction() as session:
             data = await digest_data(session, assembly.id, core.kit.clock.now())
-    console = Console()
-    console.print(digest_text(assembly, tr, data), markup=False, highlight=False)
-    strata = Table("feature", "value", "registered", "confirmed", "min", "max", "missing", title="quotas")
-    for s in data.strata:
-        missing = str(s.gap) if s.gap else ""
-        strata.add_row(
-            s.feature,
-            s.value,
-            str(s.registered),
-            str(s.confirmed),
-            _dash(s.min_seats),
-            _dash(s.max_seats),
-            missing,
-        )
-    console.print(strata)
-    sessions = Table("session", "starts", "coming", "absent", "present", "late", title="sessions")
-    for f in data.sessions:
-        starts = f.starts_at.astimezone(assembly.zone)
-        state = " (cancelled)" if f.cancelled else ""
-        sessions.add_row(
-            f.key + state,
-            f"{starts:%Y-%m-%d %H:%M}",
-            str(f.coming),
-            str(f.absent),
-            str(f.attended),
-            str(f.late),
-        )
-    console.print(sessions)
+    # One language throughout: the digest's own text, as organisers receive it in Telegram.
+    Console().print(digest_text(assembly, tr, data), markup=False, highlight=False)
 
 
 async def _export(args: argparse.Namespace) -> None:

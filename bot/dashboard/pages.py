@@ -15,10 +15,10 @@ from bot.store.read import digest as reports
 from flows.assembly import Assembly
 from flows.digest.chart import quota_chart
 from flows.digest.figures import Stratum
-from flows.digest.render import session_title, value_label
+from flows.digest.render import in_definition_order, session_title, value_label
 from flows.polls.ballots import labels, local
 from flows.polls.compose import KIND_NAMES
-from flows.polls.results import result_lines, verdict_lines
+from flows.polls.results import count_axis, result_lines, verdict_lines
 from flows.ports import FACILITATOR, Translator
 from flows.privacy import STATUS_LABELS
 from flows.sessions.notices import when
@@ -87,7 +87,7 @@ async def _strata(dash: Dashboard) -> tuple[Stratum, ...]:
 async def recruitment(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
     assembly, tr = dash.kit.assembly, dash.kit.translations.for_language(viewer.language)
     features: dict[str, list[Any]] = {}
-    for stratum in await _strata(dash):
+    for stratum in in_definition_order(assembly, await _strata(dash)):
         question = assembly.registration.question(stratum.feature) if assembly.registration else None
         title = assembly.text(question.text, tr.language) if question else stratum.feature
         label = value_label(assembly, tr, stratum.feature, stratum.value)
@@ -97,7 +97,7 @@ async def recruitment(request: web.Request, dash: Dashboard, viewer: Viewer) -> 
 
 async def recruitment_chart(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
     tr = dash.kit.translations.for_language(viewer.language)
-    chart = quota_chart(dash.kit.charts, tr, await _strata(dash))
+    chart = quota_chart(dash.kit.charts, tr, dash.kit.assembly, await _strata(dash))
     return web.Response(body=chart, content_type="image/png")
 
 
@@ -179,7 +179,9 @@ async def poll_chart(request: web.Request, dash: Dashboard, viewer: Viewer) -> w
     if card is None or not card["chart"] or found[0].tally is None:
         raise web.HTTPNotFound
     spec = found[0].poll.spec
-    chart = dash.kit.charts.bars(card["question"], labels(tr, spec), found[0].tally.counts)
+    chart = dash.kit.charts.bars(
+        card["question"], labels(tr, spec), found[0].tally.counts, axis=count_axis(tr, spec)
+    )
     return web.Response(body=chart, content_type="image/png")
 
 

@@ -29,7 +29,7 @@ def digest_actions(
     actions.append(
         SendPhoto(
             chat_id,
-            quota_chart(charts, tr, data.strata),
+            quota_chart(charts, tr, assembly, data.strata),
             filename=f"digest-{stamp}.png",
             caption=tr.gettext("Registrations against the quotas"),
         )

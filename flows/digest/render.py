@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
+from datetime import datetime
 
 from flows.assembly import Assembly
 from flows.digest.figures import DigestData, Stratum
@@ -22,6 +24,25 @@ def value_label(assembly: Assembly, tr: Translator, feature: str, value: str) ->
     return value
 
 
+def feature_label(assembly: Assembly, tr: Translator, feature: str) -> str:
+    """A selection feature as staff read it: its question in their language."""
+    question = assembly.registration.question(feature) if assembly.registration else None
+    return assembly.text(question.text, tr.language) if question else feature
+
+
+def in_definition_order(assembly: Assembly, strata: Sequence[Stratum]) -> list[Stratum]:
+    """Features in the questionnaire's order and values in their choices' order (an age band or a
+    scale reads in its own order, not alphabetically); unknown ones last, as they came."""
+    questions = assembly.registration.questions if assembly.registration else []
+    rank = {q.id: (i, {v: j for j, v in enumerate(q.values)}) for i, q in enumerate(questions)}
+
+    def key(stratum: Stratum) -> tuple[int, int]:
+        place, values = rank.get(stratum.feature, (len(rank), {}))
+        return place, values.get(stratum.value, len(values))
+
+    return sorted(strata, key=key)
+
+
 def session_title(assembly: Assembly, tr: Translator, key: str) -> str:
     session = assembly.session(key)
     return assembly.text(session.title, tr.language) if session else key
@@ -29,8 +50,14 @@ def session_title(assembly: Assembly, tr: Translator, key: str) -> str:
 
 def _stratum_line(assembly: Assembly, tr: Translator, s: Stratum) -> str:
     label = value_label(assembly, tr, s.feature, s.value)
-    line = tr.gettext("{value}: {registered} registered, {confirmed} confirmed").format(
-        value=label, registered=tr.number(s.registered), confirmed=tr.number(s.confirmed)
+    registered = tr.ngettext("{count} registered", "{count} registered", s.registered).format(
+        count=tr.number(s.registered)
+    )
+    confirmed = tr.ngettext("{count} confirmed", "{count} confirmed", s.confirmed).format(
+        count=tr.number(s.confirmed)
+    )
+    line = tr.gettext("{value}: {registered}, {confirmed}").format(
+        value=label, registered=registered, confirmed=confirmed
     )
     if s.min_seats is not None and s.max_seats is not None:
         line += " · " + tr.gettext("quota {low}-{high}").format(
@@ -43,11 +70,16 @@ def _stratum_line(assembly: Assembly, tr: Translator, s: Stratum) -> str:
     return "  " + line
 
 
+def _when(tr: Translator, moment: datetime) -> str:
+    """A date and time written out in the reader's language ("7 mars 2027, 10:00", "7 مارس 2027")."""
+    return tr.gettext("{date}, {time}").format(date=tr.date(moment, "long"), time=tr.time(moment))
+
+
 def digest_text(assembly: Assembly, tr: Translator, data: DigestData) -> str:
     """The digest as one text in the reader's language (split before sending if too long)."""
     lines = [
         tr.gettext("Digest for {assembly}, {when}").format(
-            assembly=assembly.text(assembly.name, tr.language), when=tr.datetime(data.generated_at, "short")
+            assembly=assembly.text(assembly.name, tr.language), when=_when(tr, data.generated_at)
         ),
         "",
     ]
@@ -67,22 +99,25 @@ def digest_text(assembly: Assembly, tr: Translator, data: DigestData) -> str:
     if data.strata:
         lines += ["", tr.gettext("Registrations against the quotas:")]
         feature = None
-        for stratum in data.strata:
+        for stratum in in_definition_order(assembly, data.strata):
             if stratum.feature != feature:
                 feature = stratum.feature
-                lines.append(f"{feature}:")
+                lines.append(feature_label(assembly, tr, feature))
             lines.append(_stratum_line(assembly, tr, stratum))
     lines += ["", tr.gettext("Participants by status:")]
     for status in ParticipantStatus:
         if count := data.statuses.get(status.value):
-            lines.append(f"  {tr.gettext(STATUS_LABELS[status])}: {tr.number(count)}")
+            label = tr.gettext("{status}: {count}").format(
+                status=tr.gettext(STATUS_LABELS[status]), count=tr.number(count)
+            )
+            lines.append("  " + label)
     upcoming = next((s for s in data.sessions if s.key == data.next_session), None)
     if upcoming is not None:
         lines += [
             "",
             tr.gettext("Next session: {title}, {when}").format(
                 title=session_title(assembly, tr, upcoming.key),
-                when=tr.datetime(upcoming.starts_at, "short"),
+                when=_when(tr, upcoming.starts_at),
             ),
             "  "
             + tr.gettext("coming: {coming}, can't come: {absent}, no answer yet: {pending}").format(
@@ -96,10 +131,14 @@ def digest_text(assembly: Assembly, tr: Translator, data: DigestData) -> str:
         lines += ["", tr.gettext("Attendance:")]
         lines += [
             "  "
-            + tr.gettext("{title}: {present} present, {late} late").format(
+            + tr.gettext("{title}: {present}, {late}").format(
                 title=session_title(assembly, tr, s.key),
-                present=tr.number(s.attended),
-                late=tr.number(s.late),
+                present=tr.ngettext("{count} checked in", "{count} checked in", s.attended).format(
+                    count=tr.number(s.attended)
+                ),
+                late=tr.ngettext("{count} of them late", "{count} of them late", s.late).format(
+                    count=tr.number(s.late)
+                ),
             )
             for s in held
         ]

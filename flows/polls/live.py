@@ -59,6 +59,20 @@ def shows_running_result(poll: Poll) -> bool:
     return not poll.spec.hide_results and poll.spec.kind != "text"
 
 
+NAME_QUESTION = "first_name"
+"""The registration question whose answer is the name staff see (the example asks it first)."""
+
+
+async def first_names(turn: Turn[ButtonPress], people: list[int]) -> dict[int, str]:
+    """The first name each person gave when registering, as staff see them; never an internal id."""
+    unnamed = turn.tr.gettext("(no name given)")
+    names: dict[int, str] = {}
+    for person in people:
+        given = (await turn.ctx.store.registrations.answers(person)).get(NAME_QUESTION)
+        names[person] = given.strip() if isinstance(given, str) and given.strip() else unnamed
+    return names
+
+
 async def control(turn: Turn[ButtonPress], button: ControlButton) -> StepResult:
     """Close the poll, or list who has answered: for the poll's facilitator or an organiser only."""
     event, tr, ctx, op = turn.event, turn.tr, turn.ctx, button.op
@@ -73,11 +87,12 @@ async def control(turn: Turn[ButtonPress], button: ControlButton) -> StepResult:
         )
     if op == "who":
         voters = await ctx.store.polls.voters(poll.id)
-        done = [p for p, voted in voters if voted]
-        waiting = [p for p, voted in voters if not voted]
+        names = await first_names(turn, [p for p, _ in voters])
+        done = sorted(names[p] for p, voted in voters if voted)
+        waiting = sorted(names[p] for p, voted in voters if not voted)
         lines = [
-            tr.gettext("Answered: {people}").format(people=", ".join(f"#{p}" for p in done) or "–"),
-            tr.gettext("Not yet: {people}").format(people=", ".join(f"#{p}" for p in waiting) or "–"),
+            tr.gettext("Answered: {people}").format(people=", ".join(done) or "–"),
+            tr.gettext("Not yet: {people}").format(people=", ".join(waiting) or "–"),
         ]
         who = SendMessage(turn.participant.chat_id, "\n".join(lines))
         return StepResult((AnswerButton(event.query_id), who), turn.state)

@@ -117,9 +117,16 @@ def results(
     lines = [*head, "", *result_lines(tr, spec, shown), *verdict_lines(tr, spec, shown)]
     actions: list[Action] = [SendMessage(chat_id, "\n".join(lines)[:4000])]
     if spec.kind != "text" and shown.answers:
-        chart = ctx.charts.bars(local(spec.question, tr.language), labels(tr, spec), shown.counts)
+        chart = ctx.charts.bars(
+            local(spec.question, tr.language), labels(tr, spec), shown.counts, axis=count_axis(tr, spec)
+        )
         actions.append(SendPhoto(chat_id, chart, "results.png"))
     return actions
+
+
+def count_axis(tr: Translator, spec: PollSpec) -> str:
+    """What a results chart's bars count: points for dots and rankings, answers otherwise."""
+    return tr.gettext("points") if spec.kind in ("dots", "ranking") else tr.gettext("answers")
 
 
 def tally_of(poll: Poll, ballots: Sequence[Ballot]) -> Tally:

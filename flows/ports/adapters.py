@@ -17,19 +17,29 @@ class QuotaBar:
     registered: int
     confirmed: int
     minimum: int | None
+    heading: bool = False
+    """A heading row (a feature's question) above its values, drawn without bars."""
 
 
 class Charts(Protocol):
     """Draws charts as PNG bytes; flows pass the figures and the already translated texts."""
 
-    def bars(self, title: str, labels: Sequence[str], values: Sequence[float]) -> bytes:
-        """A results chart: one bar per answer."""
+    def bars(self, title: str, labels: Sequence[str], values: Sequence[float], *, axis: str = "") -> bytes:
+        """A results chart: one bar per answer; `axis` names what the bars count."""
         ...
 
     def quota_chart(
-        self, title: str, bars: Sequence[QuotaBar], *, registered: str, confirmed: str, minimum: str
+        self,
+        title: str,
+        bars: Sequence[QuotaBar],
+        *,
+        registered: str,
+        confirmed: str,
+        minimum: str,
+        axis: str = "",
     ) -> bytes:
-        """Registrations against the quotas; `registered`, `confirmed`, `minimum` label the legend."""
+        """Registrations against the quotas; `registered`, `confirmed`, `minimum` label the legend,
+        `axis` the count axis."""
         ...
 
 

@@ -154,6 +154,11 @@ def _note_prompt(turn: Turn[Event], tr: Translator, question: Question) -> tuple
     return (SendMessage(turn.participant.chat_id, text, buttons=buttons),)
 
 
+def list_separator(tr: Translator) -> str:
+    """Between the items of a list: Arabic writes its own comma."""
+    return "، " if tr.language == "ar" else ", "
+
+
 def answer_text(turn: Turn[Event], tr: Translator, question: Question, value: Any) -> str:
     """An answer as the participant reads it in the summary and in /mydata."""
     assembly = turn.ctx.assembly
@@ -167,12 +172,12 @@ def answer_text(turn: Turn[Event], tr: Translator, question: Question, value: An
         choice = question.choice(value)
         return assembly.text(choice.text, tr.language) if choice else str(value)
     if question.kind == "availability":
-        days = [tr.date(date.fromisoformat(day), "medium") for day in value]
-        return ", ".join(days) or tr.gettext("none")
+        days = [tr.date(date.fromisoformat(day), "long") for day in value]
+        return list_separator(tr).join(days) or tr.gettext("none")
     if question.kind in ("multiple", "accessibility"):
         picked = value["needs"] if question.kind == "accessibility" else value
         labels = [assembly.text(c.text, tr.language) for c in question.choices if c.id in picked]
-        text = ", ".join(labels) or tr.gettext("none")
+        text = list_separator(tr).join(labels) or tr.gettext("none")
         if question.kind == "accessibility" and value.get("note"):
             text += f" ({value['note']})"
         return text
