@@ -15,6 +15,22 @@ class ConfigError(Exception):
     """A problem an organiser can fix in their file, said in one line: file, field, what is wrong."""
 
 
+class _UniqueKeyLoader(yaml.CSafeLoader):
+    """YAML's safe loader (libyaml's, several times faster), refusing a key given twice in one mapping:
+    PyYAML would keep the last and silently drop the first (a second `sessions:` replaced the first
+    list of sessions)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise ConfigError(f"line {line}: duplicate key '{key}' (first given at line {seen[key]})")
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc if part not in ("function-after",)) or "(top level)"
 
@@ -33,7 +49,9 @@ def load_assembly(path: Path) -> Assembly:
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read the file ({error})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""

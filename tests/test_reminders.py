@@ -153,26 +153,28 @@ async def test_moved_session_withdraws_old_reminders_tells_people_and_reminds_wi
     assert fresh.status == "pending"
 
 
-async def test_cancelled_or_removed_session_is_announced_and_never_reminded(
+async def test_cancelled_session_is_announced_and_never_reminded_and_a_removed_one_is_not_cancelled(
     db: Database, assembly: Assembly
 ) -> None:
+    """Only `cancelled: true` cancels: a session missing from the definition stays as it was."""
     two = assembly.model_copy(update={"sessions": assembly.sessions[:2]})
     await add_confirmed(db, two, 500, "nl")
     now = S1_START - timedelta(days=10)
     await mirror_sessions(db, two, now)
     first = two.sessions[0]
     cancelled = two.model_copy(update={"sessions": [first.model_copy(update={"cancelled": True})]})
-    assert await mirror_sessions(db, cancelled, now) == 2  # s1 cancelled, s2 removed
+    assert await mirror_sessions(db, cancelled, now) == 1  # s1 cancelled, s2 left out but kept
     texts = [r.payload["text"] for r in await _outbox(db)]
     assert texts == [
         "❌ Sessie 1: kennismaken en het klimaat begrijpen, gepland op zaterdag 6 maart 2027, "
         "gaat niet door. We houden je op de hoogte.",
-        "❌ Sessie 2: luisteren naar experts en getuigen, gepland op zaterdag 20 maart 2027, "
-        "gaat niet door. We houden je op de hoogte.",
     ]
+    async with db.transaction() as session:
+        rows = await session_rows(session, assembly.id)
+    assert [(r.key, r.cancelled_at is not None) for r in rows] == [("s1", True), ("s2", False)]
     job, _ = _job(db, cancelled)
     await job(S1_START - timedelta(hours=1))
-    assert len(await _outbox(db)) == 2
+    assert len(await _outbox(db)) == 1
     assert await _deliveries(db) == []
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot.cli.common import CliError, organiser_core
+from bot.cli.common import Access, CliError, organiser_core
 from bot.cli.options import add_assembly_options
 from bot.organiser.announce import AnnouncementError, load_texts, progress, queue_announcement
 from bot.store import outbox
@@ -19,7 +19,7 @@ from bot.store.database import Database
 
 async def _announce(args: argparse.Namespace) -> None:
     console = Console()
-    async with organiser_core(args) as core:
+    async with organiser_core(args, Access.WRITE) as core:
         assembly = core.kit.assembly
         try:
             texts = load_texts(args.file, assembly)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import enum
 import signal
 from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
@@ -15,7 +16,7 @@ from pydantic import ValidationError
 
 from bot.bootstrap import Core, build_core, make_api
 from bot.definition import ConfigError, load_assembly
-from bot.jobs.session_mirror import sync_sessions
+from bot.jobs.session_mirror import add_new_sessions
 from bot.settings import Settings
 from bot.store.participants import ensure_assembly
 from bot.store.quotas import sync_quotas
@@ -67,11 +68,23 @@ def database_error(error: Exception) -> CliError:
     )
 
 
+class Access(enum.Enum):
+    """What a command may change in the store, so that only the bot and explicit commands message people."""
+
+    READ = "read"
+    """Nothing at all: listings, reports, exports, the dashboard."""
+    WRITE = "write"
+    """Its own rows; the definition's new sessions and its quotas are mirrored first, so a command works
+    before the bot's first run, but changes to known sessions (which message people) are left to the
+    bot's start-up and `assembly-bot sessions sync`."""
+
+
 @contextlib.asynccontextmanager
-async def open_core(settings: Settings, assembly: Assembly, *, mirror: bool = False) -> AsyncIterator[Core]:
-    """The Core on DATABASE_URL, its store migrated with the assembly recorded; one clear line if not.
-    `mirror`: the definition's sessions and quotas are mirrored first, as the bot does at start-up,
-    so a command works before the bot's first run."""
+async def open_core(
+    settings: Settings, assembly: Assembly, *, access: Access = Access.WRITE, mirror: bool = False
+) -> AsyncIterator[Core]:
+    """The Core on DATABASE_URL, its store migrated (and, unless READ, the assembly recorded); one
+    clear line if not. `mirror`: the definition is mirrored as `access` allows."""
     dashboard_url = str(settings.dashboard_url) if settings.dashboard_url else None
     try:
         core = build_core(assembly, settings.database_url, dashboard_url=dashboard_url)
@@ -80,13 +93,14 @@ async def open_core(settings: Settings, assembly: Assembly, *, mirror: bool = Fa
     try:
         try:
             await core.db.migrate()
-            async with core.db.transaction() as session:
-                await ensure_assembly(session, assembly)
+            if access is not Access.READ:
+                async with core.db.transaction() as session:
+                    await ensure_assembly(session, assembly)
         except Exception as error:
             raise database_error(error) from None
-        if mirror:
+        if mirror and access is not Access.READ:
             async with core.db.transaction() as session:
-                await sync_sessions(session, assembly, core.kit.translations, core.kit.clock.now())
+                await add_new_sessions(session, assembly, core.kit.clock.now())
                 await sync_quotas(session, assembly)
         yield core
     finally:
@@ -94,10 +108,10 @@ async def open_core(settings: Settings, assembly: Assembly, *, mirror: bool = Fa
 
 
 @contextlib.asynccontextmanager
-async def organiser_core(args: argparse.Namespace) -> AsyncIterator[Core]:
-    """The Core of the assembly named by --assembly, with the definition mirrored into the store."""
+async def organiser_core(args: argparse.Namespace, access: Access) -> AsyncIterator[Core]:
+    """The Core of the assembly named by --assembly, with the definition mirrored as `access` allows."""
     settings, assembly = assembly_for(args)
-    async with open_core(settings, assembly, mirror=True) as core:
+    async with open_core(settings, assembly, access=access, mirror=True) as core:
         yield core
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 from rich.console import Console
 
-from bot.cli.common import CliError, organiser_core, read_settings, until_signal
+from bot.cli.common import Access, CliError, organiser_core, read_settings, until_signal
 from bot.cli.options import add_assembly_options
 from bot.dashboard.app import make_app
 
@@ -20,7 +20,7 @@ async def _forever() -> None:
 
 async def _dashboard(args: argparse.Namespace) -> None:
     settings = read_settings()
-    async with organiser_core(args) as core:
+    async with organiser_core(args, Access.READ) as core:
         secure = str(settings.dashboard_url or "").startswith("https://")
         runner = web.AppRunner(make_app(core.db, core.kit, secure_cookies=secure), access_log=None)
         await runner.setup()

@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from bot.cli.common import CliError, organiser_core
+from bot.cli.common import Access, CliError, organiser_core
 from bot.cli.options import add_assembly_options
 from bot.organiser.exports import FORMATS, export
 from bot.store.read.digest import digest_data
@@ -17,7 +17,7 @@ from flows.digest.render import digest_text
 
 
 async def _digest(args: argparse.Namespace) -> None:
-    async with organiser_core(args) as core:
+    async with organiser_core(args, Access.READ) as core:
         assembly = core.kit.assembly
         language = args.language or assembly.fallback_language
         if language not in assembly.languages:
@@ -33,7 +33,7 @@ async def _digest(args: argparse.Namespace) -> None:
 
 async def _export(args: argparse.Namespace) -> None:
     console = Console()
-    async with organiser_core(args) as core:
+    async with organiser_core(args, Access.READ) as core:
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=False) as bar:
             tasks: dict[str, TaskID] = {}

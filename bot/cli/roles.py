@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bot.cli.common import CliError, bot_username, organiser_core
+from bot.cli.common import Access, CliError, bot_username, organiser_core
 from bot.cli.options import add_assembly_options
 from bot.store.roles import create_invite
 from flows.ports import ROLES
@@ -19,7 +19,7 @@ async def _invite(args: argparse.Namespace) -> None:
     """A one-time role invite: shown once here, stored only as a hash, single use, expiring."""
     if not 1 <= args.expires_hours <= 24 * 30:
         raise CliError("--expires-hours must be between 1 and 720", 2)
-    async with organiser_core(args) as core, core.db.transaction() as session:
+    async with organiser_core(args, Access.WRITE) as core, core.db.transaction() as session:
         assembly = core.kit.assembly
         code = await create_invite(
             session, assembly.id, args.role, core.kit.clock.now(), timedelta(hours=args.expires_hours)

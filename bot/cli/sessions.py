@@ -10,18 +10,24 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.bootstrap import Core
-from bot.cli.common import CliError, bot_username, organiser_core
+from bot.cli.common import Access, CliError, assembly_for, bot_username, open_core, organiser_core
 from bot.cli.options import add_assembly_options
+from bot.jobs.session_mirror import sync_sessions
+from bot.store.quotas import sync_quotas
 from bot.store.read import attendance
 from bot.store.sessions import SessionRecord, SqlSessions, session_rows
 from flows.ports import Presence
 from flows.sessions.checkin import LINK_PREFIX
+
+_NOT_MIRRORED = "start the bot, or run `assembly-bot sessions sync`, to store it"
 
 
 async def _session(core: Core, key: str) -> SessionRecord:
     assembly = core.kit.assembly
     async with core.db.transaction() as session:
         found = next((s for s in await session_rows(session, assembly.id) if s.key == key), None)
+    if found is None and assembly.session(key) is not None:
+        raise CliError(f"session '{key}' is not in the store yet: {_NOT_MIRRORED}")
     if found is None:
         known = ", ".join(s.id for s in assembly.sessions) or "none"
         raise CliError(f"no session '{key}' in assembly {assembly.id} (sessions: {known})", 2)
@@ -29,7 +35,7 @@ async def _session(core: Core, key: str) -> SessionRecord:
 
 
 async def _list(args: argparse.Namespace) -> None:
-    async with organiser_core(args) as core:
+    async with organiser_core(args, Access.READ) as core:
         assembly = core.kit.assembly
         async with core.db.transaction() as session:
             stored = await session_rows(session, assembly.id)
@@ -42,13 +48,18 @@ async def _list(args: argparse.Namespace) -> None:
             table.add_row(
                 row.key, title, f"{starts:%Y-%m-%d %H:%M}", f"{ends:%H:%M}", status, row.checkin_code
             )
-        Console().print(table)
+        console = Console()
+        console.print(table)
+        known = {row.key for row in stored}
+        for definition in assembly.sessions:
+            if definition.id not in known:
+                console.print(f"session '{definition.id}' is not in the store yet: {_NOT_MIRRORED}")
 
 
 async def _rsvps(args: argparse.Namespace) -> None:
     """Per session: confirmed participants coming, not coming, silent, present, late; details for one."""
     console = Console()
-    async with organiser_core(args) as core:
+    async with organiser_core(args, Access.READ) as core:
         assembly = core.kit.assembly
         async with core.db.transaction() as session:
             stored = await session_rows(session, assembly.id)
@@ -93,7 +104,7 @@ async def _code(args: argparse.Namespace) -> None:
     """The session's check-in code, its deep link and QR code (terminal, and PNG with --qr)."""
     import segno  # noqa: PLC0415 (only this command draws QR codes)
 
-    async with organiser_core(args) as core:
+    async with organiser_core(args, Access.READ) as core:
         row = await _session(core, args.session)
     username = await bot_username(args.bot)
     link = f"https://t.me/{username}?start={LINK_PREFIX}-{row.checkin_code}"
@@ -111,7 +122,7 @@ async def _code(args: argparse.Namespace) -> None:
 async def _attend(args: argparse.Namespace) -> None:
     """Mark a participant present by hand; late when after the start plus `checkin.late_after`."""
     console = Console()
-    async with organiser_core(args) as core:
+    async with organiser_core(args, Access.WRITE) as core:
         assembly = core.kit.assembly
         row = await _session(core, args.session)
         now = core.kit.clock.now()
@@ -131,6 +142,18 @@ async def _attend(args: argparse.Namespace) -> None:
         else:
             when = earlier.at.astimezone(assembly.zone)
             console.print(f"Participant {args.participant} was already checked in at {when:%H:%M}.")
+
+
+async def _sync(args: argparse.Namespace) -> None:
+    """Apply the definition's session changes now, as the bot does at start-up, telling people."""
+    settings, assembly = assembly_for(args)
+    async with open_core(settings, assembly) as core, core.db.transaction() as session:
+        notices = await sync_sessions(session, assembly, core.kit.translations, core.kit.clock.now())
+        await sync_quotas(session, assembly)
+    Console().print(
+        f"Sessions of {assembly.id} mirrored from the definition; {notices} notices queued "
+        "(the running bot sends them)."
+    )
 
 
 def register(commands: Any) -> None:
@@ -159,3 +182,8 @@ def register(commands: Any) -> None:
     late.add_argument("--late", dest="late", action="store_true", default=None, help="record as late")
     late.add_argument("--on-time", dest="late", action="store_false", help="record as on time")
     attend.set_defaults(handler=_attend)
+    sync = verbs.add_parser(
+        "sync", help="apply the definition's session changes now and queue their notices to participants"
+    )
+    add_assembly_options(sync)
+    sync.set_defaults(handler=_sync)

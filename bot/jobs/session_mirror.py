@@ -1,12 +1,18 @@
-"""The definition's sessions mirrored into the store at start-up, and the notices a change calls for.
+"""The definition's sessions mirrored into the store, and the notices a change calls for.
 
 A session's revision goes up when its times change, which withdraws reminders still waiting in the
 outbox; the reminder job then plans new ones with the new time. Confirmed participants are told of
 moves and cancellations of sessions still to come, once: a restart finds nothing changed.
+
+Only `sync_sessions` applies changes that message people, and only the running bot at start-up and
+`assembly-bot sessions sync` call it; other organiser commands add sessions new to the definition
+(`add_new_sessions`) and read-only ones write nothing. Only `cancelled: true` cancels: a session
+missing from the definition (a file cut short, a key given twice) is left as it is, with a warning.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -20,6 +26,8 @@ from flows.assembly import Assembly
 from flows.assembly import Session as Definition
 from flows.ports import Translations, Translator
 from flows.sessions.notices import cancelled_notice, moved_notice
+
+log = logging.getLogger(__name__)
 
 
 async def _tell(
@@ -57,16 +65,7 @@ async def sync_sessions(
         starts, ends = assembly.start_of(definition), assembly.end_of(definition)
         record = stored.pop(definition.id, None)
         if record is None:
-            cancelled_at = now if definition.cancelled else None
-            await sessions.add_session(
-                session,
-                assembly.id,
-                definition.id,
-                title=definition.title,
-                starts=starts,
-                ends=ends,
-                cancelled_at=cancelled_at,
-            )
+            await _add(session, assembly, definition, now)
             continue
         await sessions.retitle(session, record.id, definition.title)
         if definition.cancelled:
@@ -84,9 +83,36 @@ async def sync_sessions(
                     f"session:{record.key}",
                     partial(_moved, assembly, definition),
                 )
-    for record in stored.values():  # removed from the definition: cancelled
-        notices += await _cancel(session, assembly, translations, record, now)
+    for record in stored.values():
+        if record.cancelled_at is None:
+            log.warning(
+                "session '%s' is in the store but not in the definition: left as it is "
+                "(set `cancelled: true` on it to cancel it and tell its participants)",
+                record.key,
+            )
     return notices
+
+
+async def add_new_sessions(session: Session, assembly: Assembly, now: datetime) -> int:
+    """Store the definition's sessions the store does not know yet, telling nobody (nobody can have
+    been told of them); changes to known sessions wait for the bot or `sessions sync`."""
+    known = {record.key for record in await sessions.session_rows(session, assembly.id)}
+    added = [definition for definition in assembly.sessions if definition.id not in known]
+    for definition in added:
+        await _add(session, assembly, definition, now)
+    return len(added)
+
+
+async def _add(session: Session, assembly: Assembly, definition: Definition, now: datetime) -> None:
+    await sessions.add_session(
+        session,
+        assembly.id,
+        definition.id,
+        title=definition.title,
+        starts=assembly.start_of(definition),
+        ends=assembly.end_of(definition),
+        cancelled_at=now if definition.cancelled else None,
+    )
 
 
 async def _cancel(
