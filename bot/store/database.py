@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from alembic import command
@@ -37,13 +39,30 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+IMMEDIATE = "assembly_bot_immediate"
+"""Execution option naming a SQLite transaction that will write: it begins with BEGIN IMMEDIATE."""
+
+_writing: ContextVar[bool] = ContextVar("assembly_bot_writing", default=False)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets the sender read while a flow step writes; the busy timeout rides out short locks.
+    # WAL lets readers run while one transaction writes; the busy timeout rides out another
+    # process's writer (an organiser command). The driver's own implicit BEGIN is switched off
+    # so that `_sqlite_begin` decides how each transaction starts.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # A deferred transaction that reads and then writes cannot wait for the write lock: SQLite
+    # refuses it at once ("database is locked") when another writer committed since its read.
+    # A writer therefore takes the lock up front; readers stay deferred and never wait.
+    immediate = connection.get_execution_options().get(IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -68,13 +87,37 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(
             self.url, pool_pre_ping=True, connect_args=connect_args
         )
-        if self.engine.dialect.name == "sqlite":
+        self.single_writer = self.engine.dialect.name == "sqlite"
+        if self.single_writer:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = asyncio.Lock()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: committed on success, rolled back on any error."""
+        """One unit of work that may write: committed on success, rolled back on any error.
+
+        SQLite has one writer at a time: this process's writers queue here, in order and without
+        polling, and each then holds SQLite's write lock from its first statement to its commit.
+        A transaction opened inside another one of the same task skips the queue (it would wait
+        for itself) and behaves as SQLite always did."""
+        if not self.single_writer or _writing.get():
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._writer:
+            token = _writing.set(True)
+            try:
+                async with self.sessions() as session, session.begin():
+                    await session.connection(execution_options={IMMEDIATE: True})
+                    yield session
+            finally:
+                _writing.reset(token)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work that only reads: it never waits for a writer (WAL) and holds no lock."""
         async with self.sessions() as session, session.begin():
             yield session
 
