@@ -36,11 +36,11 @@ from sortition_algorithms.committee_generation import find_distribution_maximin
 from sortition_algorithms.utils import set_random_provider
 
 from bot.definition import load_assembly
-from bot.organiser.lottery.draw import route_library_logging
 from bot.organiser.lottery.fair.distribution import FairDistribution
 from bot.organiser.lottery.fair.leximin import leximin
 from bot.organiser.lottery.fair.maximin import maximin
 from bot.organiser.lottery.fair.profiles import Problem, Quotas, group, quotas_of
+from bot.organiser.lottery.library import route_library_logging
 from bot.settings import EXAMPLE_ASSEMBLY
 
 Pool = list[tuple[int, dict[str, str]]]
