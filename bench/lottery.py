@@ -2,11 +2,12 @@
 
 Run:  python bench/lottery.py [--quick] [--repeats 3] [--leximin-limit 300]
 
-The pool is self-selected the way real recruitment is (more older people, more graduates, more women,
-more of the worried and of the leafy districts, few young people), against the example assembly's
-quotas scaled to the seats. In one run: ours against the library at 500/20 and 2,000/40 (the library
-takes minutes at 2,000; `--quick` runs it at 500/20 and 200/12 only), ours alone at 10,000/40 and on
-the adversarial pool of Flanigan et al. (Nature, 2021), leximin at 500/20 and, time-limited, 2,000/40.
+The pool is self-selected the way real recruitment is (women and men alike and 2% of other
+genders, more older people, more graduates, more of the worried and of the leafy districts, few young
+people), against the example assembly's quotas scaled to the seats. In one run: ours against the
+library at 500/20 and 2,000/40 (the library takes minutes at 2,000; `--quick` runs it at 500/20 and
+200/12 only), ours alone at 10,000/40 and on the adversarial pool of Flanigan et al. (Nature, 2021),
+leximin at 500/20 and, time-limited, 2,000/40 (with how many profiles it settled by then).
 Ours is timed as the median of `--repeats` runs, the library once. The library's figures come from
 `find_distribution_maximin`, the function its `run_stratification` runs for maximin, so that its exact
 probabilities can be compared with ours. Prints a table, then one JSON line with every figure.
@@ -36,19 +37,19 @@ from sortition_algorithms.committee_generation import find_distribution_maximin
 from sortition_algorithms.utils import set_random_provider
 
 from bot.definition import load_assembly
-from bot.organiser.lottery.draw import route_library_logging
 from bot.organiser.lottery.fair.distribution import FairDistribution
 from bot.organiser.lottery.fair.leximin import leximin
 from bot.organiser.lottery.fair.maximin import maximin
 from bot.organiser.lottery.fair.profiles import Problem, Quotas, group, quotas_of
+from bot.organiser.lottery.library import route_library_logging
 from bot.settings import EXAMPLE_ASSEMBLY
 
 Pool = list[tuple[int, dict[str, str]]]
-Solver = Callable[[Problem, float | None], FairDistribution]
+Solver = Callable[[Problem, float | None, Callable[[str], None] | None], FairDistribution]
 
 SHARES = {
     "age_band": {"a16_24": 5, "a25_34": 11, "a35_44": 15, "a45_54": 19, "a55_64": 23, "a65": 27},
-    "gender": {"woman": 57, "man": 41, "other": 2},
+    "gender": {"woman": 49, "man": 49, "other": 2},
     "district": {"centre": 17, "west": 14, "north": 12, "east": 36, "south": 21},
     "education": {"low": 7, "secondary": 25, "higher": 68},
     "climate": {"very": 52, "somewhat": 32, "little": 11, "not_at_all": 5},
@@ -108,6 +109,8 @@ class Row:
     algorithm: str
     seconds: list[float]
     distribution: FairDistribution
+    settled: str = ""
+    """Leximin only: how many profiles had their final chance when it stopped."""
     library_seconds: float | None = None
     library_minimum: float | None = None
 
@@ -117,13 +120,14 @@ class Row:
 
 
 def run(case: str, problem: Problem, solve: Solver, repeats: int, limit: float | None = None) -> Row:
-    seconds, result = [], None
+    seconds, result, lines = [], None, [""]
     for _ in range(repeats):
-        result = solve(problem, limit)
+        result = solve(problem, limit, lines.append)
         seconds.append(result.timings.total)
     assert result is not None
     name = result.algorithm.value
-    return Row(case, problem.people, problem.seats, len(problem.profiles), name, seconds, result)
+    settled = next((line for line in reversed(lines) if "settled" in line), "")
+    return Row(case, problem.people, problem.seats, len(problem.profiles), name, seconds, result, settled)
 
 
 def table(rows: list[Row]) -> Table:
@@ -149,14 +153,14 @@ def table(rows: list[Row]) -> Table:
             "-" if row.library_minimum is None else f"{row.library_minimum:.6%}",
             "-" if not ratio else f"{ratio:.9f}",
             f"{d.gap:.1e}",
-            "yes" if d.complete else "time limit",
+            ("yes" if d.complete else "time limit") + (f" ({row.settled})" if row.settled else ""),
         )
     return grid
 
 
-def figures(rows: list[Row]) -> dict[str, float | bool | None]:
+def figures(rows: list[Row]) -> dict[str, float | bool | str | None]:
     by = {(row.case, row.algorithm): row for row in rows}
-    out: dict[str, float | bool | None] = {}
+    out: dict[str, float | bool | str | None] = {}
     for (case, algorithm), row in by.items():
         key = case.replace(",", "").replace("/", "_").replace(" ", "_")
         prefix = "lottery" if algorithm == "maximin" else "lottery_leximin"
@@ -165,6 +169,7 @@ def figures(rows: list[Row]) -> dict[str, float | bool | None]:
         out[f"{prefix}_gap_{key}"] = row.distribution.gap
         if algorithm == "leximin":
             out[f"{prefix}_complete_{key}"] = row.distribution.complete
+            out[f"{prefix}_settled_{key}"] = row.settled
         if row.library_seconds is not None and row.library_minimum is not None:
             out[f"library_seconds_{key}"] = round(row.library_seconds, 3)
             out[f"library_min_probability_{key}"] = row.library_minimum

@@ -55,6 +55,13 @@ def _lines(turn: Turn[Event], data: dict[str, Any]) -> list[str]:
         lines.append(
             tr.gettext("Privacy notice accepted: version {version}").format(version=data["consent_version"])
         )
+    chance = data.get("selection_chance")
+    if chance is not None:
+        lines.append(
+            tr.gettext("Your chance of being drawn in the lottery: {percent}%").format(
+                percent=tr.number(round(100 * chance, 2))
+            )
+        )
     reg = assembly.registration
     answers: dict[str, Any] = data.get("answers", {})
     if reg is not None and answers:

@@ -13,12 +13,12 @@ from scipy.optimize import linprog
 from sortition_algorithms import Settings, read_in_features, read_in_people
 from sortition_algorithms.committee_generation import find_distribution_maximin
 
-from bot.organiser.lottery.draw import route_library_logging
 from bot.organiser.lottery.fair.distribution import FairDistribution
 from bot.organiser.lottery.fair.infeasible import InfeasibleQuotas
 from bot.organiser.lottery.fair.leximin import leximin
 from bot.organiser.lottery.fair.maximin import maximin
 from bot.organiser.lottery.fair.profiles import Problem, Quotas, group
+from bot.organiser.lottery.library import route_library_logging
 from bot.organiser.lottery.options import DrawError
 
 Pool = list[tuple[int, dict[str, str]]]

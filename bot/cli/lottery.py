@@ -1,4 +1,5 @@
-"""The lottery's commands: `invites create`, `select`, `confirmations expire`.
+"""The lottery's commands: `invites create`, `select` (and `select --verify`), `lottery-report`,
+`confirmations expire`.
 
 They work on the store directly; messages they produce go to the outbox for the running bot.
 """
@@ -6,13 +7,18 @@ They work on the store directly; messages they produce go to the outbox for the 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import re
 import sys
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from bot.cli.common import CliError, assembly_for, open_core
 from bot.cli.options import add_assembly_options
@@ -21,6 +27,9 @@ from bot.organiser.lottery.options import ALGORITHMS, DrawError, new_seed
 from bot.settings import Settings
 from bot.store import invitations
 from flows.assembly import Assembly
+
+if TYPE_CHECKING:
+    from bot.organiser.lottery.transparency import Report
 
 MAX_INVITES = 100_000
 
@@ -77,12 +86,19 @@ async def _invites(args: argparse.Namespace) -> None:
 
 async def _select(args: argparse.Namespace) -> None:
     settings, assembly = _for_assembly(args)
+    if args.verify:
+        await _verify(args, settings, assembly)
+        return
+    if args.seats is None:
+        raise CliError("give the panel size with --seats (or --verify to check a recorded draw)", 2)
     seed = args.seed if args.seed is not None else new_seed()
     if seed == 0:
         raise CliError("--seed 0 would make the draw unrepeatable; give another number", 2)
+    if args.report is not None and args.report.exists():
+        raise CliError(f"{args.report} already exists; give another file for the report", 2)
     from bot.organiser.lottery.selection import run_selection  # noqa: PLC0415 (the solver stack is heavy to import)
 
-    async with open_core(settings, assembly) as core:
+    async with open_core(settings, assembly) as core, _progress_bar("drawing") as progress:
         try:
             outcome = await run_selection(
                 core.db,
@@ -93,21 +109,82 @@ async def _select(args: argparse.Namespace) -> None:
                 algorithm=args.algorithm,
                 reserves=args.seats if args.reserves is None else args.reserves,
                 now=core.kit.clock.now(),
+                progress=progress,
             )
         except DrawError as error:
             raise CliError(f"the draw was not made, nothing changed:\n{error}") from None
     draw = outcome.draw
-    if draw.note:
-        print(f"note: {draw.note}")
     print(
         f"draw {outcome.selection_id}: {len(draw.selected)} drawn and {len(draw.reserves)} reserves from"
         f" {outcome.pool} complete registrations, algorithm {draw.algorithm}, seed {draw.seed}"
         f" (the same seed and data give the same draw)."
     )
+    _print_chances(outcome.report)
     print(
         f"Confirmation deadline: {outcome.deadline.isoformat()}."
         " Messages are queued; `assembly-bot run` sends them."
     )
+    if args.report is not None:
+        _write(args.report, outcome.report.csv())
+        print(f"Transparency report written to {args.report}.")
+
+
+def _print_chances(report: Report) -> None:
+    if not report.has_chances:
+        print(f"Chances: {report.algorithm} does not compute each person's chance.")
+        return
+    low, median, high = report.spread()
+    gap = "" if report.gap is None else f" (the lowest proven optimal within {report.gap:.1e})"
+    print(f"Chance of being drawn: minimum {low:.4%}, median {median:.4%}, maximum {high:.4%}{gap}.")
+    print("Lowest chances:")
+    for profile in report.lowest():
+        print(f"  {profile.probability or 0.0:.4%}  {report.describe(profile)} ({profile.people} people)")
+
+
+async def _verify(args: argparse.Namespace, settings: Settings, assembly: Assembly) -> None:
+    from bot.organiser.lottery.selection import verify_draw  # noqa: PLC0415 (the solver stack is heavy to import)
+
+    async with open_core(settings, assembly) as core, _progress_bar("drawing again") as progress:
+        try:
+            verification = await verify_draw(core.db, assembly, args.draw, progress)
+        except DrawError as error:
+            raise CliError(f"the draw could not be verified:\n{error}") from None
+    if not verification.same:
+        raise CliError(f"draw {verification.selection_id} NOT verified: " + "; ".join(verification.problems))
+    print(f"draw {verification.selection_id} verified: drawn again, the same panel and the same reserves.")
+
+
+async def _report(args: argparse.Namespace) -> None:
+    settings, assembly = _for_assembly(args)
+    from bot.organiser.lottery.selection import stored_report  # noqa: PLC0415 (the solver stack is heavy to import)
+
+    async with open_core(settings, assembly) as core:
+        try:
+            report = await stored_report(core.db, assembly, args.draw)
+        except DrawError as error:
+            raise CliError(str(error)) from None
+    text = report.csv()
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        _write(args.out, text)
+        print(f"Transparency report of draw {report.selection_id} written to {args.out}.", file=sys.stderr)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise CliError(f"cannot write {path}: {error.strerror}") from None
+
+
+@contextlib.asynccontextmanager
+async def _progress_bar(title: str) -> AsyncIterator[Callable[[str], None]]:
+    """A live line on standard error while the worker draws: the solver's latest round and the time."""
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(title, total=None)
+        yield lambda line: bar.update(task, description=f"{title}: {line}")
 
 
 async def _expire(args: argparse.Namespace) -> None:
@@ -120,7 +197,7 @@ async def _expire(args: argparse.Namespace) -> None:
 
 
 def register(commands: Any) -> None:
-    """Register `invites`, `select` and `confirmations` on the `assembly-bot` sub-command parser."""
+    """Register `invites`, `select`, `lottery-report` and `confirmations` on the sub-command parser."""
     invites = commands.add_parser("invites", help="invitation codes for registration")
     invites_commands = invites.add_subparsers(dest="invites_command", required=True, metavar="ACTION")
     create = invites_commands.add_parser(
@@ -144,15 +221,36 @@ def register(commands: Any) -> None:
         "draw, the reserves, the seed and the report, and queue the messages to everyone in the pool.",
     )
     add_assembly_options(draw)
-    draw.add_argument("--seats", type=_positive, required=True, help="how many people to draw")
+    draw.add_argument("--seats", type=_positive, default=None, help="how many people to draw")
     draw.add_argument(
         "--seed", type=int, default=None, help="random seed for a repeatable draw (default: random)"
     )
     draw.add_argument(
-        "--algorithm", choices=ALGORITHMS, default="maximin", help="selection algorithm (default: maximin)"
+        "--algorithm",
+        choices=ALGORITHMS,
+        default="maximin",
+        help="maximin or leximin (ours, over profiles) or the library's own (library-...); default maximin",
     )
     draw.add_argument("--reserves", type=int, default=None, help="size of the reserve list (default: seats)")
+    draw.add_argument("--report", type=Path, default=None, help="write the draw's transparency report (CSV)")
+    draw.add_argument(
+        "--verify", action="store_true", help="draw a recorded draw again and check it gives the same panel"
+    )
+    draw.add_argument(
+        "--draw", type=_positive, default=None, help="the draw to --verify (default: the latest)"
+    )
     draw.set_defaults(handler=_select)
+
+    report = commands.add_parser(
+        "lottery-report",
+        help="the transparency report of a draw (CSV)",
+        description="Write a recorded draw's transparency report: per profile (no names) its size and "
+        "chance, with the quotas, seed, algorithm, versions and input hash.",
+    )
+    add_assembly_options(report)
+    report.add_argument("--draw", type=_positive, default=None, help="the draw (default: the latest)")
+    report.add_argument("--out", type=Path, default=None, help="CSV file to write (default: standard output)")
+    report.set_defaults(handler=_report)
 
     confirmations = commands.add_parser("confirmations", help="seat confirmations after the draw")
     confirmation_commands = confirmations.add_subparsers(

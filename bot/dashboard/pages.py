@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bot.dashboard.render import page
+from bot.organiser.lottery.transparency import Report
+from bot.store import lottery
 from bot.store.dashboard_access import Viewer
 from bot.store.read import dashboard as dashboard_reports
 from bot.store.read import digest as reports
@@ -92,7 +94,48 @@ async def recruitment(request: web.Request, dash: Dashboard, viewer: Viewer) -> 
         title = assembly.text(question.text, tr.language) if question else stratum.feature
         label = value_label(assembly, tr, stratum.feature, stratum.value)
         features.setdefault(title, []).append((label, stratum))
-    return _render(dash, viewer, "recruitment.html", "recruitment", features=features)
+    return _render(
+        dash, viewer, "recruitment.html", "recruitment", features=features, draw=await _draw(dash, tr)
+    )
+
+
+async def _draw(dash: Dashboard, tr: Translator) -> dict[str, Any] | None:
+    """The latest draw's transparency figures: its spread of chances and its lowest-chance profiles."""
+    assembly = dash.kit.assembly
+    async with dash.db.transaction() as session:
+        row = await lottery.find_draw(session, assembly.id)
+    if row is None:
+        return None
+    report = Report.of(row)
+
+    def percent(chance: float | None) -> str:
+        return tr.gettext("{percent}%").format(percent=tr.number(round(100 * (chance or 0.0), 3)))
+
+    lowest = [
+        (
+            " · ".join(
+                value_label(assembly, tr, f, v) for f, v in zip(report.features, profile.values, strict=True)
+            ),
+            profile.people,
+            percent(profile.probability),
+        )
+        for profile in (report.lowest(10) if report.has_chances else [])
+    ]
+    spread = [percent(x) for x in report.spread()] if report.has_chances else None
+    return {"report": report, "date": tr.datetime(report.drawn_at), "spread": spread, "lowest": lowest}
+
+
+async def lottery_report(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
+    """The latest draw's transparency report as CSV (no names: one row per profile)."""
+    async with dash.db.transaction() as session:
+        row = await lottery.find_draw(session, dash.kit.assembly.id)
+    if row is None:
+        raise web.HTTPNotFound
+    return web.Response(
+        text=Report.of(row).csv(),
+        content_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="draw-{row.id}.csv"'},
+    )
 
 
 async def recruitment_chart(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
@@ -227,6 +270,7 @@ ROUTES: dict[str, Handler] = {
     "/": overview,
     "/recruitment": recruitment,
     "/recruitment.png": recruitment_chart,
+    "/lottery.csv": lottery_report,
     "/sessions": sessions,
     "/polls": polls,
     "/polls/{poll}.png": poll_chart,

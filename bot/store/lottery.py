@@ -1,9 +1,9 @@
-"""Draws in the store: the pool's answers, the record of a draw and its seats, and seats past their
-deadline."""
+"""Draws in the store: the pool's answers, the record of a draw, its seats and everyone's chance, and
+seats past their deadline."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,17 +11,23 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.store.models import AnswerRow, ParticipantRow, SeatRow, SelectionRow
+from bot.store.models import AnswerRow, ChanceRow, ParticipantRow, SeatRow, SelectionRow
 from flows.status import ParticipantStatus
 
 
 async def pool_answers(
-    session: AsyncSession, assembly_id: str, features: Sequence[str]
+    session: AsyncSession,
+    assembly_id: str,
+    features: Sequence[str],
+    participants: Sequence[int] | None = None,
 ) -> dict[int, dict[str, Any]]:
-    """The answers to `features` of every participant whose status is `registered`, by participant."""
-    people = select(ParticipantRow.id).where(
-        ParticipantRow.assembly_id == assembly_id, ParticipantRow.status == ParticipantStatus.REGISTERED.value
-    )
+    """The answers to `features` of every participant whose status is `registered` (or of the given
+    `participants`, whatever their status now: the pool of a past draw), by participant."""
+    people = select(ParticipantRow.id).where(ParticipantRow.assembly_id == assembly_id)
+    if participants is None:
+        people = people.where(ParticipantRow.status == ParticipantStatus.REGISTERED.value)
+    else:
+        people = people.where(ParticipantRow.id.in_(list(participants)))
     rows = await session.execute(
         select(AnswerRow.participant_id, AnswerRow.question_id, AnswerRow.value).where(
             AnswerRow.participant_id.in_(people), AnswerRow.question_id.in_(list(features))
@@ -43,6 +49,10 @@ class DrawRecord:
     algorithm: str
     pool_size: int
     report: str
+    input_hash: str
+    versions: str
+    gap: float | None
+    transparency: dict[str, Any]
 
 
 async def record_draw(session: AsyncSession, assembly_id: str, draw: DrawRecord, now: datetime) -> int:
@@ -56,10 +66,72 @@ async def record_draw(session: AsyncSession, assembly_id: str, draw: DrawRecord,
         pool_size=draw.pool_size,
         report=draw.report,
         created_at=now,
+        input_hash=draw.input_hash,
+        versions=draw.versions,
+        gap=draw.gap,
+        transparency=draw.transparency,
     )
     session.add(row)
     await session.flush()
     return row.id
+
+
+def record_chances(session: AsyncSession, selection_id: int, chances: Mapping[int, float | None]) -> None:
+    """Everyone in the pool with their selection probability: the pool of the draw, kept with it."""
+    session.add_all(
+        ChanceRow(selection_id=selection_id, participant_id=pid, probability=chance)
+        for pid, chance in chances.items()
+    )
+
+
+async def find_draw(
+    session: AsyncSession, assembly_id: str, selection_id: int | None = None
+) -> SelectionRow | None:
+    """The draw `selection_id` of the assembly, or its latest draw."""
+    query = select(SelectionRow).where(SelectionRow.assembly_id == assembly_id)
+    if selection_id is not None:
+        query = query.where(SelectionRow.id == selection_id)
+    row: SelectionRow | None = await session.scalar(query.order_by(SelectionRow.id.desc()).limit(1))
+    return row
+
+
+@dataclass(frozen=True)
+class DrawMembers:
+    """Who a draw drew (in id order), its reserves (in rank order) and its whole pool (in id order)."""
+
+    selected: list[int]
+    reserves: list[int]
+    pool: list[int]
+
+
+async def draw_members(session: AsyncSession, selection_id: int) -> DrawMembers:
+    seats = (
+        await session.execute(
+            select(SeatRow.participant_id, SeatRow.role)
+            .where(SeatRow.selection_id == selection_id)
+            .order_by(SeatRow.rank, SeatRow.participant_id)
+        )
+    ).tuples()
+    selected: list[int] = []
+    reserves: list[int] = []
+    for pid, role in seats:
+        (selected if role == "selected" else reserves).append(pid)
+    pool = await session.scalars(
+        select(ChanceRow.participant_id)
+        .where(ChanceRow.selection_id == selection_id)
+        .order_by(ChanceRow.participant_id)
+    )
+    return DrawMembers(sorted(selected), reserves, list(pool))
+
+
+async def latest_chance(session: AsyncSession, participant_id: int) -> float | None:
+    """The participant's selection probability in the latest draw they were in (None if none is known)."""
+    return await session.scalar(
+        select(ChanceRow.probability)
+        .where(ChanceRow.participant_id == participant_id)
+        .order_by(ChanceRow.selection_id.desc())
+        .limit(1)
+    )
 
 
 def offer_seat(

@@ -271,6 +271,24 @@ class SelectionRow(Base):
     pool_size: Mapped[int]
     report: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    input_hash: Mapped[str | None] = mapped_column(String(64))
+    versions: Mapped[str | None] = mapped_column(Text)
+    gap: Mapped[float | None]
+    transparency: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Features, quotas and one row per profile (values, people, probability): no one's identity."""
+
+
+class ChanceRow(Base):
+    """A registrant's selection probability in a draw: one row for everyone in the pool (NULL when
+    the algorithm computes no chances). The pool of a draw is exactly its rows, so it can be re-run."""
+
+    __tablename__ = "selection_chances"
+
+    selection_id: Mapped[int] = mapped_column(
+        ForeignKey("selections.id", ondelete="CASCADE"), primary_key=True
+    )
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), primary_key=True, index=True)
+    probability: Mapped[float | None]
 
 
 class SeatRow(Base):

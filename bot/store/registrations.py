@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store import invitations, outbox
 from bot.store.dashboard_access import forget_viewer
+from bot.store.lottery import latest_chance
 from bot.store.models import (
     AnswerRow,
     ConversationRow,
@@ -92,6 +93,7 @@ class SqlRegistrations:
             "registered_at": _iso(row.registered_at),
             "invited": await self.invited(participant_id),
             "answers": await self.answers(participant_id),
+            "selection_chance": await latest_chance(self.session, participant_id),
             "lottery": None
             if seat is None
             else {"draw": seat.selection_id, "role": seat.role, "deadline": _iso(seat.deadline)},

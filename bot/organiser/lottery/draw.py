@@ -1,31 +1,28 @@
-"""One stratified draw with `sortition-algorithms`: quotas and pool in, panel and reserve list out.
+"""One stratified draw: quotas and pool in; panel, reserves and everyone's chance out.
 
-The library's random generator is process-wide, so draws run one at a time (a lock), in a worker
-thread (the caller uses `asyncio.to_thread`), never on the bot's event loop.
+Ours (`maximin`, `leximin`) computes the fair distribution over profiles and draws from it; the
+library's algorithms (`library-...`) are kept for comparison. Either way the pool is grouped into
+profiles first, which checks it and gives the transparency report its rows and the input its hash.
+Pure computation with no store: it runs in the draw's worker process (bot/organiser/lottery/worker.py).
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import os
+import hashlib
+import json
+import platform
 import random
-import sys
-import threading
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import version
 
-from sortition_algorithms import Settings, read_in_features, read_in_people, run_stratification
-from sortition_algorithms.committee_generation import GUROBI_AVAILABLE
-from sortition_algorithms.errors import SelectionMultilineError, SortitionBaseError
-from sortition_algorithms.utils import override_logging_handlers
-
-from bot.organiser.lottery.options import ALGORITHMS, DrawError
-from flows.questionnaire import Registration
-
-log = logging.getLogger(__name__)
-
-_one_at_a_time = threading.Lock()
+from bot.organiser.lottery.fair.distribution import FairDistribution
+from bot.organiser.lottery.fair.generation import Progress
+from bot.organiser.lottery.fair.leximin import leximin
+from bot.organiser.lottery.fair.maximin import maximin
+from bot.organiser.lottery.fair.profiles import Problem, Quotas, group
+from bot.organiser.lottery.library import library_panel
+from bot.organiser.lottery.options import ALGORITHMS, LIBRARY_PREFIX, DrawError
 
 
 @dataclass(frozen=True)
@@ -37,112 +34,111 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class ProfileChance:
+    """One row of the transparency report: a combination of feature values, how many registered with
+    it, and the chance each of them had (None when the algorithm does not compute chances)."""
+
+    values: tuple[str, ...]
+    people: int
+    probability: float | None
+
+
+@dataclass(frozen=True)
 class Draw:
     selected: list[int]
     reserves: list[int]
     seed: int
-    requested_algorithm: str
     algorithm: str
     report: str
-    note: str = ""
+    features: tuple[str, ...]
+    quotas: tuple[tuple[str, str, int, int], ...]
+    """(feature, value, min, max) seats, in the definition's order."""
+    profiles: tuple[ProfileChance, ...]
+    chances: dict[int, float] = field(default_factory=dict)
+    """Every registrant's selection probability; empty for the library's algorithms."""
+    gap: float | None = None
+    input_hash: str = ""
+    versions: str = ""
 
 
-class _ToOurLog(logging.Handler):
-    """The library logs its progress to stdout by default; keep it in our debug log instead."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        log.debug("sortition: %s", record.getMessage())
-
-
-def route_library_logging() -> None:
-    override_logging_handlers([_ToOurLog()], [_ToOurLog()])
+def versions() -> str:
+    """What computed the draw, for the record: a re-run with other versions may differ."""
+    names = ("sortition-algorithms", "highspy", "numpy")
+    return "; ".join([f"python {platform.python_version()}", *(f"{name} {version(name)}" for name in names)])
 
 
-@contextlib.contextmanager
-def _quiet_stdout() -> Iterator[None]:
-    """HiGHS prints its banner from C++ straight to file descriptor 1, before any option can stop it."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def quota_rows(registration: Registration, seats: int) -> list[dict[str, str]]:
-    """The library's features table: one row per value of every feature, unlisted values unbounded."""
-    rows = []
-    for question in registration.features:
-        for value in question.values:
-            quota = question.quotas.get(value)
-            low, high = quota.bounds(seats) if quota is not None else (0, seats)
-            rows.append({"feature": question.id, "value": value, "min": str(low), "max": str(high)})
-    return rows
-
-
-def _explain(error: BaseException) -> str:
-    if isinstance(error, SelectionMultilineError):
-        return "\n".join(error.lines())
-    return str(error)
+def input_hash(problem: Problem) -> str:
+    """SHA-256 of the draw's whole input in canonical form: seats, quotas, and each person's id with
+    their feature values. Publishing it lets anyone holding the same input check it was this one."""
+    canonical = {
+        "seats": problem.seats,
+        "features": list(problem.features),
+        "quotas": [[row.feature, row.value, row.low, row.high] for row in problem.rows],
+        "pool": [[list(profile.values), list(profile.members)] for profile in problem.profiles],
+    }
+    text = json.dumps(canonical, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def draw(
-    registration: Registration,
+    quotas: Quotas,
     pool: Sequence[Candidate],
     seats: int,
     *,
     seed: int,
     algorithm: str = "maximin",
     reserves: int = 0,
-    max_seconds: int = 600,
+    progress: Progress | None = None,
 ) -> Draw:
     """Draw `seats` people meeting the quotas, then rank `reserves` of the others by the same seed."""
     if algorithm not in ALGORITHMS:
         raise DrawError(f"unknown algorithm '{algorithm}'; choose from {', '.join(ALGORITHMS)}")
     if seed == 0:
         raise DrawError("the seed must not be 0 (0 means an unrepeatable draw)")
-    features = [q.id for q in registration.features]
-    if not features:
+    if not quotas:
         raise DrawError("the assembly definition marks no question as a selection feature")
     if len(pool) < seats:
         raise DrawError(f"only {len(pool)} complete registrations for {seats} seats")
-    effective, note = algorithm, ""
-    if algorithm == "leximin" and not GUROBI_AVAILABLE:
-        effective = "maximin"
-        note = "leximin needs the commercial Gurobi solver (gurobipy), not installed: used maximin instead"
-    settings = Settings(
-        id_column="id", columns_to_keep=[], selection_algorithm=effective, random_number_seed=seed
-    )
-    people_rows = [{"id": str(c.participant_id), **c.features} for c in pool]
-    with _one_at_a_time:
-        route_library_logging()
-        try:
-            table, _, _ = read_in_features(
-                ["feature", "value", "min", "max"], quota_rows(registration, seats), seats
-            )
-            people, _ = read_in_people(["id", *features], people_rows, table, settings)
-            with _quiet_stdout():
-                success, panels, report = run_stratification(
-                    table, people, seats, settings, max_seconds=max_seconds
-                )
-        except SortitionBaseError as error:
-            raise DrawError(_explain(error)) from None
-    if not success or not panels:
-        last = report.last_error()
-        raise DrawError(_explain(last) if last else report.as_text(include_logged=False))
-    selected = sorted(int(pid) for pid in panels[0])
+    problem = group(quotas, [(c.participant_id, c.features) for c in pool], seats)
+    distribution: FairDistribution | None = None
+    if algorithm.startswith(LIBRARY_PREFIX):
+        if progress is not None:
+            progress(f"{algorithm}: {len(problem.profiles)} profiles, one variable per person")
+        selected, report = library_panel(problem, algorithm.removeprefix(LIBRARY_PREFIX), seed)
+    else:
+        solve = leximin if algorithm == "leximin" else maximin
+        distribution = solve(problem, None, progress)
+        selected, report = sorted(distribution.draw(seed)), _summary(distribution)
     chosen = set(selected)
     others = sorted(c.participant_id for c in pool if c.participant_id not in chosen)
     random.Random(seed).shuffle(others)
+    chances = distribution.chances if distribution is not None else None
     return Draw(
         selected=selected,
         reserves=others[:reserves],
         seed=seed,
-        requested_algorithm=algorithm,
-        algorithm=effective,
-        report=report.as_text(),
-        note=note,
+        algorithm=algorithm,
+        report=report,
+        features=problem.features,
+        quotas=tuple((row.feature, row.value, row.low, row.high) for row in problem.rows),
+        profiles=tuple(
+            ProfileChance(profile.values, profile.size, None if chances is None else chances[p])
+            for p, profile in enumerate(problem.profiles)
+        ),
+        chances={}
+        if chances is None
+        else {m: chances[p] for p, profile in enumerate(problem.profiles) for m in profile.members},
+        gap=None if distribution is None else distribution.gap,
+        input_hash=input_hash(problem),
+        versions=versions(),
+    )
+
+
+def _summary(distribution: FairDistribution) -> str:
+    problem = distribution.problem
+    return (
+        f"{distribution.algorithm.value} over {len(problem.profiles)} profiles of {problem.people} people:"
+        f" {len(distribution.compositions)} compositions, lowest chance {distribution.minimum:.6%},"
+        f" proven gap {distribution.gap:.1e}, {distribution.rounds} rounds,"
+        f" {distribution.timings.total:.2f} s"
     )

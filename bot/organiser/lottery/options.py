@@ -1,10 +1,18 @@
-"""What a draw can be asked for, and how it fails; light to import (the library itself is heavy)."""
+"""What a draw can be asked for, and how it fails; light to import (the solvers themselves are heavy)."""
 
 from __future__ import annotations
 
 import secrets
 
-ALGORITHMS = ("maximin", "leximin", "nash", "legacy")
+OURS = ("maximin", "leximin")
+"""Computed over profiles (bot/organiser/lottery/fair): the library's optimum, in seconds."""
+
+LIBRARY = ("maximin", "leximin", "nash", "legacy", "diversimax")
+"""The algorithms of `sortition-algorithms`, offered as `library-<name>` for comparison."""
+
+LIBRARY_PREFIX = "library-"
+
+ALGORITHMS = (*OURS, *(LIBRARY_PREFIX + name for name in LIBRARY))
 
 
 class DrawError(Exception):

@@ -1,4 +1,5 @@
-"""`assembly-bot select`: gather the pool, draw off the event loop, store the result and tell everyone."""
+"""`assembly-bot select`: gather the pool, draw in a worker process, store the result and tell everyone;
+and `select --verify`: draw a recorded draw again and compare."""
 
 from __future__ import annotations
 
@@ -6,14 +7,19 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.organiser.lottery.draw import Candidate, Draw, draw
+from bot.organiser.lottery.draw import Candidate, Draw, input_hash
+from bot.organiser.lottery.fair.generation import Progress
+from bot.organiser.lottery.fair.profiles import group, quotas_of
 from bot.organiser.lottery.options import DrawError
+from bot.organiser.lottery.transparency import Report, transparency_of
+from bot.organiser.lottery.worker import draw_in_worker
 from bot.store import lottery, outbox
 from bot.store.database import Database, Session
 from bot.store.participants import SqlStore
 from flows.assembly import Assembly
 from flows.confirmation import not_selected_notice, reserve_notice, seat_offer
 from flows.ports import Translations
+from flows.questionnaire import Registration
 from flows.status import ParticipantStatus
 
 _draws = asyncio.Lock()
@@ -25,20 +31,29 @@ class Outcome:
     draw: Draw
     pool: int
     deadline: datetime
+    report: Report
 
 
-async def load_pool(session: Session, assembly: Assembly) -> list[Candidate]:
-    """Complete registrations only: status `registered` and a valid value for every feature."""
-    registration = assembly.registration
-    assert registration is not None
+async def load_pool(
+    session: Session, assembly: Assembly, participants: list[int] | None = None
+) -> list[Candidate]:
+    """Complete registrations only: status `registered` (or the given participants, whatever their
+    status) and a valid value for every feature."""
+    registration = _registration(assembly)
     features = {q.id: set(q.values) for q in registration.features}
-    answers = await lottery.pool_answers(session, assembly.id, list(features))
+    answers = await lottery.pool_answers(session, assembly.id, list(features), participants)
     values = {
         pid: {question: value for question, value in given.items() if value in features[question]}
         for pid, given in answers.items()
     }
     complete = [pid for pid, found in values.items() if len(found) == len(features)]
     return [Candidate(pid, values[pid]) for pid in sorted(complete)]
+
+
+def _registration(assembly: Assembly) -> Registration:
+    if assembly.registration is None:
+        raise DrawError("the assembly definition has no registration section")
+    return assembly.registration
 
 
 async def run_selection(
@@ -51,28 +66,40 @@ async def run_selection(
     algorithm: str,
     reserves: int,
     now: datetime,
+    progress: Progress | None = None,
 ) -> Outcome:
     """Draw and record; on any `DrawError` nothing in the store changes."""
-    registration = assembly.registration
-    if registration is None:
-        raise DrawError("the assembly definition has no registration section")
+    registration = _registration(assembly)
     async with _draws:
         async with db.transaction() as session:
             pool = await load_pool(session, assembly)
-        result = await asyncio.to_thread(
-            draw, registration, pool, seats, seed=seed, algorithm=algorithm, reserves=reserves
+        result = await draw_in_worker(
+            quotas_of(registration, seats),
+            pool,
+            seats,
+            seed=seed,
+            algorithm=algorithm,
+            reserves=reserves,
+            progress=progress,
         )
         deadline = now + timedelta(days=registration.confirmation_days)
         record = lottery.DrawRecord(
             seats=seats,
             seed=result.seed,
-            requested_algorithm=result.requested_algorithm,
+            requested_algorithm=result.algorithm,
             algorithm=result.algorithm,
             pool_size=len(pool),
-            report="\n".join(filter(None, (result.note, result.report))),
+            report=result.report,
+            input_hash=result.input_hash,
+            versions=result.versions,
+            gap=result.gap,
+            transparency=transparency_of(result),
         )
         async with db.transaction() as session:
             selection_id = await lottery.record_draw(session, assembly.id, record, now)
+            lottery.record_chances(
+                session, selection_id, {c.participant_id: result.chances.get(c.participant_id) for c in pool}
+            )
             await _record(
                 session,
                 assembly=assembly,
@@ -83,7 +110,10 @@ async def run_selection(
                 now=now,
                 deadline=deadline,
             )
-        return Outcome(selection_id, result, len(pool), deadline)
+            stored = await lottery.find_draw(session, assembly.id, selection_id)
+            assert stored is not None
+            report = Report.of(stored)
+        return Outcome(selection_id, result, len(pool), deadline, report)
 
 
 async def _record(
@@ -116,3 +146,75 @@ async def _record(
             message = not_selected_notice(tr, assembly, person.chat_id)
         await store.registrations.set_status(person.id, status, now)
         outbox.enqueue(session, person.chat_id, [message])
+
+
+async def stored_report(db: Database, assembly: Assembly, selection_id: int | None = None) -> Report:
+    """The transparency report of a draw (the latest by default)."""
+    async with db.transaction() as session:
+        row = await lottery.find_draw(session, assembly.id, selection_id)
+        if row is None:
+            raise DrawError(_no_draw(assembly, selection_id))
+        return Report.of(row)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """A recorded draw drawn again: `same` when the panel and the reserves are the ones recorded."""
+
+    selection_id: int
+    same: bool
+    problems: list[str]
+
+
+async def verify_draw(
+    db: Database, assembly: Assembly, selection_id: int | None = None, progress: Progress | None = None
+) -> Verification:
+    """Re-run a recorded draw (the latest by default) from its recorded pool, seats, seed and algorithm,
+    and compare the panel and the reserve order with those recorded. Nothing in the store changes."""
+    registration = _registration(assembly)
+    async with db.transaction() as session:
+        row = await lottery.find_draw(session, assembly.id, selection_id)
+        if row is None:
+            raise DrawError(_no_draw(assembly, selection_id))
+        members = await lottery.draw_members(session, row.id)
+        pool = await load_pool(session, assembly, members.pool)
+    if not members.pool:
+        raise DrawError(f"draw {row.id} was made before pools were recorded; it cannot be re-run")
+    quotas = quotas_of(registration, row.seats)
+    problems = []
+    if len(pool) != len(members.pool):
+        problems.append(
+            f"{len(members.pool) - len(pool)} of the {len(members.pool)} people in the draw's pool no longer"
+            " have complete answers (erased with /forget?): the same draw cannot be re-run"
+        )
+        return Verification(row.id, False, problems)
+    problem = group(quotas, [(c.participant_id, c.features) for c in pool], row.seats)
+    if row.input_hash and input_hash(problem) != row.input_hash:
+        problems.append(
+            "the input differs from the one recorded (changed answers or quotas): its hash does not match"
+        )
+        return Verification(row.id, False, problems)
+    again = await draw_in_worker(
+        quotas,
+        pool,
+        row.seats,
+        seed=row.seed,
+        algorithm=row.algorithm,
+        reserves=len(members.reserves),
+        progress=progress,
+    )
+    if again.selected != members.selected:
+        missing = sorted(set(members.selected) - set(again.selected))
+        extra = sorted(set(again.selected) - set(members.selected))
+        problems.append(
+            f"a different panel: recorded but not drawn again {missing}, drawn again but not recorded {extra}"
+        )
+    if again.reserves != members.reserves:
+        problems.append("the reserves differ from those recorded, or their order does")
+    return Verification(row.id, not problems, problems)
+
+
+def _no_draw(assembly: Assembly, selection_id: int | None) -> str:
+    if selection_id is None:
+        return f"assembly '{assembly.id}' has no draw yet"
+    return f"assembly '{assembly.id}' has no draw {selection_id}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,9 @@ which is a tenth of the answer when the lowest chance is 0.3%)."""
 SIBLINGS = 10
 """Extra pricings after each improving column. A master solve costs as much as several pricings, and
 with 10 extra columns per round 2,000/40 needed 30-40 master solves instead of 400 (tried 0-16)."""
+
+Progress = Callable[[str], None]
+"""Told a line after each round (the lowest chance so far and the gap): the CLI's progress bar shows it."""
 
 DAMPING = 0.4
 """Each sibling prices the profiles the previous column seated at this fraction (tried 0.2-0.8)."""
@@ -88,7 +92,9 @@ def cover(pricing: Pricing) -> Cover:
     return Cover(columns, [int(p) for p in np.flatnonzero(left)])
 
 
-def improve(master: Master, pricing: Pricing, deadline: float | None = None) -> Stage:
+def improve(
+    master: Master, pricing: Pricing, deadline: float | None = None, progress: Progress | None = None
+) -> Stage:
     """Solve the master, price its duals, add improving compositions, until no composition improves it.
 
     Pricing at the master's duals is exact, so when it finds nothing above the master's value the
@@ -107,6 +113,8 @@ def improve(master: Master, pricing: Pricing, deadline: float | None = None) -> 
         priced = pricing.best(duals / sizes, threshold)
         best_bound = min(best_bound, priced.bound - float(master.floors @ duals))
         gap = max(0.0, best_bound - solution.z)
+        if progress is not None:
+            progress(f"round {rounds}: lowest chance {solution.z:.4%}, gap {gap:.1e}")
         counts = priced.counts
         if counts is None or gap <= TOLERANCE or counts.tobytes() in seen:
             return Stage(solution, gap, rounds, converged=True, bound=priced.bound)

@@ -16,7 +16,7 @@ _banner_done = False
 
 
 @contextlib.contextmanager
-def _stdout_closed() -> Iterator[None]:
+def stdout_closed() -> Iterator[None]:
     """HiGHS prints its banner from C++ straight to file descriptor 1, before any option can stop it."""
     sys.stdout.flush()
     saved = os.dup(1)
@@ -34,7 +34,7 @@ def _swallow_banner() -> None:
     global _banner_done  # noqa: PLW0603  (a once-per-process fact)
     with _banner_shown:
         if not _banner_done:
-            with _stdout_closed():
+            with stdout_closed():
                 highspy.Highs()  # type: ignore[no-untyped-call]  # highspy's constructor has no annotations
             _banner_done = True
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from sortition_algorithms import Settings, read_in_features, read_in_people
+from typing import Any
+
+from sortition_algorithms import Settings
 from sortition_algorithms.committee_generation import find_any_committee
 from sortition_algorithms.errors import InfeasibleQuotasError, SelectionMultilineError, SortitionBaseError
 from sortition_algorithms.features import check_desired, iterate_feature_collection
 from sortition_algorithms.people import check_enough_people_for_every_feature_value
 
-from bot.organiser.lottery.draw import route_library_logging
 from bot.organiser.lottery.fair.profiles import Problem, Quotas
+from bot.organiser.lottery.library import library_tables, route_library_logging
 from bot.organiser.lottery.options import DrawError
 
 
@@ -22,6 +24,10 @@ class InfeasibleQuotas(DrawError):
         self.lines = lines
         self.relaxed = relaxed
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Rebuilt from its own arguments when it crosses from the draw's worker process."""
+        return (type(self), (self.lines, self.relaxed))
+
 
 def explain(problem: Problem) -> InfeasibleQuotas:
     """Run the library's own checks and relaxation on the same pool: organisers get the message they
@@ -30,19 +36,8 @@ def explain(problem: Problem) -> InfeasibleQuotas:
     Called only once our model has proven the quotas infeasible, so its slower model costs nothing
     on a draw that succeeds."""
     route_library_logging()
-    settings = Settings(id_column="id", columns_to_keep=[])
-    rows = [
-        {"feature": row.feature, "value": row.value, "min": str(row.low), "max": str(row.high)}
-        for row in problem.rows
-    ]
-    people_rows = [
-        {"id": str(member), **dict(zip(problem.features, profile.values, strict=True))}
-        for profile in problem.profiles
-        for member in profile.members
-    ]
     try:
-        features, _, _ = read_in_features(["feature", "value", "min", "max"], rows, problem.seats)
-        people, _ = read_in_people(["id", *problem.features], people_rows, features, settings)
+        features, people = library_tables(problem, Settings(id_column="id", columns_to_keep=[]))
         check_desired(features, problem.seats)
         check_enough_people_for_every_feature_value(features, people)
         find_any_committee(features, people, problem.seats, [])

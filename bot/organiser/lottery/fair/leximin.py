@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.organiser.lottery.fair.distribution import Algorithm, FairDistribution, settle
-from bot.organiser.lottery.fair.generation import Stage, improve, start
+from bot.organiser.lottery.fair.generation import Progress, Stage, improve, start
 from bot.organiser.lottery.fair.master import Master
 from bot.organiser.lottery.fair.profiles import Problem
 
@@ -28,7 +28,9 @@ _STALE = 1e-4
 distribution that keeps the stage's levels, and later stages only choose among those."""
 
 
-def leximin(problem: Problem, max_seconds: float | None = None) -> FairDistribution:
+def leximin(
+    problem: Problem, max_seconds: float | None = None, progress: Progress | None = None
+) -> FairDistribution:
     """Maximise the lowest chance, then the next lowest, and so on (Flanigan et al.'s leximin).
 
     Each stage is a maximin over the profiles not yet fixed, by the same column generation, with the
@@ -49,7 +51,7 @@ def leximin(problem: Problem, max_seconds: float | None = None) -> FairDistribut
     rounds, complete = 0, True
     gap: float | None = None
     while free:
-        stage = improve(master, pricing, deadline)
+        stage = improve(master, pricing, deadline, progress)
         rounds += stage.rounds
         gap = stage.gap if gap is None else gap
         if not stage.converged:
@@ -58,6 +60,8 @@ def leximin(problem: Problem, max_seconds: float | None = None) -> FairDistribut
         for profile in _held(master, stage, free):
             master.fix(profile, stage.solution.z - _SLACK)
             free.discard(profile)
+        if progress is not None:
+            progress(f"{len(problem.profiles) - len(free)} of {len(problem.profiles)} profiles settled")
         master.keep(_useful(master, stage))
     return settle(
         problem,

@@ -5,17 +5,19 @@ from __future__ import annotations
 import time
 
 from bot.organiser.lottery.fair.distribution import Algorithm, FairDistribution, settle
-from bot.organiser.lottery.fair.generation import improve, start
+from bot.organiser.lottery.fair.generation import Progress, improve, start
 from bot.organiser.lottery.fair.profiles import Problem
 
 
-def maximin(problem: Problem, max_seconds: float | None = None) -> FairDistribution:
+def maximin(
+    problem: Problem, max_seconds: float | None = None, progress: Progress | None = None
+) -> FairDistribution:
     """The library's maximin optimum (everyone in a profile alike, which some optimum always is), found
     over a few hundred profiles instead of one binary variable per person."""
     began = time.perf_counter()
     deadline = None if max_seconds is None else time.monotonic() + max_seconds
     setup = start(problem)
-    stage = improve(setup.master, setup.pricing, deadline=deadline)
+    stage = improve(setup.master, setup.pricing, deadline=deadline, progress=progress)
     return settle(
         problem,
         Algorithm.MAXIMIN,
