@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -132,6 +132,18 @@ class PollTemplate(_Strict):
     quorum: Annotated[int, Field(ge=1)] | None = None
     threshold: Annotated[float, Field(gt=0, le=1)] | None = None
     duration: Duration | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _secret_hides_results(cls, data: Any) -> Any:
+        """A secret ballot never shows a running result, so `secret: true` implies `hide_results`;
+        saying `hide_results: false` beside it asks for the impossible and is refused, not ignored."""
+        if not isinstance(data, dict) or data.get("secret") is not True:
+            return data
+        if data.get("hide_results", True) is not True:
+            poll = data.get("id")
+            raise ValueError(f"poll '{poll}': a secret ballot always hides its results until closed")
+        return {**data, "hide_results": True}
 
     @model_validator(mode="after")
     def _coherent(self) -> PollTemplate:

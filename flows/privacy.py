@@ -12,6 +12,7 @@ from flows.confirmation import DECLINED, leave_seat
 from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn
 from flows.events import ButtonPress, Command, Event, Text
 from flows.markers import N_
+from flows.ports import FACILITATOR, ORGANISER
 from flows.registration.prompts import answer_text
 from flows.status import ParticipantStatus
 from flows.yes_no import typed_yes_no
@@ -70,12 +71,94 @@ def _lines(turn: Turn[Event], data: dict[str, Any]) -> list[str]:
             if question.id in answers:
                 asked = assembly.text(question.text, tr.language)
                 lines.append(f"• {asked}\n  → {answer_text(turn, tr, question, answers[question.id])}")
+    lines += _session_lines(turn, data)
     lines += ["", tr.gettext("The attached file holds the same data. Type /forget to erase it.")]
     return lines
 
 
+ROLE_LABELS = {FACILITATOR: N_("facilitator"), ORGANISER: N_("organiser")}
+
+
+def _session_lines(turn: Turn[Event], data: dict[str, Any]) -> list[str]:
+    """What the person did during the assembly, each text they typed in full, the rest counted."""
+    tr, assembly = turn.tr, turn.ctx.assembly
+
+    def title(key: str) -> str:
+        session = assembly.session(key)
+        return assembly.text(session.title, tr.language) if session else key
+
+    lines: list[str] = []
+    for rsvp in data.get("rsvps", ()):
+        if rsvp["reason"]:
+            lines.append(
+                tr.gettext("Your reason for not coming to {session}: {reason}").format(
+                    session=title(rsvp["session"]), reason=rsvp["reason"]
+                )
+            )
+    for answer in data.get("poll_answers", ()):
+        ballot = answer["answer"]
+        if "t" in ballot:
+            lines.append(tr.gettext("Your answer to a poll: {answer}").format(answer=ballot["t"]))
+        elif ballot.get("reason"):
+            lines.append(
+                tr.gettext("Your reason for blocking a proposal: {reason}").format(reason=ballot["reason"])
+            )
+    feedback = data.get("feedback", {})
+    for comment in feedback.get("comments", ()):
+        lines.append(
+            tr.gettext("Your comment on {session}: {comment}").format(
+                session=title(comment["session"]), comment=comment["text"]
+            )
+        )
+    for role in data.get("roles", ()):
+        label = tr.gettext(ROLE_LABELS[role["role"]]) if role["role"] in ROLE_LABELS else role["role"]
+        lines.append(tr.gettext("Role: {role}, shown as {name}").format(role=label, name=role["name"] or "–"))
+    if data.get("table_pin") is not None:
+        lines.append(
+            tr.gettext("Kept at table {table} in every session").format(table=tr.number(data["table_pin"]))
+        )
+    counted = (
+        len(data.get("rsvps", ())),
+        len(data.get("check_ins", ())),
+        len(data.get("poll_answers", ())),
+        len(feedback.get("ratings", ())),
+    )
+    if any(counted):
+        lines.append(
+            tr.gettext(
+                "Answers about sessions: {rsvps}; check-ins: {check_ins}; poll answers: {polls}; ratings: "
+                "{ratings}"
+            ).format(
+                **dict(zip(("rsvps", "check_ins", "polls", "ratings"), map(tr.number, counted), strict=True))
+            )
+        )
+    return ["", *lines] if lines else []
+
+
+def _bare(data: dict[str, Any]) -> bool:
+    """A record that holds nothing but the Telegram id this very message brought (first contact, or
+    the first message after /forget)."""
+    empty = ("answers", "rsvps", "check_ins", "poll_answers", "roles")
+    return (
+        data["status"] == ParticipantStatus.CONTACT.value
+        and not data.get("consent_version")
+        and not data.get("invited")
+        and data.get("lottery") is None
+        and data.get("table_pin") is None
+        and not any(data.get(key) for key in empty)
+        and not any(data.get("feedback", {}).values())
+    )
+
+
 async def mydata(turn: Turn[Command]) -> StepResult:
-    data = await turn.ctx.store.registrations.personal_data(turn.participant.id)
+    """Everything stored about the person; to someone of whom nothing is stored, that nothing is, and
+    the record this message created is dropped at once rather than kept."""
+    store = turn.ctx.store.registrations
+    data = await store.personal_data(turn.participant.id)
+    if turn.state.flow is None and _bare(data):
+        await store.discard(turn.participant.id)
+        nothing = turn.tr.gettext("I keep nothing about you.")
+        return StepResult((SendMessage(turn.participant.chat_id, nothing),), IDLE, True)
     text = "\n".join(_lines(turn, data))
     if len(text) > MAX_TEXT:
         text = text[: MAX_TEXT - 1] + "…"

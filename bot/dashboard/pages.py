@@ -174,8 +174,6 @@ def _poll_card(assembly: Assembly, tr: Translator, result: dashboard_reports.Pol
     where = session_title(assembly, tr, poll.session)
     if poll.table is not None:
         where = tr.gettext("{session}, table {table}").format(session=where, table=poll.table)
-    hidden = poll.table is not None and tally is not None and tally.answers < assembly.tables.min_result
-    shown = tally is not None and not hidden
     return {
         "id": poll.id,
         "question": local(poll.spec.question, tr.language),
@@ -185,11 +183,11 @@ def _poll_card(assembly: Assembly, tr: Translator, result: dashboard_reports.Pol
         "closed": poll.closed,
         "answers": result.answers,
         "recipients": result.recipients,
-        "hidden": hidden,
-        "texts": list(tally.texts) if shown and tally and poll.spec.kind == "text" else [],
-        "lines": result_lines(tr, poll.spec, tally) if shown and tally and poll.spec.kind != "text" else [],
-        "verdict": verdict_lines(tr, poll.spec, tally) if shown and tally else [],
-        "chart": shown and tally is not None and poll.spec.kind != "text" and tally.answers > 0,
+        "hidden": result.too_few,
+        "texts": list(tally.texts) if tally and poll.spec.kind == "text" else [],
+        "lines": result_lines(tr, poll.spec, tally) if tally and poll.spec.kind != "text" else [],
+        "verdict": verdict_lines(tr, poll.spec, tally) if tally else [],
+        "chart": tally is not None and poll.spec.kind != "text" and tally.answers > 0,
     }
 
 
@@ -199,7 +197,9 @@ async def polls(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.St
     if chosen is not None and assembly.session(chosen) is None:
         chosen = None
     async with dash.db.transaction() as session:
-        results = await dashboard_reports.poll_results(session, assembly.id, session_key=chosen)
+        results = await dashboard_reports.poll_results(
+            session, assembly.id, minimum=assembly.tables.min_result, session_key=chosen
+        )
     return _render(
         dash,
         viewer,
@@ -217,7 +217,9 @@ async def poll_chart(request: web.Request, dash: Dashboard, viewer: Viewer) -> w
     if not number.isdigit():
         raise web.HTTPNotFound
     async with dash.db.transaction() as session:
-        found = await dashboard_reports.poll_results(session, assembly.id, poll_id=int(number))
+        found = await dashboard_reports.poll_results(
+            session, assembly.id, minimum=assembly.tables.min_result, poll_id=int(number)
+        )
     card = _poll_card(assembly, tr, found[0]) if found else None
     if card is None or not card["chart"] or found[0].tally is None:
         raise web.HTTPNotFound

@@ -21,7 +21,8 @@ from flows.actions import EditMessage
 from flows.due import count_changed, in_feedback_window, timer_ran_out
 from flows.engine import Kit
 from flows.feedback import invitation
-from flows.polls.live import controls, live_tag, live_text, shows_running_result
+from flows.polls.disclosure import shows_running_result
+from flows.polls.live import controls, live_tag, live_text
 from flows.polls.results import close_poll, tally_of
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,9 @@ class PollJob:
                 tally = (
                     tally_of(poll, await store.polls.ballots(poll.id)) if shows_running_result(poll) else None
                 )
-                text = live_text(tr, poll, answered, total, tally)
+                text = live_text(
+                    tr, poll, answered, total, tally, minimum=self.kit.assembly.tables.min_result
+                )
                 edit = EditMessage(facilitator.chat_id, message_id, text, controls(tr, poll))
                 outbox.enqueue(session, facilitator.chat_id, [edit])
                 await polls.set_shown(session, poll.id, answered)

@@ -162,7 +162,10 @@ async def mark_blocked(session: AsyncSession, chat_id: int, error: str) -> None:
 
 
 async def mark_sent(session: AsyncSession, row_id: int, message_id: int | None, poll_id: str | None) -> None:
-    """Record a delivery; the goodbye to a person who used /forget leaves no row behind."""
+    """Record a delivery; the goodbye to a person who used /forget leaves no row behind.
+
+    What was sent is dropped (texts, files): it was needed only to send it. The row keeps what
+    exactly-once and the live message need: its status, topic and Telegram message id."""
     row = await session.get(OutboxMessage, row_id)
     if row is None:  # erased meanwhile by /forget
         return
@@ -170,6 +173,7 @@ async def mark_sent(session: AsyncSession, row_id: int, message_id: int | None, 
         await session.delete(row)
         return
     row.status, row.sent_at, row.attempts = SENT, utcnow(), row.attempts + 1
+    row.payload, row.blob = {}, None
     row.telegram_message_id = message_id
     if poll_id:
         row.result = {"poll_id": poll_id}

@@ -6,28 +6,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.store import invitations, outbox
-from bot.store.dashboard_access import forget_viewer
-from bot.store.lottery import latest_chance
+from bot.store import invitations, outbox, personal
 from bot.store.models import (
     AnswerRow,
-    ConversationRow,
-    InboundUpdate,
     InvitationRow,
-    OutboxMessage,
     ParticipantRow,
     SeatRow,
 )
 from flows.actions import Action
 from flows.ports import InvitationOutcome, Reachable, Reserve, Seat
 from flows.status import ParticipantStatus
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 class SqlRegistrations:
@@ -80,49 +71,14 @@ class SqlRegistrations:
         return await invitations.claim(self.session, self.assembly_id, code, participant_id, now)
 
     async def personal_data(self, participant_id: int) -> dict[str, Any]:
-        row = await self._participant(participant_id)
-        seat = await self.seat(participant_id)
-        return {
-            "telegram_user_id": row.telegram_user_id,
-            "assembly": row.assembly_id,
-            "language": row.language,
-            "status": row.status,
-            "first_contact": _iso(row.created_at),
-            "consent_version": row.consent_version,
-            "consented_at": _iso(row.consented_at),
-            "registered_at": _iso(row.registered_at),
-            "invited": await self.invited(participant_id),
-            "answers": await self.answers(participant_id),
-            "selection_chance": await latest_chance(self.session, participant_id),
-            "lottery": None
-            if seat is None
-            else {"draw": seat.selection_id, "role": seat.role, "deadline": _iso(seat.deadline)},
-        }
+        return await personal.personal_data(self.session, participant_id)
 
     async def erase(self, participant_id: int, status: ParticipantStatus) -> None:
-        """Delete answers, state and message logs; keep the row, anonymous, for counts per status."""
-        session = self.session
-        row = await self._participant(participant_id)
-        chat_id = row.chat_id
-        await session.execute(delete(AnswerRow).where(AnswerRow.participant_id == participant_id))
-        await session.execute(delete(ConversationRow).where(ConversationRow.participant_id == participant_id))
-        await forget_viewer(session, participant_id)
-        await session.execute(
-            update(InvitationRow)
-            .where(InvitationRow.participant_id == participant_id)
-            .values(participant_id=None)
-        )
-        # The update log and the outbox keep message texts and Telegram ids: scrub this chat's rows.
-        # The update being handled right now is scrubbed too; the runner writes its reply separately.
-        await session.execute(
-            update(InboundUpdate)
-            .where(InboundUpdate.chat_id == chat_id)
-            .values(event=None, chat_id=0, processed_at=func.coalesce(InboundUpdate.processed_at, func.now()))
-        )
-        await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id))
-        row.telegram_user_id, row.chat_id = -participant_id, 0
-        row.consent_version = row.consented_at = row.registered_at = row.blocked_at = None
-        row.status = status.value
+        """Delete everything personal (bot/store/personal.py); keep the row, anonymous, for counts."""
+        await personal.erase(self.session, participant_id, status)
+
+    async def discard(self, participant_id: int) -> None:
+        await personal.discard(self.session, participant_id)
 
     async def _seat_row(self, participant_id: int) -> SeatRow | None:
         query = (

@@ -1,3 +1,4 @@
-"""Facilitators' polls: composing and starting them, the ballots, the live count, the tally and results."""
+"""Facilitators' polls: composing and starting them, the ballots, the live count, the tally, what of
+it may be shown, and results."""
 
-__all__ = ["ballots", "compose", "live", "results", "tally", "votes"]
+__all__ = ["ballots", "compose", "disclosure", "live", "results", "tally", "votes"]

@@ -255,7 +255,7 @@ async def pick_audience(turn: Turn[ButtonPress], button: AudienceButton) -> Step
     actions: list[Action] = [AnswerButton(event.query_id)]
     for person in await ctx.store.participants(sorted(people)):
         actions.append(ballot(ctx.translations.for_language(person.language), poll, person.chat_id))
-    control = live_text(tr, poll, 0, len(people), None)
+    control = live_text(tr, poll, 0, len(people), None, minimum=ctx.assembly.tables.min_result)
     actions.append(
         SendMessage(turn.participant.chat_id, control, buttons=controls(tr, poll), tag=live_tag(poll))
     )

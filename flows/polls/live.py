@@ -10,6 +10,7 @@ from flows.buttons import ButtonData
 from flows.engine import Router, StepResult, Turn
 from flows.events import ButtonPress
 from flows.polls.ballots import question
+from flows.polls.disclosure import disclose
 from flows.polls.results import close_poll, result_lines
 from flows.polls.tally import Tally
 from flows.ports import FACILITATOR, ORGANISER, Poll, Translator
@@ -35,8 +36,11 @@ def controls(tr: Translator, poll: Poll) -> Keyboard:
     )
 
 
-def live_text(tr: Translator, poll: Poll, answered: int, total: int, tally: Tally | None) -> str:
-    """The facilitator's live message: the count, and the running result unless it is hidden."""
+def live_text(
+    tr: Translator, poll: Poll, answered: int, total: int, tally: Tally | None, *, minimum: int
+) -> str:
+    """The facilitator's live message: the count, and the running result where `disclose` allows it
+    (`minimum` is the assembly's small-result minimum)."""
     where = (
         tr.gettext("Poll for the whole session")
         if poll.table is None
@@ -50,13 +54,10 @@ def live_text(tr: Translator, poll: Poll, answered: int, total: int, tally: Tall
     )
     if poll.closes_at is not None:
         lines.append(tr.gettext("Closes at {time}.").format(time=tr.time(poll.closes_at)))
-    if tally is not None and tally.answers and not poll.spec.hide_results and poll.spec.kind != "text":
-        lines += ["", *result_lines(tr, poll.spec, tally)]
+    shown = disclose(poll, tally, minimum).tally
+    if shown is not None and shown.answers:
+        lines += ["", *result_lines(tr, poll.spec, shown)]
     return "\n".join(lines)
-
-
-def shows_running_result(poll: Poll) -> bool:
-    return not poll.spec.hide_results and poll.spec.kind != "text"
 
 
 NAME_QUESTION = "first_name"
@@ -105,7 +106,8 @@ async def control(turn: Turn[ButtonPress], button: ControlButton) -> StepResult:
         answered = sum(1 for _, voted in await ctx.store.polls.voters(poll.id) if voted)
         total = len(await ctx.store.polls.voters(poll.id))
         closed = dataclasses.replace(poll, closed=True)
-        text = live_text(tr, closed, answered, total, None) + "\n\n" + tr.gettext("Closed.")
+        minimum = ctx.assembly.tables.min_result
+        text = live_text(tr, closed, answered, total, None, minimum=minimum) + "\n\n" + tr.gettext("Closed.")
         actions.append(EditMessage(turn.participant.chat_id, event.message_id, text))
     actions += await close_poll(ctx, poll)
     return StepResult(tuple(actions), turn.state)

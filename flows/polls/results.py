@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from flows.actions import Action, SendMessage, SendPhoto
 from flows.engine import Context
 from flows.polls.ballots import labels, local, size
+from flows.polls.disclosure import disclose
 from flows.polls.tally import Tally, count, passed
 from flows.polls.votes import Ballot
 from flows.ports import Participant, Poll, PollSpec, Translator
@@ -89,7 +90,8 @@ def verdict_lines(tr: Translator, spec: PollSpec, tally: Tally) -> list[str]:
 def results(
     tr: Translator, ctx: Context, poll: Poll, tally: Tally, *, total: Tally | None, chat_id: int
 ) -> list[Action]:
-    """Results as text and as a chart; `total` is the session total for a table too small to show alone."""
+    """Results as text and as a chart, as far as `disclose` allows; `total` is the session total
+    offered for a table poll too small to show alone."""
     spec = poll.spec
     head = [
         "📊 " + tr.gettext("Results: {question}").format(question=local(spec.question, tr.language)),
@@ -98,22 +100,29 @@ def results(
         ),
     ]
     minimum = ctx.assembly.tables.min_result
-    shown = tally
-    if poll.table is not None and tally.answers < minimum:
+    disclosure = disclose(poll, tally, minimum, total=total)
+    if disclosure.too_few and spec.secret:
+        head.append(
+            tr.gettext(
+                "Too few answers to show the result of this secret ballot (at least {minimum} are needed)."
+            ).format(minimum=tr.number(minimum))
+        )
+    elif disclosure.too_few:
         head.append(
             tr.gettext(
                 "Too few answers at this table to show them on their own (at least {minimum} are needed); "
                 "they count in the session total."
             ).format(minimum=tr.number(minimum))
         )
-        if total is None or total.answers < minimum:
-            return [SendMessage(chat_id, "\n".join(head))]
+    shown = disclosure.tally
+    if shown is None:
+        return [SendMessage(chat_id, "\n".join(head))]
+    if disclosure.session_total:
         head.append(
             tr.ngettext(
-                "Session total, {count} answer:", "Session total, {count} answers:", total.answers
-            ).format(count=tr.number(total.answers))
+                "Session total, {count} answer:", "Session total, {count} answers:", shown.answers
+            ).format(count=tr.number(shown.answers))
         )
-        shown = total
     lines = [*head, "", *result_lines(tr, spec, shown), *verdict_lines(tr, spec, shown)]
     actions: list[Action] = [SendMessage(chat_id, "\n".join(lines)[:4000])]
     if spec.kind != "text" and shown.answers:
@@ -141,7 +150,7 @@ async def close_poll(ctx: Context, poll: Poll) -> list[Action]:
     poll = dataclasses.replace(poll, closed=True)
     tally = tally_of(poll, await store.ballots(poll.id))
     total = None
-    if poll.table is not None and tally.answers < ctx.assembly.tables.min_result:
+    if disclose(poll, tally, ctx.assembly.tables.min_result).too_few and not poll.spec.secret:
         total = tally_of(poll, await store.sibling_ballots(poll))
     actions: list[Action] = []
     for facilitator in await ctx.store.participants([poll.facilitator_id]):

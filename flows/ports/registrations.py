@@ -78,6 +78,10 @@ class RegistrationStore(Protocol):
         """Remove personal data and message logs; keep an anonymous row with `status` for counts."""
         ...
 
+    async def discard(self, participant_id: int) -> None:
+        """Remove a record that holds nothing but a Telegram id (see `personal_data`), row and all."""
+        ...
+
     async def seat(self, participant_id: int) -> Seat | None: ...
 
     async def close_seat(

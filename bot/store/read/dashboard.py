@@ -26,6 +26,7 @@ from bot.store.models import (
 )
 from bot.store.polls import SqlPolls, spec_from_json
 from flows.polls.ballots import size
+from flows.polls.disclosure import disclose
 from flows.polls.results import tally_of
 from flows.polls.tally import Tally, from_counts
 from flows.ports import Poll, PollSpec
@@ -61,13 +62,15 @@ _OPTIONS = text(
 
 @dataclass(frozen=True)
 class PollResult:
-    """A poll as the dashboard lists it; `tally` only once it is closed (nobody sees a count under way)."""
+    """A poll as the dashboard lists it; `tally` only once it is closed (nobody sees a count under way)
+    and only as far as `flows.polls.disclosure` allows; `too_few` when withheld for too few answers."""
 
     poll: Poll
     created_at: datetime
     recipients: int
     answers: int
     tally: Tally | None
+    too_few: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,11 +113,13 @@ async def poll_results(
     session: AsyncSession,
     assembly_id: str,
     *,
+    minimum: int,
     session_key: str | None = None,
     poll_id: int | None = None,
     limit: int = 100,
 ) -> list[PollResult]:
-    """The newest polls of the assembly (or of one session, or one poll), with the tally of those closed."""
+    """The newest polls of the assembly (or of one session, or one poll), with the tally of those
+    closed that may be shown (`minimum` is the assembly's small-result minimum)."""
     query = _polls_query(poll_id is not None, session_key)
     params = {"assembly": assembly_id, "session": session_key, "poll": poll_id, "limit": limit}
     polls = (await session.execute(query, params)).tuples().all()
@@ -133,7 +138,8 @@ async def poll_results(
             tally = tally_of(poll, await SqlPolls(session, assembly_id).ballots(number))
         elif poll.closed:
             tally = from_counts(spec.kind, _counts(spec, options[number]), int(answered), scale=spec.scale)
-        results.append(PollResult(poll, created, int(asked), int(answered), tally))
+        shown = disclose(poll, tally, minimum)
+        results.append(PollResult(poll, created, int(asked), int(answered), shown.tally, shown.too_few))
     return results
 
 
