@@ -18,6 +18,7 @@ from bot.jobs.polls import PollJob
 from bot.jobs.reminders import ReminderJob
 from bot.jobs.scheduler import Scheduler, waking
 from bot.jobs.session_mirror import sync_sessions
+from bot.metrics import MeteredApi
 from bot.store.database import Database, Session
 from bot.store.quotas import sync_quotas
 from bot.telegram.api import TelegramApi
@@ -114,7 +115,7 @@ async def build_app(
     db, kit = core.db, core.kit
     assembly = kit.assembly
     await db.migrate()
-    api = make_api(runtime, token, api_url)
+    api = MeteredApi(make_api(runtime, token, api_url))
     sender = OutboxSender(
         db, api, global_per_second=send_rate, chat_per_second=chat_rate, chat_burst=max(3, int(chat_rate))
     )

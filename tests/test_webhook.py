@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+import json
+import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
@@ -22,12 +26,24 @@ from conftest import CHAT_RATE, PG_ADMIN, TOKEN, _postgres_database, eventually,
 from bot.bootstrap import App, build_app, build_core
 from bot.cli.main import main
 from bot.emulator import Emulator
+from bot.logs import JsonFormatter, update_context
 from bot.store.database import Database
 from bot.telegram.health import health_app, serve
 from bot.telegram.webhook import SECRET_HEADER, Webhook
 from flows.assembly import Assembly
 
 SECRET = "s3cret_Token-42"
+
+
+async def scrape(http: aiohttp.ClientSession, base: str) -> dict[str, float]:
+    """`/metrics` as {"name{labels}": value}."""
+    async with http.get(f"{base}/metrics") as response:
+        assert response.status == 200
+        text = await response.text()
+    return {
+        key: float(value)
+        for key, _, value in (line.rpartition(" ") for line in text.splitlines() if not line.startswith("#"))
+    }
 
 
 def free_port() -> int:
@@ -49,6 +65,7 @@ async def webhook_bot(
         runtime=runtime,
         chat_rate=CHAT_RATE,
         webhook=hook,
+        tick=timedelta(seconds=0.2),
     )
     await app.runner.prepare()
     task = asyncio.create_task(app.runner.run())
@@ -74,11 +91,24 @@ async def test_webhook_contract(
         assert set_webhook.params["max_connections"] == 7
         assert sorted(set_webhook.params["allowed_updates"]) == ["callback_query", "message", "poll_answer"]
 
+        base = url.rsplit("/", 2)[0]
+        before = await scrape(http, base)
         amelie = emulator.user(7001, first_name="Amélie", language_code="fr")
         await amelie.send_text("/start")
         await amelie.wait_for_messages(1)
         await settled(emulator, app.db)
         assert [d.status for d in emulator.webhook_deliveries] == [200]
+
+        # The numbers move with the run: one update handled and timed, one message sent, the
+        # outbox empty again, the timed jobs' lag reported.
+        after = await scrape(http, base)
+        moved = {key: after[key] - before.get(key, 0.0) for key in after}
+        assert moved["assembly_bot_updates_handled_total"] == 1
+        assert moved["assembly_bot_update_seconds_count"] == 1
+        assert moved['assembly_bot_sends_total{outcome="sent"}'] >= 1
+        assert after["assembly_bot_outbox_pending"] == 0
+        assert after["assembly_bot_outbox_oldest_pending_seconds"] == 0
+        assert 'assembly_bot_scheduler_lag_seconds{job="reminders"}' in after
 
         # Telegram redelivers an update it believes unanswered: acknowledged, not handled twice.
         emulator.redeliver()
@@ -113,7 +143,7 @@ async def test_webhook_contract(
         await settled(emulator, app.db)
         assert len(amelie.messages) == 2
 
-        async with http.get(url.rsplit("/", 2)[0] + "/healthz") as health:
+        async with http.get(f"{base}/healthz") as health:
             assert health.status == 200
 
 
@@ -206,3 +236,29 @@ async def test_sigterm_finishes_what_is_in_flight_and_exits_0(
     answered = [p for p in people if p.messages]
     assert len(answered) == len(acknowledged) >= 1
     assert emulator.pending_updates() == len(people) - len(acknowledged)
+
+
+def test_json_logs_carry_the_update_and_chat_but_no_exception_text() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    log = logging.getLogger("bot.test-json")
+    log.addHandler(handler)
+    try:
+        with update_context(812, 7001):
+            try:
+                typed = "Amélie typed +32470123456"
+                raise ValueError(typed)
+            except ValueError:
+                log.exception("update %s failed in a flow", 812)
+        log.warning("outside any update")
+    finally:
+        log.removeHandler(handler)
+    inside, outside = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert (inside["update_id"], inside["chat_id"], inside["level"]) == (812, 7001, "ERROR")
+    assert inside["message"] == "update 812 failed in a flow"
+    assert inside["exception"] == "ValueError"
+    assert "Amélie" not in stream.getvalue()
+    assert "+3247" not in stream.getvalue()
+    assert "update_id" not in outside
+    assert outside["message"] == "outside any update"

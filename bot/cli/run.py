@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot import metrics
 from bot.bootstrap import App, build_app, build_core
 from bot.cli.common import CliError, database_error, read_assembly, read_settings, until_signal
 from bot.cli.options import add_config_option, add_runtime_option
@@ -45,7 +46,7 @@ def _listen(value: str | None, option: str) -> tuple[str, int] | None:
 
 @contextlib.asynccontextmanager
 async def _health_listener(app: App, address: tuple[str, int] | None) -> AsyncIterator[None]:
-    """In polling mode, `/healthz` on its own listener when --metrics asks for one."""
+    """In polling mode, `/healthz` and `/metrics` on their own listener when --metrics asks for one."""
     if address is None:
         yield
         return
@@ -92,6 +93,7 @@ async def _run(args: argparse.Namespace) -> None:
             raise CliError(f"cannot reach the Bot API at {settings.telegram_api_url}") from None
         except ApiError as error:
             raise CliError(f"the Bot API refused to start the bot: {error}") from None
+        metrics.LEADER.set(1)  # one worker per store for now: it polls and runs every timed job
         mode = f"webhook {webhook.url}" if webhook else "long polling"
         log.info(
             "running as @%s for assembly %s on %s, %s", app.runner.username, assembly.id, args.runtime, mode

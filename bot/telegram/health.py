@@ -1,5 +1,5 @@
-"""The health server: `GET /healthz` (is the store reachable) for a proxy or an orchestrator, on the
-webhook's listener or, when polling, on one of its own."""
+"""The health server: `GET /healthz` (is the store reachable) for a proxy or an orchestrator and
+`GET /metrics` for Prometheus, on the webhook's listener or, when polling, on one of its own."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 
 from aiohttp import web
 
+from bot import metrics
 from bot.store import health
 from bot.store.database import Database
 
@@ -43,8 +44,13 @@ def health_app(db: Database) -> web.Application:
             return web.Response(text="ok\n")
         return web.Response(status=503, text="store unreachable\n")
 
+    async def scrape(request: web.Request) -> web.Response:
+        body, content_type = await metrics.exposition(db)
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
     app = web.Application()
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", scrape)
     return app
 
 

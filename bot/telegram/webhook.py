@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot.logs import update_context
 from bot.store import outbox, updates
 from bot.telegram.health import health_app, serve
 from bot.telegram.inbound import ALLOWED_UPDATES
@@ -60,12 +61,10 @@ class WebhookRunner(Runner):
     """The runner with the webhook as its update source; everything else (start-up catch-up, recovery
     of recorded updates, per-chat workers, the sender, the scheduler) is the runner's own."""
 
-    def __init__(
-        self, *args: Any, webhook: Webhook, app: web.Application | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, webhook: Webhook, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.webhook = webhook
-        self.app = app if app is not None else health_app(self.db)
+        self.app = health_app(self.db)
         self.app.router.add_post(webhook.path, self._receive)
 
     async def _poll(self) -> None:
@@ -102,8 +101,10 @@ class WebhookRunner(Runner):
             log.info("webhook body refused: not an update (%s)", type(error).__name__)
             return web.Response(status=400)
         try:
-            async with self.db.transaction() as session:
-                fresh = await updates.record(session, [item])
+            with update_context(item.update_id, item.chat_id):
+                async with self.db.transaction() as session:
+                    fresh = await updates.record(session, [item])
+                log.debug("update recorded (%s new)", len(fresh))
         except Exception as error:
             # Unanswered, Telegram delivers it again later. The driver's message may quote the
             # update (what was typed), so only its type is logged.

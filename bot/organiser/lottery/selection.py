@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.metrics import timed_draw
 from bot.organiser.lottery.draw import Candidate, Draw, draw
 from bot.organiser.lottery.options import DrawError
 from bot.store import lottery, outbox
@@ -59,9 +60,10 @@ async def run_selection(
     async with _draws:
         async with db.transaction() as session:
             pool = await load_pool(session, assembly)
-        result = await asyncio.to_thread(
-            draw, registration, pool, seats, seed=seed, algorithm=algorithm, reserves=reserves
-        )
+        with timed_draw():
+            result = await asyncio.to_thread(
+                draw, registration, pool, seats, seed=seed, algorithm=algorithm, reserves=reserves
+            )
         deadline = now + timedelta(days=registration.confirmation_days)
         record = lottery.DrawRecord(
             seats=seats,
