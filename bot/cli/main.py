@@ -9,10 +9,23 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from bot import logs
-from bot.cli import announce, chat, dashboard, demo, emulator, lottery, reports, roles, run, sessions
+from bot.cli import (
+    announce,
+    audit,
+    chat,
+    dashboard,
+    demo,
+    emulator,
+    lottery,
+    migrate,
+    reports,
+    roles,
+    run,
+    sessions,
+)
 from bot.cli.common import CliError
 
-GROUPS = (run, chat, demo, emulator, announce, sessions, roles, lottery, reports, dashboard)
+GROUPS = (run, migrate, chat, demo, emulator, announce, sessions, roles, lottery, reports, dashboard, audit)
 """Every command group, in the order `assembly-bot --help` lists them."""
 
 

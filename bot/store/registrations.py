@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.store import invitations, outbox
+from bot.store import audit, invitations, outbox
 from bot.store.dashboard_access import forget_viewer
 from bot.store.models import (
     AnswerRow,
@@ -121,6 +121,8 @@ class SqlRegistrations:
         row.telegram_user_id, row.chat_id = -participant_id, 0
         row.consent_version = row.consented_at = row.registered_at = row.blocked_at = None
         row.status = status.value
+        # That an erasure happened is kept; who asked for it is exactly what it erases.
+        await audit.record(session, self.assembly_id, "erasure", actor=audit.NOBODY)
 
     async def _seat_row(self, participant_id: int) -> SeatRow | None:
         query = (

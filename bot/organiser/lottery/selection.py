@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from importlib.metadata import version
 
 from bot.metrics import timed_draw
-from bot.organiser.lottery.draw import Candidate, Draw, draw
+from bot.organiser.lottery.draw import Candidate, Draw, draw, quota_rows
 from bot.organiser.lottery.options import DrawError
-from bot.store import lottery, outbox
+from bot.store import audit, lottery, outbox
 from bot.store.database import Database, Session
 from bot.store.participants import SqlStore
 from flows.assembly import Assembly
@@ -18,6 +21,20 @@ from flows.ports import Translations
 from flows.status import ParticipantStatus
 
 _draws = asyncio.Lock()
+
+LIBRARIES = ("sortition-algorithms", "highspy")
+"""The libraries a draw depends on; their versions go into the audit log with it."""
+
+
+def input_hash(pool: list[Candidate], quotas: list[dict[str, str]], seats: int, reserves: int) -> str:
+    """SHA-256 of everything the draw reads besides the seed: anyone holding the same data can check it."""
+    data = {
+        "seats": seats,
+        "reserves": reserves,
+        "quotas": quotas,
+        "pool": [[c.participant_id, c.features] for c in pool],
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -75,6 +92,22 @@ async def run_selection(
         )
         async with db.transaction() as session:
             selection_id = await lottery.record_draw(session, assembly.id, record, now)
+            await audit.record(
+                session,
+                assembly.id,
+                "lottery",
+                actor=audit.operator(),
+                now=now,
+                draw=selection_id,
+                seats=seats,
+                reserves=reserves,
+                seed=result.seed,
+                algorithm=result.algorithm,
+                requested_algorithm=result.requested_algorithm,
+                libraries={name: version(name) for name in LIBRARIES},
+                input_sha256=input_hash(pool, quota_rows(registration, seats), seats, reserves),
+                pool=len(pool),
+            )
             await _record(
                 session,
                 assembly=assembly,
