@@ -18,11 +18,13 @@ from bot.jobs.polls import PollJob
 from bot.jobs.reminders import ReminderJob
 from bot.jobs.scheduler import Scheduler, waking
 from bot.jobs.session_mirror import sync_sessions
+from bot.metrics import MeteredApi
 from bot.store.database import Database, Session
 from bot.store.quotas import sync_quotas
 from bot.telegram.api import TelegramApi
 from bot.telegram.runner import Runner
 from bot.telegram.sender import OutboxSender
+from bot.telegram.webhook import Webhook, WebhookRunner
 from flows.assembly import Assembly
 from flows.engine import Kit
 from flows.ports import Clock
@@ -103,15 +105,17 @@ async def build_app(
     poll_tick: timedelta = timedelta(seconds=3),
     send_rate: float = 30.0,
     chat_rate: float = 1.0,
+    webhook: Webhook | None = None,
 ) -> App:
     """`tick` is how often store-driven jobs look for due work (reminders are planned at that grain);
     `send_rate` is the bot-wide messages per second (Telegram allows about 30), `chat_rate` the
     messages per second to one chat (about 1, with short bursts); `poll_tick` how often live poll
-    counts are refreshed and poll timers checked (at most one edit per live message per tick)."""
+    counts are refreshed and poll timers checked (at most one edit per live message per tick);
+    `webhook`: Telegram POSTs updates to it instead of the bot long-polling."""
     db, kit = core.db, core.kit
     assembly = kit.assembly
     await db.migrate()
-    api = make_api(runtime, token, api_url)
+    api = MeteredApi(make_api(runtime, token, api_url))
     sender = OutboxSender(
         db, api, global_per_second=send_rate, chat_per_second=chat_rate, chat_burst=max(3, int(chat_rate))
     )
@@ -130,13 +134,10 @@ async def build_app(
     async def mirror_quotas(session: Session) -> None:
         await sync_quotas(session, assembly)
 
-    runner = Runner(
-        db,
-        api,
-        kit,
-        sender,
-        scheduler=scheduler,
-        startup=[mirror_sessions, mirror_quotas],
-        poll_timeout=poll_timeout,
+    startup = [mirror_sessions, mirror_quotas]
+    runner = (
+        Runner(db, api, kit, sender, scheduler=scheduler, startup=startup, poll_timeout=poll_timeout)
+        if webhook is None
+        else WebhookRunner(db, api, kit, sender, scheduler=scheduler, startup=startup, webhook=webhook)
     )
     return App(core, api, runner, scheduler)

@@ -25,7 +25,7 @@ from bot.cli.options import add_assembly_options
 from bot.organiser.lottery.confirmations import expire_overdue
 from bot.organiser.lottery.options import ALGORITHMS, DrawError, new_seed
 from bot.settings import Settings
-from bot.store import invitations
+from bot.store import audit, invitations
 from flows.assembly import Assembly
 
 if TYPE_CHECKING:
@@ -190,7 +190,9 @@ async def _progress_bar(title: str) -> AsyncIterator[Callable[[str], None]]:
 async def _expire(args: argparse.Namespace) -> None:
     settings, assembly = _for_assembly(args)
     async with open_core(settings, assembly) as core, core.db.transaction() as session:
-        closed = await expire_overdue(session, assembly, core.kit.clock.now(), core.kit.translations)
+        closed = await expire_overdue(
+            session, assembly, core.kit.clock.now(), core.kit.translations, actor=audit.operator()
+        )
     print(
         f"{closed} overdue confirmation(s) closed; their seats were offered to reserves where any were left."
     )

@@ -4,15 +4,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from bot.cli import announce, chat, dashboard, demo, emulator, lottery, reports, roles, run, sessions
+from bot import logs
+from bot.cli import (
+    announce,
+    audit,
+    chat,
+    dashboard,
+    demo,
+    emulator,
+    lottery,
+    migrate,
+    reports,
+    roles,
+    run,
+    sessions,
+)
 from bot.cli.common import CliError
 
-GROUPS = (run, chat, demo, emulator, announce, sessions, roles, lottery, reports, dashboard)
+GROUPS = (run, migrate, chat, demo, emulator, announce, sessions, roles, lottery, reports, dashboard, audit)
 """Every command group, in the order `assembly-bot --help` lists them."""
 
 
@@ -33,13 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """One clear line and a non-zero exit for every operator mistake."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    for library in ("aiogram", "telegram", "httpx"):
-        logging.getLogger(library).setLevel(logging.WARNING)
+    logs.configure(args.verbose)
     handler: Callable[[argparse.Namespace], Coroutine[Any, Any, None]] = args.handler
     try:
         asyncio.run(handler(args))

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bot.dashboard.render import page
 from bot.organiser.lottery.transparency import Report
-from bot.store import lottery
+from bot.store import audit, lottery
 from bot.store.dashboard_access import Viewer
 from bot.store.read import dashboard as dashboard_reports
 from bot.store.read import digest as reports
@@ -18,10 +18,11 @@ from flows.assembly import Assembly
 from flows.digest.chart import quota_chart
 from flows.digest.figures import Stratum
 from flows.digest.render import in_definition_order, session_title, value_label
+from flows.markers import N_
 from flows.polls.ballots import labels, local
 from flows.polls.compose import KIND_NAMES
 from flows.polls.results import count_axis, result_lines, verdict_lines
-from flows.ports import FACILITATOR, Translator
+from flows.ports import FACILITATOR, ORGANISER, Translator
 from flows.privacy import STATUS_LABELS
 from flows.sessions.notices import when
 from flows.status import AFTER_REGISTRATION, ParticipantStatus
@@ -268,6 +269,42 @@ async def feedback(request: web.Request, dash: Dashboard, viewer: Viewer) -> web
     )
 
 
+AUDIT_LABELS = {
+    "role_granted": N_("Role granted"),
+    "poll_started": N_("Poll started"),
+    "poll_closed": N_("Poll closed"),
+    "tables_assigned": N_("Tables assigned"),
+    "pin": N_("Seat pinned"),
+    "lottery": N_("Lottery draw"),
+    "confirmations_expired": N_("Confirmation deadlines passed"),
+    "export": N_("Data exported"),
+    "announcement": N_("Announcement sent"),
+    "digest_sent": N_("Digest sent"),
+    "dashboard_sign_in": N_("Dashboard sign-in"),
+    "erasure": N_("Data erased at a participant's request"),
+}
+
+
+async def audit_log(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
+    """Organisers only: the newest privileged actions (the command line exports them all)."""
+    tr = dash.kit.translations.for_language(viewer.language)
+    if viewer.role != ORGANISER:
+        return _render(dash, viewer, "audit.html", "audit", allowed=False, status=403)
+    async with dash.db.transaction() as session:
+        entries = await audit.latest(session, dash.kit.assembly.id)
+    bot, nobody = tr.gettext("the bot"), tr.gettext("not recorded")
+    rows = [
+        {
+            "when": tr.datetime(entry.at, "medium"),
+            "who": {audit.BOT: bot, audit.NOBODY: nobody}.get(entry.actor, entry.actor),
+            "what": tr.gettext(AUDIT_LABELS[entry.action]) if entry.action in AUDIT_LABELS else entry.action,
+            "detail": ", ".join(f"{key}={value}" for key, value in entry.detail.items() if value is not None),
+        }
+        for entry in entries
+    ]
+    return _render(dash, viewer, "audit.html", "audit", allowed=True, rows=rows)
+
+
 ROUTES: dict[str, Handler] = {
     "/": overview,
     "/recruitment": recruitment,
@@ -277,4 +314,5 @@ ROUTES: dict[str, Handler] = {
     "/polls": polls,
     "/polls/{poll}.png": poll_chart,
     "/feedback": feedback,
+    "/audit": audit_log,
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 import time
 from types import TracebackType
@@ -13,6 +15,7 @@ from bot.emulator.records import ApiCall
 from bot.emulator.server import ApiServer
 from bot.emulator.state import State
 from bot.emulator.users import SimulatedUser
+from bot.emulator.webhook import Delivery, WebhookPusher
 
 _TOKEN = re.compile(r"^(\d+):\S+$")
 
@@ -42,14 +45,22 @@ class Emulator:
         self._faults = Faults()
         self._server = ApiServer(token, self._api, self.state, self._faults, clock)
         self._users: dict[int, SimulatedUser] = {}
+        self._pusher = WebhookPusher(self.state)
+        self._pushing: asyncio.Task[None] | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Listen on `host:port` (0 picks a free port); `url` is valid afterwards."""
         await self._server.start(host, port)
+        self._pushing = asyncio.create_task(self._pusher.run())
 
     async def stop(self) -> None:
+        if self._pushing is not None:
+            self._pushing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pushing
+            self._pushing = None
         await self._server.stop()
 
     async def __aenter__(self) -> Emulator:
@@ -146,6 +157,11 @@ class Emulator:
     def clear_faults(self) -> None:
         """Forget every fault still scheduled, e.g. after freezing a bot that was then killed."""
         self._faults.clear()
+
+    @property
+    def webhook_deliveries(self) -> list[Delivery]:
+        """Every POST to the bot's webhook, in order, with the status it got."""
+        return self._pusher.deliveries
 
     def pending_updates(self) -> int:
         """Updates not yet confirmed by a getUpdates offset."""

@@ -197,6 +197,7 @@ class BotApi:
         webhook = self.state.webhook
         webhook.url = params.optional_text("url") or ""
         webhook.secret_token = params.optional_text("secret_token")
+        webhook.max_connections = params.optional_int("max_connections") or 40
         allowed = params.obj("allowed_updates")
         if isinstance(allowed, list):
             self.state.updates.allowed = [str(kind) for kind in allowed]

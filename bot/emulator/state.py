@@ -130,6 +130,7 @@ class CallbackQuery:
 class Webhook:
     url: str = ""
     secret_token: str | None = None
+    max_connections: int = 40
 
 
 class UpdateQueue:
@@ -180,6 +181,10 @@ class UpdateQueue:
             self._items = [u for u in self._items if u["update_id"] >= offset]
         elif offset < 0:
             self._items = self._items[offset:]
+
+    def drop(self, update_id: int) -> None:
+        """Forget one update, as a webhook delivery answered 200 does."""
+        self._items = [u for u in self._items if u["update_id"] != update_id]
 
     def peek(self, limit: int) -> list[JSON]:
         return self._items[:limit]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.store import digest_log, outbox
+from bot.store import audit, digest_log, outbox
 from bot.store.database import Database
 from bot.store.read.digest import digest_data
 from flows.assembly import Assembly
@@ -40,5 +40,6 @@ async def send_digests(
             tr = translations.for_language(language)
             outbox.enqueue(session, chat, digest_actions(assembly, tr, charts, data, chat), topic=TOPIC)
         digest_log.record(session, assembly.id, now, len(recipients))
+        await audit.record(session, assembly.id, "digest_sent", actor=audit.BOT, recipients=len(recipients))
     log.info("digest queued for %d organisers", len(recipients))
     return len(recipients)

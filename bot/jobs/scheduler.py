@@ -11,17 +11,24 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta, tzinfo
 
+from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.metrics import job_started
 from flows.ports import Clock
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[datetime], Awaitable[None]]
 """A unit of timed work; it gets the current time and finds its work in the store."""
+
+
+def _report_lag(event: JobSubmissionEvent) -> None:
+    """How late a timed job starts against its planned time, for the operator's metrics."""
+    job_started(event.job_id, max(event.scheduled_run_times))
 
 
 def waking(work: Callable[[datetime], Awaitable[int]], wake: Callable[[], None]) -> Job:
@@ -50,6 +57,7 @@ class Scheduler:
             timezone=zone,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
+        self._aps.add_listener(_report_lag, EVENT_JOB_SUBMITTED)
 
     def every(self, name: str, interval: timedelta, job: Job) -> None:
         """Run `job` every `interval`, and once in `catch_up()` at start-up."""

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.store import audit
 from bot.store.database import Database, Session
 from bot.store.read import exports as stored
 from bot.store.read.exports import Dataset
@@ -89,10 +90,15 @@ async def export(
         on_start({d.name: await stored.count_rows(session, assembly.id, d) for d in wanted})
         rows = _reader(session, assembly)
         if fmt == "csv":
-            return [await _csv(rows, d, out / f"{stem}-{d.name}.csv", tick) for d in wanted]
-        if fmt == "json":
-            return [await _json(rows, wanted, out / f"{stem}.json", tick)]
-        return [await _xlsx(rows, wanted, out / f"{stem}.xlsx", tick)]
+            files = [await _csv(rows, d, out / f"{stem}-{d.name}.csv", tick) for d in wanted]
+        elif fmt == "json":
+            files = [await _json(rows, wanted, out / f"{stem}.json", tick)]
+        else:
+            files = [await _xlsx(rows, wanted, out / f"{stem}.xlsx", tick)]
+        await audit.record(
+            session, assembly.id, "export", actor=audit.operator(), format=fmt, personal=include_personal
+        )
+    return files
 
 
 async def _csv(rows: Rows, table: Dataset, path: Path, tick: Tick) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.store import audit
 from bot.store.models import AnnouncementRow, ParticipantRow, RsvpRow
 from bot.store.sessions import participants_of, reachable_confirmed, session_row
 from flows.ports import Participant
@@ -31,4 +32,13 @@ async def record(session: AsyncSession, assembly_id: str, session_key: str | Non
     row = AnnouncementRow(assembly_id=assembly_id, session_key=session_key, recipients=recipients)
     session.add(row)
     await session.flush()
+    await audit.record(
+        session,
+        assembly_id,
+        "announcement",
+        actor=audit.operator(),
+        announcement=row.id,
+        session_key=session_key,
+        recipients=recipients,
+    )
     return row.id

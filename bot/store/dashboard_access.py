@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.store import audit
 from bot.store.models import DashboardLinkRow, DashboardSessionRow, ParticipantRow, RoleRow
 from flows.assembly import Assembly
 from flows.dashboard import viewer_role
@@ -119,6 +120,8 @@ async def sign_in(
             expires_at=now + SESSION_VALID,
         )
     )
+    actor = await audit.staff(session, viewer.participant_id)
+    await audit.record(session, assembly.id, "dashboard_sign_in", actor=actor, now=now)
     return secret, viewer
 
 

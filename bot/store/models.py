@@ -523,3 +523,17 @@ class DigestRow(Base):
     assembly_id: Mapped[str] = mapped_column(ForeignKey("assemblies.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     recipients: Mapped[int] = mapped_column(default=0)
+
+
+class AuditRow(Base):
+    """One privileged action, append-only (the database refuses updates and deletes): who, as the
+    staff member's name or the operator's account, did what, when, in which assembly."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assembly_id: Mapped[str] = mapped_column(String(40), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.store import audit
 from bot.store.models import (
     ParticipantRow,
     PollAnswerRow,
@@ -144,6 +145,18 @@ class SqlPolls:
         await self.session.flush()
         self.session.add_all(PollRecipientRow(poll_id=row.id, participant_id=p) for p in recipients)
         await self.session.flush()
+        await audit.record(
+            self.session,
+            self.assembly_id,
+            "poll_started",
+            actor=await audit.staff(self.session, facilitator_id),
+            now=now,
+            poll=row.id,
+            session_key=session_id,
+            table=table,
+            kind=spec.kind,
+            recipients=len(recipients),
+        )
         return view(row, session_id)
 
     async def get(self, poll_id: int) -> Poll | None:
@@ -214,7 +227,11 @@ class SqlPolls:
         closed = await self.session.execute(
             update(PollRow).where(PollRow.id == poll_id, PollRow.closed_at.is_(None)).values(closed_at=now)
         )
-        return bool(closed.rowcount == 1)  # type: ignore[attr-defined]
+        if closed.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        actor = await audit.staff(self.session)
+        await audit.record(self.session, self.assembly_id, "poll_closed", actor=actor, now=now, poll=poll_id)
+        return True
 
     async def recipients(self, poll_id: int) -> list[Participant]:
         query = (

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.store import invitations, outbox, personal
+from bot.store import audit, invitations, outbox, personal
 from bot.store.models import (
     AnswerRow,
     InvitationRow,
@@ -76,6 +76,8 @@ class SqlRegistrations:
     async def erase(self, participant_id: int, status: ParticipantStatus) -> None:
         """Delete everything personal (bot/store/personal.py); keep the row, anonymous, for counts."""
         await personal.erase(self.session, participant_id, status)
+        # That an erasure happened is kept; who asked for it is exactly what it erases.
+        await audit.record(self.session, self.assembly_id, "erasure", actor=audit.NOBODY)
 
     async def discard(self, participant_id: int) -> None:
         await personal.discard(self.session, participant_id)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.store import audit
 from bot.store.models import RoleInviteRow, RoleRow
 
 
@@ -61,6 +62,10 @@ class SqlRoles:
                 RoleRow(participant_id=participant_id, role=role, name=name[:64], granted_at=now)
             )
             await self.session.flush()
+            actor = await audit.staff(self.session, participant_id)
+            await audit.record(
+                self.session, self.assembly_id, "role_granted", actor=actor, now=now, role=role
+            )
         return role
 
     async def roles(self, participant_id: int) -> set[str]:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.store import audit
 from bot.store.models import (
     AnswerRow,
     AttendanceRow,
@@ -72,6 +73,15 @@ class SqlTables:
             else:
                 existing.facilitator_id = facilitator
         await self.session.flush()
+        await audit.record(
+            self.session,
+            self.assembly_id,
+            "tables_assigned",
+            actor=await audit.staff(self.session),
+            session_key=session_id,
+            tables=len(set(seating.values())),
+            seated=len(seating),
+        )
 
     async def facilitators(self, session_id: str) -> dict[int, int]:
         query = select(TableRow.table_no, TableRow.facilitator_id).where(
@@ -88,6 +98,10 @@ class SqlTables:
         if table is not None:
             self.session.add(TablePin(participant_id=participant_id, table_no=table))
         await self.session.flush()
+        actor = await audit.staff(self.session)
+        await audit.record(
+            self.session, self.assembly_id, "pin", actor=actor, participant=participant_id, table=table
+        )
 
     async def features(self, participant_ids: Sequence[int]) -> dict[int, dict[str, str]]:
         """Each participant's single-valued registration answers by question id, plus `language`

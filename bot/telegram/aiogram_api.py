@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 from aiogram import Bot
@@ -31,6 +31,7 @@ from aiogram.types import (
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    Update,
 )
 
 from bot.store.updates import Received
@@ -96,6 +97,9 @@ class AiogramApi(BotAdapter):
             timeout=timeout + 15,
         )
         return [received(update) for update in updates]
+
+    def parse_update(self, data: dict[str, Any]) -> Received:
+        return received(Update.model_validate(data, context={"bot": self.bot}))
 
     @staticmethod
     def _inline(buttons: act.Keyboard) -> InlineKeyboardMarkup | None:

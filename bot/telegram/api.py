@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.store.updates import Received
 from flows.actions import Action
@@ -55,6 +55,16 @@ class TelegramApi(Protocol):
     async def get_updates(self, offset: int | None, timeout: int) -> list[Received]: ...
 
     async def perform(self, action: Action) -> Delivery: ...
+
+    def parse_update(self, data: dict[str, Any]) -> Received:
+        """One update as a webhook delivers it (JSON already decoded); raises on anything else."""
+        ...
+
+    async def set_webhook(
+        self, url: str, secret: str, allowed_updates: list[str], max_connections: int
+    ) -> None: ...
+
+    async def delete_webhook(self) -> None: ...
 
     async def set_commands(
         self, commands: list[tuple[str, str]], language: str | None, chat_id: int | None = None

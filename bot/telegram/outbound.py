@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
+from bot.store.updates import Received
 from bot.telegram.api import Delivery, Rejected
 from flows import actions as act
 
@@ -53,6 +54,23 @@ class BotAdapter(ABC):
         self, commands: list[tuple[str, str]], language: str | None, chat_id: int | None = None
     ) -> None:
         """setMyCommands, scoped to all private chats or, with `chat_id`, to that one chat."""
+
+    @abstractmethod
+    def parse_update(self, data: dict[str, Any]) -> Received:
+        """A webhook body read through the framework's own Update type; raises when it is not one."""
+
+    async def set_webhook(
+        self, url: str, secret: str, allowed_updates: list[str], max_connections: int
+    ) -> None:
+        await self._call(
+            self.bot.set_webhook(
+                url=url, secret_token=secret, allowed_updates=allowed_updates, max_connections=max_connections
+            )
+        )
+
+    async def delete_webhook(self) -> None:
+        """Back to getUpdates; updates Telegram still holds stay queued for the poller."""
+        await self._call(self.bot.delete_webhook(drop_pending_updates=False))
 
     def _markup(self, message: act.SendMessage) -> object:
         if message.buttons:

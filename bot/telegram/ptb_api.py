@@ -11,7 +11,7 @@ import asyncio
 import warnings
 from collections.abc import Awaitable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import (
     Bot,
@@ -23,6 +23,7 @@ from telegram import (
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    Update,
 )
 from telegram.error import (
     BadRequest,
@@ -117,6 +118,12 @@ class PtbApi(BotAdapter):
             timeout=timeout + 15,
         )
         return [received(update) for update in updates]
+
+    def parse_update(self, data: dict[str, Any]) -> Received:
+        update = Update.de_json(data, self.bot)
+        if update is None:
+            raise ValueError("not an update")
+        return received(update)
 
     @staticmethod
     def _inline(buttons: act.Keyboard) -> InlineKeyboardMarkup | None:

@@ -7,6 +7,8 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from bot.jobs.scheduler import Scheduler
+from bot.logs import update_context
+from bot.metrics import timed_update
 from bot.store import outbox, updates
 from bot.store.database import Database, Session
 from bot.store.participants import SqlStore, ensure_assembly
@@ -123,11 +125,12 @@ class Runner:
         async with self.db.transaction() as session:
             pending = await updates.pending_for_chat(session, chat_id)
         for update_id in pending:
-            try:
-                await self._process(update_id)
-            except Exception:
-                log.exception("update %s failed in a flow", update_id)
-                await self._give_up(update_id)
+            with update_context(update_id, chat_id), timed_update():
+                try:
+                    await self._process(update_id)
+                except Exception:
+                    log.exception("update %s failed in a flow", update_id)
+                    await self._give_up(update_id)
             self.sender.wake()
 
     async def _process(self, update_id: int) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.store import audit
 from bot.store.database import Session
 from bot.store.lottery import overdue_seats
 from bot.store.participants import SqlStore
@@ -18,10 +19,15 @@ from flows.status import ParticipantStatus
 
 
 async def expire_overdue(
-    session: Session, assembly: Assembly, now: datetime, translations: Translations
+    session: Session, assembly: Assembly, now: datetime, translations: Translations, *, actor: str = audit.BOT
 ) -> int:
-    """Close every seat still awaiting confirmation after its deadline; returns how many were closed."""
+    """Close every seat still awaiting confirmation after its deadline; returns how many were closed.
+    `actor`: who made it happen, for the audit log (the bot's timed job, or an organiser's command)."""
     overdue = await overdue_seats(session, assembly.id, now)
+    if overdue:
+        await audit.record(
+            session, assembly.id, "confirmations_expired", actor=actor, now=now, seats=len(overdue)
+        )
     store = SqlStore(session, assembly.id).registrations
     for seat in overdue:
         await store.close_seat(seat.participant_id, seat.selection_id, EXPIRED, now)

@@ -7,13 +7,14 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.metrics import timed_draw
 from bot.organiser.lottery.draw import Candidate, Draw, input_hash
 from bot.organiser.lottery.fair.generation import Progress
 from bot.organiser.lottery.fair.profiles import group, quotas_of
 from bot.organiser.lottery.options import DrawError
 from bot.organiser.lottery.transparency import Report, transparency_of
 from bot.organiser.lottery.worker import draw_in_worker
-from bot.store import lottery, outbox
+from bot.store import audit, lottery, outbox
 from bot.store.database import Database, Session
 from bot.store.participants import SqlStore
 from flows.assembly import Assembly
@@ -73,15 +74,16 @@ async def run_selection(
     async with _draws:
         async with db.transaction() as session:
             pool = await load_pool(session, assembly)
-        result = await draw_in_worker(
-            quotas_of(registration, seats),
-            pool,
-            seats,
-            seed=seed,
-            algorithm=algorithm,
-            reserves=reserves,
-            progress=progress,
-        )
+        with timed_draw():
+            result = await draw_in_worker(
+                quotas_of(registration, seats),
+                pool,
+                seats,
+                seed=seed,
+                algorithm=algorithm,
+                reserves=reserves,
+                progress=progress,
+            )
         deadline = now + timedelta(days=registration.confirmation_days)
         record = lottery.DrawRecord(
             seats=seats,
@@ -99,6 +101,21 @@ async def run_selection(
             selection_id = await lottery.record_draw(session, assembly.id, record, now)
             lottery.record_chances(
                 session, selection_id, {c.participant_id: result.chances.get(c.participant_id) for c in pool}
+            )
+            await audit.record(
+                session,
+                assembly.id,
+                "lottery",
+                actor=audit.operator(),
+                now=now,
+                draw=selection_id,
+                seats=seats,
+                reserves=reserves,
+                seed=result.seed,
+                algorithm=result.algorithm,
+                libraries=result.versions,
+                input_sha256=result.input_hash,
+                pool=len(pool),
             )
             await _record(
                 session,
