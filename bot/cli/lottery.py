@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.common import CliError, assembly_for, open_core
-from bot.cli.options import add_assembly_options
+from bot.cli.options import add_assembly_options, whole
 from bot.organiser.lottery.confirmations import expire_overdue
 from bot.organiser.lottery.options import ALGORITHMS, DrawError, new_seed
 from bot.settings import Settings
 from bot.store import invitations
 from flows.assembly import Assembly
+from flows.numbers import ROW_ID_MAX
 
 MAX_INVITES = 100_000
 
@@ -30,16 +31,6 @@ def _for_assembly(args: argparse.Namespace) -> tuple[Settings, Assembly]:
     if assembly.registration is None:
         raise CliError(f"assembly '{assembly.id}' has no registration section in its definition", 2)
     return settings, assembly
-
-
-def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"'{value}' must be 1 or more")
-    return number
 
 
 async def _invites(args: argparse.Namespace) -> None:
@@ -129,8 +120,10 @@ def register(commands: Any) -> None:
         description="Create single-use codes, stored hashed, and write code,link,expires_at as CSV.",
     )
     add_assembly_options(create)
-    create.add_argument("--count", type=_positive, required=True, help="how many codes")
-    create.add_argument("--expires-days", type=_positive, default=None, help="days until the codes expire")
+    create.add_argument("--count", type=whole(1, ROW_ID_MAX), required=True, help="how many codes")
+    create.add_argument(
+        "--expires-days", type=whole(1, 36_500), default=None, help="days until the codes expire"
+    )
     create.add_argument("--out", type=Path, default=None, help="CSV file to write (default: standard output)")
     create.add_argument(
         "--bot-username", default="", help="the bot's username for the links (default: bot_username)"
@@ -144,14 +137,22 @@ def register(commands: Any) -> None:
         "draw, the reserves, the seed and the report, and queue the messages to everyone in the pool.",
     )
     add_assembly_options(draw)
-    draw.add_argument("--seats", type=_positive, required=True, help="how many people to draw")
+    draw.add_argument("--seats", type=whole(1, ROW_ID_MAX), required=True, help="how many people to draw")
     draw.add_argument(
-        "--seed", type=int, default=None, help="random seed for a repeatable draw (default: random)"
+        "--seed",
+        type=whole(1, ROW_ID_MAX),
+        default=None,
+        help="random seed for a repeatable draw (default: random)",
     )
     draw.add_argument(
         "--algorithm", choices=ALGORITHMS, default="maximin", help="selection algorithm (default: maximin)"
     )
-    draw.add_argument("--reserves", type=int, default=None, help="size of the reserve list (default: seats)")
+    draw.add_argument(
+        "--reserves",
+        type=whole(0, ROW_ID_MAX),
+        default=None,
+        help="size of the reserve list (default: seats)",
+    )
     draw.set_defaults(handler=_select)
 
     confirmations = commands.add_parser("confirmations", help="seat confirmations after the draw")

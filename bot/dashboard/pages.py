@@ -16,6 +16,7 @@ from flows.assembly import Assembly
 from flows.digest.chart import quota_chart
 from flows.digest.figures import Stratum
 from flows.digest.render import session_title, value_label
+from flows.numbers import parse_id
 from flows.polls.ballots import labels, local
 from flows.polls.compose import KIND_NAMES
 from flows.polls.results import result_lines, verdict_lines
@@ -170,11 +171,11 @@ async def polls(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.St
 
 async def poll_chart(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
     assembly, tr = dash.kit.assembly, dash.kit.translations.for_language(viewer.language)
-    number = request.match_info["poll"]
-    if not number.isdigit():
+    poll_id = parse_id(request.match_info["poll"])
+    if poll_id is None:
         raise web.HTTPNotFound
     async with dash.db.transaction() as session:
-        found = await dashboard_reports.poll_results(session, assembly.id, poll_id=int(number))
+        found = await dashboard_reports.poll_results(session, assembly.id, poll_id=poll_id)
     card = _poll_card(assembly, tr, found[0]) if found else None
     if card is None or not card["chart"] or found[0].tally is None:
         raise web.HTTPNotFound

@@ -9,6 +9,7 @@ from flows import basics
 from flows.actions import Action, AnswerButton, EditMessage, SendMessage
 from flows.engine import IDLE, ConversationState, Step, StepResult, Turn
 from flows.events import ButtonPress, ContactShared, Event, Text
+from flows.numbers import parse_int
 from flows.ports import Translator
 from flows.questionnaire import Question, is_answered
 from flows.registration.prompts import choice_buttons, prompt, question_text
@@ -180,11 +181,8 @@ def _too_long(tr: Translator, limit: int, length: int) -> str:
 async def _on_number(turn: Turn[Event], question: Question, text: str) -> StepResult:
     tr = turn.tr
     low, high = question.min or 0, question.max or 0
-    try:
-        value = int(text.replace(" ", ""))  # int() also reads Arabic-Indic digits such as ٣٤
-    except ValueError:
-        value = None
-    if value is None or not low <= value <= high:
+    value = parse_int("".join(text.split()), low, high)  # "1 200" and Arabic-Indic "٣٤" read too
+    if value is None:
         expected = tr.gettext("Please type a whole number from {low} to {high}, in digits.").format(
             low=tr.number(low), high=tr.number(high)
         )
