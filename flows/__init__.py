@@ -18,6 +18,7 @@ __all__ = [
     "feedback",
     "languages",
     "markers",
+    "numbers",
     "polls",
     "ports",
     "privacy",

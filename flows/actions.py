@@ -1,8 +1,59 @@
-"""Neutral outgoing actions: what the bot should do, already localized, for any runtime to carry out."""
+"""Neutral outgoing actions: what the bot should do, already localized, for any runtime to carry out.
+
+Every action keeps within the Bot API's limits by construction, whatever text a flow puts in: texts,
+captions and notices are clipped with an ellipsis (flows split lists and shorten what they echo, so a
+clip is the last resort), and keyboards larger than Telegram shows are refused when built. Lengths
+are counted in UTF-16 code units, as Telegram counts them, so an emoji counts two.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+MAX_TEXT = 4096
+"""Telegram's limit for one message's text."""
+MAX_CAPTION = 1024
+"""For the caption of a photo or a document."""
+MAX_NOTICE = 200
+"""For the notice that acknowledges a button press."""
+MAX_POLL_QUESTION = 300
+MAX_POLL_OPTION = 100
+MAX_POLL_OPTIONS = 12
+MAX_BUTTONS = 100
+"""Buttons under one message, and at most `MAX_ROW` in a row."""
+MAX_ROW = 8
+ELLIPSIS = "…"
+
+
+def units(text: str) -> int:
+    """The length Telegram counts: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _prefix(text: str, limit: int) -> str:
+    """The longest start of `text` within `limit` units."""
+    used = 0
+    for index, char in enumerate(text):
+        used += units(char)
+        if used > limit:
+            return text[:index]
+    return text
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` if it fits in `limit` units, else as much as fits, cut at a whole character, then `…`."""
+    if units(text) <= limit:
+        return text
+    return _prefix(text, limit - units(ELLIPSIS)).rstrip() + ELLIPSIS
+
+
+def _clip_field(action: object, name: str, limit: int) -> None:
+    object.__setattr__(action, name, clip(getattr(action, name), limit))
+
+
+def _check_keyboard(buttons: tuple[tuple[object, ...], ...]) -> None:
+    if sum(map(len, buttons)) > MAX_BUTTONS or any(len(row) > MAX_ROW for row in buttons):
+        raise ValueError(f"a keyboard holds at most {MAX_BUTTONS} buttons, {MAX_ROW} in a row")
 
 
 @dataclass(frozen=True)
@@ -34,6 +85,10 @@ class SendMessage:
     ephemeral: bool = False
     """Holds a secret (a sign-in link): the outbox forgets the row once it is sent."""
 
+    def __post_init__(self) -> None:
+        _clip_field(self, "text", MAX_TEXT)
+        _check_keyboard(self.buttons)
+
 
 @dataclass(frozen=True)
 class EditMessage:
@@ -44,6 +99,10 @@ class EditMessage:
     text: str
     buttons: Keyboard = ()
 
+    def __post_init__(self) -> None:
+        _clip_field(self, "text", MAX_TEXT)
+        _check_keyboard(self.buttons)
+
 
 @dataclass(frozen=True)
 class AnswerButton:
@@ -51,6 +110,9 @@ class AnswerButton:
 
     query_id: str
     text: str = ""
+
+    def __post_init__(self) -> None:
+        _clip_field(self, "text", MAX_NOTICE)
 
 
 @dataclass(frozen=True)
@@ -62,6 +124,12 @@ class SendPoll:
     options: tuple[str, ...]
     multiple: bool = False
 
+    def __post_init__(self) -> None:
+        if not 0 < len(self.options) <= MAX_POLL_OPTIONS:
+            raise ValueError(f"a poll has 1 to {MAX_POLL_OPTIONS} options")
+        _clip_field(self, "question", MAX_POLL_QUESTION)
+        object.__setattr__(self, "options", tuple(clip(option, MAX_POLL_OPTION) for option in self.options))
+
 
 @dataclass(frozen=True)
 class SendPhoto:
@@ -72,6 +140,9 @@ class SendPhoto:
     filename: str = "image.png"
     caption: str = ""
 
+    def __post_init__(self) -> None:
+        _clip_field(self, "caption", MAX_CAPTION)
+
 
 @dataclass(frozen=True)
 class SendDocument:
@@ -81,6 +152,9 @@ class SendDocument:
     data: bytes = field(repr=False)
     filename: str = "document"
     caption: str = ""
+
+    def __post_init__(self) -> None:
+        _clip_field(self, "caption", MAX_CAPTION)
 
 
 @dataclass(frozen=True)
@@ -99,18 +173,14 @@ def rows(*buttons: Button, width: int = 2) -> Keyboard:
     return tuple(tuple(buttons[i : i + width]) for i in range(0, len(buttons), width))
 
 
-MAX_TEXT = 4096
-"""Telegram's limit for one message's text."""
-
-
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     """Cut a long text into messages Telegram accepts, at paragraph, line or word breaks when possible."""
     parts: list[str] = []
     rest = text.strip()
-    while len(rest) > limit:
-        window = rest[:limit]
+    while units(rest) > limit:
+        window = _prefix(rest, limit)
         cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
-        cut = cut if cut > limit // 2 else limit
+        cut = cut if cut > len(window) // 2 else len(window)
         parts.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     return [*parts, rest] if rest else parts

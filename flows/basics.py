@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from flows.actions import Action, AnswerButton, Button, EditMessage, Keyboard, SendMessage, rows
+from flows.actions import Action, AnswerButton, Button, EditMessage, Keyboard, SendMessage, clip, rows
 from flows.buttons import ButtonData
 from flows.engine import IDLE, Router, StepResult, Turn, reply
 from flows.events import ButtonPress, Command, ContactShared, Event, Text
@@ -24,6 +24,8 @@ MENU: tuple[tuple[str, str], ...] = (
     ("forget", N_("Erase your data")),
 )
 """The command menu; its descriptions are registered per language with setMyCommands."""
+ECHOED_COMMAND = 40
+"""How much of an unknown command's name the answer repeats."""
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,9 @@ async def fallback(turn: Turn[Event]) -> StepResult:
     if isinstance(event, ButtonPress):
         return await stale_button(turn.about(event))
     if isinstance(event, Command):
-        unknown = tr.gettext("I don't know the command /{command}.").format(command=event.name)
+        # The name is echoed, so a very long one is shortened (Telegram's own are at most 32 characters).
+        name = clip(event.name, ECHOED_COMMAND)
+        unknown = tr.gettext("I don't know the command /{command}.").format(command=name)
         return reply(turn, f"{unknown} {hint}")
     if isinstance(event, Text):
         offer = _offer_language(turn, event.text)

@@ -11,6 +11,8 @@ import typing
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Self
 
+from flows.numbers import ROW_ID_MAX, parse_int
+
 SEPARATOR = ":"
 MAX_BYTES = 64
 """Telegram's limit for a button's callback data."""
@@ -40,7 +42,7 @@ def _field(name: str, hint: Any) -> _Field:
 def _decode(spec: _Field, text: str) -> str | int | None:
     """The field's value, or None when `text` is not one (the button was forged or is from elsewhere)."""
     if spec.kind is int:
-        return int(text) if text.isdigit() else None
+        return parse_int(text, 0, ROW_ID_MAX)
     if isinstance(spec.kind, tuple):
         return text if text in spec.kind else None
     return text

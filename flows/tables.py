@@ -8,6 +8,7 @@ from flows.actions import Action, SendMessage
 from flows.assembly import Assembly, Session
 from flows.engine import Router, StepResult, Turn
 from flows.events import Command, Event
+from flows.numbers import parse_id, parse_int
 from flows.ports import FACILITATOR, ORGANISER, Translator
 from flows.roles import refusal
 from flows.seating import Plan, assign, met_counts, place_late, table_count
@@ -131,6 +132,10 @@ async def assign_tables(turn: Turn[Command]) -> StepResult:
     return _say(turn, "\n".join(lines), *notices)
 
 
+MAX_TABLE = 100
+"""The highest table number /pin accepts."""
+
+
 async def pin(turn: Turn[Command]) -> StepResult:
     """/pin PARTICIPANT TABLE (or `off`): organisers keep someone at one table in every session."""
     denied = await refusal(turn, ORGANISER)
@@ -139,16 +144,14 @@ async def pin(turn: Turn[Command]) -> StepResult:
     tr = turn.tr
     words = turn.event.argument.split()
     usage = tr.gettext("Write /pin followed by the participant number and a table number (or 'off').")
-    if len(words) != 2 or not words[0].isdigit() or not (words[1].isdigit() or words[1] == "off"):
+    person = parse_id(words[0]) if len(words) == 2 else None
+    table = None if len(words) != 2 or words[1] == "off" else parse_int(words[1], 1, MAX_TABLE)
+    if person is None or (table is None and words[1] != "off"):
         return _say(turn, usage)
-    person = int(words[0])
     if not await turn.ctx.store.sessions.is_confirmed(person):
         return _say(
             turn, tr.gettext("Participant {number} is not a confirmed participant.").format(number=person)
         )
-    table = None if words[1] == "off" else int(words[1])
-    if table is not None and not 1 <= table <= 100:
-        return _say(turn, usage)
     await turn.ctx.store.tables.pin(person, table)
     if table is None:
         return _say(turn, tr.gettext("Participant {number} is no longer pinned.").format(number=person))

@@ -16,7 +16,7 @@ from typing import Any
 from bot.adapters.clock import ManualClock
 from bot.bootstrap import build_core
 from bot.cli.common import CliError, read_assembly, read_settings, until_signal
-from bot.cli.options import add_config_option
+from bot.cli.options import add_config_option, whole
 from flows.events import Sender
 
 CHAT_DATABASE = "sqlite+aiosqlite:///assembly-chat.sqlite"
@@ -107,7 +107,7 @@ def register(commands: Any) -> None:
         default="participant",
         help="participant (default), or facilitator: rehearse table polls with simulated participants",
     )
-    chat.add_argument("--user-id", type=int, default=1_000_001, help="the participant's id in the store")
+    chat.add_argument("--user-id", type=whole(1), default=1_000_001, help="the participant's id in the store")
     chat.add_argument("--name", default="Console", help="the participant's first name")
     chat.add_argument(
         "--language", default=None, help="the participant's device language, e.g. fr or nl-BE (default: none)"

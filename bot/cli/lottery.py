@@ -21,12 +21,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from bot.cli.common import CliError, assembly_for, open_core
-from bot.cli.options import add_assembly_options
+from bot.cli.options import add_assembly_options, whole
 from bot.organiser.lottery.confirmations import expire_overdue
 from bot.organiser.lottery.options import ALGORITHMS, DrawError, new_seed
 from bot.settings import Settings
 from bot.store import audit, invitations
 from flows.assembly import Assembly
+from flows.numbers import ROW_ID_MAX
 
 if TYPE_CHECKING:
     from bot.organiser.lottery.transparency import Report
@@ -39,16 +40,6 @@ def _for_assembly(args: argparse.Namespace) -> tuple[Settings, Assembly]:
     if assembly.registration is None:
         raise CliError(f"assembly '{assembly.id}' has no registration section in its definition", 2)
     return settings, assembly
-
-
-def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"'{value}' must be 1 or more")
-    return number
 
 
 async def _invites(args: argparse.Namespace) -> None:
@@ -208,8 +199,10 @@ def register(commands: Any) -> None:
         description="Create single-use codes, stored hashed, and write code,link,expires_at as CSV.",
     )
     add_assembly_options(create)
-    create.add_argument("--count", type=_positive, required=True, help="how many codes")
-    create.add_argument("--expires-days", type=_positive, default=None, help="days until the codes expire")
+    create.add_argument("--count", type=whole(1, ROW_ID_MAX), required=True, help="how many codes")
+    create.add_argument(
+        "--expires-days", type=whole(1, 36_500), default=None, help="days until the codes expire"
+    )
     create.add_argument("--out", type=Path, default=None, help="CSV file to write (default: standard output)")
     create.add_argument(
         "--bot-username", default="", help="the bot's username for the links (default: bot_username)"
@@ -223,9 +216,12 @@ def register(commands: Any) -> None:
         "draw, the reserves, the seed and the report, and queue the messages to everyone in the pool.",
     )
     add_assembly_options(draw)
-    draw.add_argument("--seats", type=_positive, default=None, help="how many people to draw")
+    draw.add_argument("--seats", type=whole(1, ROW_ID_MAX), default=None, help="how many people to draw")
     draw.add_argument(
-        "--seed", type=int, default=None, help="random seed for a repeatable draw (default: random)"
+        "--seed",
+        type=whole(1, ROW_ID_MAX),
+        default=None,
+        help="random seed for a repeatable draw (default: random)",
     )
     draw.add_argument(
         "--algorithm",
@@ -233,13 +229,18 @@ def register(commands: Any) -> None:
         default="maximin",
         help="maximin or leximin (ours, over profiles) or the library's own (library-...); default maximin",
     )
-    draw.add_argument("--reserves", type=int, default=None, help="size of the reserve list (default: seats)")
+    draw.add_argument(
+        "--reserves",
+        type=whole(0, ROW_ID_MAX),
+        default=None,
+        help="size of the reserve list (default: seats)",
+    )
     draw.add_argument("--report", type=Path, default=None, help="write the draw's transparency report (CSV)")
     draw.add_argument(
         "--verify", action="store_true", help="draw a recorded draw again and check it gives the same panel"
     )
     draw.add_argument(
-        "--draw", type=_positive, default=None, help="the draw to --verify (default: the latest)"
+        "--draw", type=whole(1, ROW_ID_MAX), default=None, help="the draw to --verify (default: the latest)"
     )
     draw.set_defaults(handler=_select)
 
@@ -250,7 +251,7 @@ def register(commands: Any) -> None:
         "chance, with the quotas, seed, algorithm, versions and input hash.",
     )
     add_assembly_options(report)
-    report.add_argument("--draw", type=_positive, default=None, help="the draw (default: the latest)")
+    report.add_argument("--draw", type=whole(1, ROW_ID_MAX), default=None, help="the draw (default: the latest)")
     report.add_argument("--out", type=Path, default=None, help="CSV file to write (default: standard output)")
     report.set_defaults(handler=_report)
 

@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.bootstrap import RUNTIMES
+from flows.numbers import INT64_MAX, parse_int
+
+
+def whole(low: int = 0, high: int = INT64_MAX) -> Callable[[str], int]:
+    """An argparse `type` for a whole number in [low, high], read like every number the bot reads."""
+
+    def parse(value: str) -> int:
+        number = parse_int(value, low, high)
+        if number is None:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number from {low} to {high}")
+        return number
+
+    return parse
 
 
 def add_runtime_option(parser: argparse.ArgumentParser) -> None:

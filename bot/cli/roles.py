@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 
 from bot.cli.common import Access, CliError, bot_username, organiser_core
-from bot.cli.options import add_assembly_options
+from bot.cli.options import add_assembly_options, whole
 from bot.store.roles import create_invite
 from flows.ports import ROLES
 from flows.roles import LINK_PREFIX
@@ -37,6 +37,8 @@ def register(commands: Any) -> None:
     invite = verbs.add_parser("invite", help="print a one-time invite link for a role")
     add_assembly_options(invite)
     invite.add_argument("--role", choices=list(ROLES), required=True)
-    invite.add_argument("--expires-hours", type=int, default=72, metavar="H", help="validity (default 72)")
+    invite.add_argument(
+        "--expires-hours", type=whole(1, 24 * 365), default=72, metavar="H", help="validity (default 72)"
+    )
     invite.add_argument("--bot", metavar="USERNAME", help="the bot's username (default: ask the Bot API)")
     invite.set_defaults(handler=_invite)

@@ -11,11 +11,12 @@ from rich.table import Table
 
 from bot.bootstrap import Core
 from bot.cli.common import Access, CliError, assembly_for, bot_username, open_core, organiser_core
-from bot.cli.options import add_assembly_options
+from bot.cli.options import add_assembly_options, whole
 from bot.jobs.session_mirror import sync_sessions
 from bot.store.quotas import sync_quotas
 from bot.store.read import attendance
 from bot.store.sessions import SessionRecord, SqlSessions, session_rows
+from flows.numbers import ROW_ID_MAX
 from flows.ports import Presence
 from flows.sessions.checkin import LINK_PREFIX
 
@@ -176,7 +177,11 @@ def register(commands: Any) -> None:
     add_assembly_options(attend)
     attend.add_argument("--session", metavar="S", required=True)
     attend.add_argument(
-        "--participant", type=int, required=True, metavar="PID", help="id from `sessions rsvps`"
+        "--participant",
+        type=whole(1, ROW_ID_MAX),
+        required=True,
+        metavar="PID",
+        help="id from `sessions rsvps`",
     )
     late = attend.add_mutually_exclusive_group()
     late.add_argument("--late", dest="late", action="store_true", default=None, help="record as late")

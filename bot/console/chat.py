@@ -24,6 +24,7 @@ from flows.engine import Kit
 from flows.events import ButtonPress, Command, ContactShared, Event, PollAnswer, Sender, Text, parse_command
 from flows.languages import match_language
 from flows.markers import N_
+from flows.numbers import ROW_ID_MAX, parse_int
 from flows.ports import Translator
 
 ReadLine = Callable[[], Awaitable[str | None]]
@@ -102,9 +103,9 @@ class ConsoleChat:
             return None
         if line.startswith(":contact"):
             return ContactShared(sender, line.removeprefix(":contact").strip(), own=True)
-        numbers = [part.strip() for part in line.split(",")]
-        if choices is not None and all(n.isdigit() for n in numbers):
-            picked = [int(n) - 1 for n in numbers]
+        numbers = [parse_int(part, 1, ROW_ID_MAX) for part in line.split(",")]
+        if choices is not None and all(n is not None for n in numbers):
+            picked = [n - 1 for n in numbers if n is not None]
             if choices.poll_id is not None and all(0 <= i < choices.options for i in picked):
                 return PollAnswer(sender, choices.poll_id, tuple(sorted(set(picked))))
             if len(picked) == 1 and 0 <= picked[0] < len(choices.buttons):

@@ -19,6 +19,7 @@ from flows.digest.chart import quota_chart
 from flows.digest.figures import Stratum
 from flows.digest.render import in_definition_order, session_title, value_label
 from flows.markers import N_
+from flows.numbers import parse_id
 from flows.polls.ballots import labels, local
 from flows.polls.compose import KIND_NAMES
 from flows.polls.results import count_axis, result_lines, verdict_lines
@@ -214,12 +215,12 @@ async def polls(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.St
 
 async def poll_chart(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
     assembly, tr = dash.kit.assembly, dash.kit.translations.for_language(viewer.language)
-    number = request.match_info["poll"]
-    if not number.isdigit():
+    poll_id = parse_id(request.match_info["poll"])
+    if poll_id is None:
         raise web.HTTPNotFound
     async with dash.db.transaction() as session:
         found = await dashboard_reports.poll_results(
-            session, assembly.id, minimum=assembly.tables.min_result, poll_id=int(number)
+            session, assembly.id, minimum=assembly.tables.min_result, poll_id=poll_id
         )
     card = _poll_card(assembly, tr, found[0]) if found else None
     if card is None or not card["chart"] or found[0].tally is None:

@@ -17,11 +17,6 @@ from flows import actions as act
 T = TypeVar("T")
 
 
-def not_modified(description: str) -> bool:
-    """An edit that changes nothing is a success: both libraries word this refusal differently."""
-    return "message is not modified" in description.lower()
-
-
 class BotAdapter(ABC):
     """`perform` for a framework whose `Bot` has send_message, edit_message_text, answer_callback_query
     and send_poll with the Bot API's own parameter names (both aiogram 3 and PTB 22 do)."""
@@ -88,18 +83,16 @@ class BotAdapter(ABC):
                 )
                 return Delivery(sent.message_id)
             case act.EditMessage():
-                try:
-                    await self._call(
-                        bot.edit_message_text(
-                            text=action.text,
-                            chat_id=action.chat_id,
-                            message_id=action.message_id,
-                            reply_markup=self._inline(action.buttons),
-                        )
+                # A refused edit ("message is not modified" too) raises Rejected: the person saw
+                # nothing change, so the row is recorded as failed, never as sent.
+                await self._call(
+                    bot.edit_message_text(
+                        text=action.text,
+                        chat_id=action.chat_id,
+                        message_id=action.message_id,
+                        reply_markup=self._inline(action.buttons),
                     )
-                except Rejected as error:
-                    if not not_modified(str(error)):
-                        raise
+                )
                 return Delivery(action.message_id)
             case act.AnswerButton():
                 await self._call(bot.answer_callback_query(action.query_id, text=action.text or None))

@@ -120,6 +120,7 @@ class OutboxSender:
             elif isinstance(error, Transient):
                 await outbox.retry_or_fail(session, row_id, str(error), self.max_attempts)
             else:  # Rejected, or a bug in an adapter: retrying the same call cannot help
+                log.warning("outbox row %s refused, not sent: %s", row_id, error)
                 await outbox.mark_failed(session, row_id, f"{type(error).__name__}: {error}")
         if isinstance(error, RetryLater):
             await asyncio.sleep(error.seconds)

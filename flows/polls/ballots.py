@@ -18,6 +18,7 @@ from flows.buttons import ButtonData
 from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn
 from flows.events import ButtonPress, Event, Text
 from flows.markers import N_
+from flows.numbers import parse_int
 from flows.polls.tally import BLOCK, choices
 from flows.polls.votes import Ballot, Choice, Choices, Dots, Ranking, Written
 from flows.ports import Poll, PollSpec, Translator
@@ -199,8 +200,8 @@ def _parse(spec: PollSpec, op: str, draft: str) -> tuple[str, Any] | None:
     n = size(spec)
     try:
         if op == "c" and spec.kind in ("single", "scale", "proposal", "score"):
-            value = int(draft)
-            return (op, value) if 0 <= value < n and draft.isdigit() else None
+            value = parse_int(draft, 0, n - 1)
+            return None if value is None else (op, value)
         if op in ("m", "M") and spec.kind == "multiple":
             mask = int(draft, 16)
             return (op, mask) if 0 <= mask < 1 << n else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from flows.actions import Action, SendMessage, SendPhoto
+from flows.actions import Action, SendMessage, SendPhoto, split_text
 from flows.engine import Context
 from flows.polls.ballots import labels, local, size
 from flows.polls.disclosure import disclose
@@ -124,7 +124,7 @@ def results(
             ).format(count=tr.number(shown.answers))
         )
     lines = [*head, "", *result_lines(tr, spec, shown), *verdict_lines(tr, spec, shown)]
-    actions: list[Action] = [SendMessage(chat_id, "\n".join(lines)[:4000])]
+    actions: list[Action] = [SendMessage(chat_id, part) for part in split_text("\n".join(lines))]
     if spec.kind != "text" and shown.answers:
         chart = ctx.charts.bars(
             local(spec.question, tr.language), labels(tr, spec), shown.counts, axis=count_axis(tr, spec)

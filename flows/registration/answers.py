@@ -9,14 +9,17 @@ from flows import basics
 from flows.actions import Action, AnswerButton, EditMessage, SendMessage
 from flows.engine import IDLE, ConversationState, Step, StepResult, Turn
 from flows.events import ButtonPress, ContactShared, Event, Text
+from flows.numbers import parse_int
 from flows.ports import Translator
 from flows.questionnaire import Question, is_answered
 from flows.registration.prompts import choice_buttons, prompt, question_text
 from flows.registration.steps import (
     CONSENT,
+    COPY,
     EDIT,
     FLOW,
     LANGUAGE,
+    MULTI,
     SUMMARY,
     TOGGLE,
     Stage,
@@ -43,6 +46,26 @@ def _picked(question: Question, value: Any) -> list[str]:
     return list(value) if question.kind in ("multiple", "availability") else []
 
 
+SHOWN = "shown"
+"""The state's id of the message last used to tick a multiple-choice question."""
+
+
+def _new_copy(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` for a question message about to be sent: the next copy number, no message known yet."""
+    data.pop(SHOWN, None)
+    data[COPY] = int(data.get(COPY) or 0) + 1
+    return data
+
+
+def _retire(turn: Turn[Event], question: Question, message_id: int | None) -> tuple[Action, ...]:
+    """Take the buttons off an older copy of `question`, so only the newest one can be answered."""
+    reg = registration_of(turn)
+    if message_id is None or reg is None or question.kind not in MULTI:
+        return ()
+    text = question_text(turn, turn.tr, reg, question)
+    return (EditMessage(turn.participant.chat_id, message_id, text),)
+
+
 async def _goto(
     turn: Turn[Event],
     step: Step,
@@ -51,7 +74,7 @@ async def _goto(
     tr: Translator | None = None,
 ) -> StepResult:
     tr = tr or turn.tr
-    data = {key: value for key, value in data.items() if key == "editing"}
+    data = _new_copy({key: value for key, value in data.items() if key in ("editing", COPY)})
     if step.stage == Stage.QUESTION:
         question = question_of(turn, step)
         assert question is not None
@@ -116,8 +139,13 @@ async def begin(turn: Turn[Event], lead: Sequence[Action] = ()) -> StepResult:
 
 
 async def resume(turn: Turn[Event], lead: Sequence[Action] = ()) -> StepResult:
-    actions = (*lead, *await prompt(turn, turn.tr, current_step(turn), _data(turn)))
-    return StepResult(actions, turn.state)
+    """Send the current step again; a multiple-choice question's copy last used loses its buttons."""
+    step, data = current_step(turn), _data(turn)
+    question = question_of(turn, step) if step.stage == Stage.QUESTION else None
+    retired = () if question is None else _retire(turn, question, data.get(SHOWN))
+    data = _new_copy(data)
+    actions = (*lead, *retired, *await prompt(turn, turn.tr, step, data))
+    return StepResult(actions, ConversationState(FLOW, step, data))
 
 
 def _reask(turn: Turn[Event], text: str, *, with_prompt: Sequence[Action] = ()) -> StepResult:
@@ -189,11 +217,8 @@ def _too_long(tr: Translator, limit: int, length: int) -> str:
 async def _on_number(turn: Turn[Event], question: Question, text: str) -> StepResult:
     tr = turn.tr
     low, high = question.min or 0, question.max or 0
-    try:
-        value = int(text.replace(" ", ""))  # int() also reads Arabic-Indic digits such as ٣٤
-    except ValueError:
-        value = None
-    if value is None or not low <= value <= high:
+    value = parse_int("".join(text.split()), low, high)  # "1 200" and Arabic-Indic "٣٤" read too
+    if value is None:
         expected = tr.gettext("Please type a whole number from {low} to {high}, in digits.").format(
             low=tr.number(low), high=tr.number(high)
         )
@@ -234,19 +259,24 @@ async def _on_question_button(turn: Turn[ButtonPress], question: Question, butto
     )
     picked: list[str] = list(data.get("picked", []))
     choice = button.item(TOGGLE)
-    if choice in multi_values and question.kind in ("multiple", "availability", "accessibility"):
+    if choice in multi_values and question.kind in MULTI:
         picked = [p for p in picked if p != choice] if choice in picked else [*picked, choice]
         picked = [v for v in multi_values if v in picked]
         data["picked"] = picked
-        state = ConversationState(FLOW, turn.state.step, data)
-        if message_id is None:
-            return StepResult(await prompt(turn, tr, current_step(turn), data), state)
+        if message_id is None:  # the message is no longer reachable: a new copy shows the ticks
+            data = _new_copy(data)
+            return StepResult(
+                await prompt(turn, tr, current_step(turn), data),
+                ConversationState(FLOW, turn.state.step, data),
+            )
+        data[SHOWN] = message_id
         reg = registration_of(turn)
         assert reg is not None
         text = question_text(turn, tr, reg, question)
-        keyboard = choice_buttons(turn, tr, question, picked)
+        keyboard = choice_buttons(turn, tr, question, picked, data.get(COPY))
+        state = ConversationState(FLOW, turn.state.step, data)
         return StepResult((EditMessage(turn.participant.chat_id, message_id, text, keyboard),), state)
-    if value == "done" and question.kind in ("multiple", "availability", "accessibility"):
+    if value == "done" and question.kind in MULTI:
         if not picked and question.kind != "accessibility" and not question.optional:
             return _reask(turn, tr.gettext("Please choose at least one answer, then press Done."))
         if question.kind == "accessibility":
@@ -318,6 +348,14 @@ async def on_step_button(turn: Turn[ButtonPress], button: StepButton) -> StepRes
         notice = turn.tr.gettext("That button belongs to an earlier step. Please answer the latest question.")
         return await resume(turn, (AnswerButton(event.query_id, notice),))
     question = question_of(turn, step)
+    copy = turn.state.data.get(COPY)
+    ticked = step.stage == Stage.QUESTION and question is not None and question.kind in MULTI
+    if ticked and value != "back" and button.copy != (None if copy is None else str(copy)):
+        assert question is not None
+        notice = turn.tr.gettext("This is an older copy of the question. Please use the newest one below.")
+        return StepResult(
+            (AnswerButton(event.query_id, notice), *_retire(turn, question, event.message_id)), turn.state
+        )
     if value == "back" and step != LANGUAGE:
         result = await _go_back(turn)
     elif step == LANGUAGE:

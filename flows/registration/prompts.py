@@ -15,8 +15,10 @@ from flows.ports import Translator
 from flows.questionnaire import Question, Registration
 from flows.registration.steps import (
     CONSENT,
+    COPY,
     EDIT,
     LANGUAGE,
+    MULTI,
     SUMMARY,
     TOGGLE,
     Stage,
@@ -77,7 +79,9 @@ def _consent_prompt(turn: Turn[Event], tr: Translator, reg: Registration) -> tup
     return (SendMessage(turn.participant.chat_id, f"{notice}\n\n{ask}", buttons=buttons),)
 
 
-def choice_buttons(turn: Turn[Event], tr: Translator, question: Question, picked: Sequence[str]) -> Keyboard:
+def choice_buttons(
+    turn: Turn[Event], tr: Translator, question: Question, picked: Sequence[str], copy: int | None
+) -> Keyboard:
     assembly, step = turn.ctx.assembly, asking(question)
     if question.kind == "yes_no":
         options = [("yes", tr.gettext("Yes")), ("no", tr.gettext("No"))]
@@ -85,11 +89,11 @@ def choice_buttons(turn: Turn[Event], tr: Translator, question: Question, picked
         options = [(day.isoformat(), tr.date(day, "full")) for day in question.dates]
     else:
         options = [(c.id, assembly.text(c.text, tr.language)) for c in question.choices]
-    multi = question.kind in ("multiple", "availability", "accessibility")
+    multi = question.kind in MULTI
     buttons = [
         Button(
             f"☑ {label}" if value in picked else label,
-            StepButton.at(step, f"{TOGGLE}.{value}" if multi else value),
+            StepButton.at(step, f"{TOGGLE}.{value}", copy) if multi else StepButton.at(step, value),
         )
         for value, label in options
     ]
@@ -98,7 +102,7 @@ def choice_buttons(turn: Turn[Event], tr: Translator, question: Question, picked
     if question.skippable and not multi:
         controls.append(Button(tr.gettext("Skip"), StepButton.at(step, "skip")))
     if multi:
-        controls.append(Button(tr.gettext("Done ✓"), StepButton.at(step, "done")))
+        controls.append(Button(tr.gettext("Done ✓"), StepButton.at(step, "done", copy)))
     keyboard.append(tuple(controls))
     return tuple(keyboard)
 
@@ -125,7 +129,7 @@ def question_text(turn: Turn[Event], tr: Translator, reg: Registration, question
 
 
 def _question_prompt(
-    turn: Turn[Event], tr: Translator, reg: Registration, question: Question, picked: Sequence[str]
+    turn: Turn[Event], tr: Translator, reg: Registration, question: Question, data: dict[str, Any]
 ) -> tuple[Action, ...]:
     chat, step = turn.participant.chat_id, asking(question)
     text = question_text(turn, tr, reg, question)
@@ -141,7 +145,8 @@ def _question_prompt(
             SendMessage(chat, text, buttons=(phone_controls,)),
             SendMessage(chat, tr.gettext("The button is below the typing field."), contact_button=share),
         )
-    return (SendMessage(chat, text, buttons=choice_buttons(turn, tr, question, picked)),)
+    keyboard = choice_buttons(turn, tr, question, data.get("picked", []), data.get(COPY))
+    return (SendMessage(chat, text, buttons=keyboard),)
 
 
 def _note_prompt(turn: Turn[Event], tr: Translator, question: Question) -> tuple[Action, ...]:
@@ -222,4 +227,4 @@ async def prompt(turn: Turn[Event], tr: Translator, step: Step, data: dict[str, 
     assert question is not None
     if step.stage == Stage.NOTE:
         return _note_prompt(turn, tr, question)
-    return _question_prompt(turn, tr, reg, question, data.get("picked", []))
+    return _question_prompt(turn, tr, reg, question, data)

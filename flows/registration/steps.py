@@ -11,6 +11,11 @@ from flows.events import Event
 from flows.questionnaire import Question, Registration
 
 FLOW = "registration"
+MULTI = ("multiple", "availability", "accessibility")
+"""Question kinds answered by ticking several buttons, then Done: the ticks are a draft in the state."""
+COPY = "copy"
+"""The state's count of question messages sent; a multiple-choice question's buttons carry the count
+of their copy, so only the newest copy can change the draft."""
 OPEN_PAYLOAD = "register"
 """The open-registration deep link is `https://t.me/<bot>?start=register`."""
 
@@ -63,16 +68,18 @@ TOGGLE, EDIT = "t", "e"
 
 @dataclass(frozen=True)
 class StepButton(ButtonData, prefix="rg"):
-    """`rg:<step>:<value>`: a button of a registration step, which names the step that sent it, so a
-    button from an earlier step is recognised as such."""
+    """`rg:<step>:<value>[:<copy>]`: a button of a registration step, which names the step that sent it,
+    so a button from an earlier step is recognised as such, and for a multiple-choice question the copy
+    of the question it is on, so a button of an older copy cannot change the answer being made."""
 
     step: str
     value: str
+    copy: str | None = None
 
     @classmethod
-    def at(cls, step: Step, value: str) -> str:
-        """The data of the button for `value` at `step`."""
-        return cls(step.encode(), value).pack()
+    def at(cls, step: Step, value: str, copy: int | None = None) -> str:
+        """The data of the button for `value` at `step`, on the `copy`-th question sent."""
+        return cls(step.encode(), value, None if copy is None else str(copy)).pack()
 
     def item(self, action: str) -> str | None:
         """The choice or question of a `t.<choice>` or `e.<question>` value, when `action` is its prefix."""
