@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +16,7 @@ from conftest import TOKEN
 
 from bot.cli.main import main
 from bot.emulator import Emulator
+from bot.store import database
 
 
 @pytest.fixture
@@ -102,3 +106,77 @@ def test_help_through_the_installed_entry_point(project_root: Path) -> None:
     assert "run" in result.stdout
     assert "emulator" in result.stdout
     assert "TELEGRAM_BOT_TOKEN" in result.stdout
+
+
+ID = "brussels-climate-2027"
+
+
+def _snapshot(folder: Path, store: Path) -> tuple[list[str], list[str]]:
+    """Everything a command could have changed: the files in the folder and every row of the store."""
+    files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if not p.name.startswith(store.name))
+    with contextlib.closing(sqlite3.connect(store)) as connection:
+        return files, list(connection.iterdump())
+
+
+MISTAKES = [
+    pytest.param(
+        ["export", "--assembly", ID, "--out", "{tmp}/taken.txt"], "is a file", id="export-to-a-file"
+    ),
+    pytest.param(
+        ["export", "--assembly", ID, "--out", "{tmp}/no/such/x"], "does not exist", id="export-parent"
+    ),
+    pytest.param(
+        ["sessions", "code", "--assembly", ID, "--session", "s1", "--qr", "/nonexistent/q.png"],
+        "/nonexistent does not exist",
+        id="qr-folder",
+    ),
+    pytest.param(["dashboard", "--assembly", ID, "--port", "70000"], "out of range", id="port-high"),
+    pytest.param(["dashboard", "--assembly", ID, "--port", "-1"], "out of range", id="port-negative"),
+    pytest.param(
+        ["invites", "create", "--assembly", ID, "--count", "2", "--expires-days", "99999999"],
+        "out of range",
+        id="expires-days",
+    ),
+    pytest.param(
+        ["sessions", "attend", "--assembly", ID, "--session", "s1", "--participant", str(2**70)],
+        "out of range",
+        id="participant-id",
+    ),
+    pytest.param(["confirmations", "expire", "--assembly", ID], "database is locked", id="locked-store"),
+    pytest.param(["chat"], None, id="chat-without-input"),
+]
+
+
+@pytest.mark.parametrize(("argv", "expected"), MISTAKES)
+def test_operator_mistakes_get_one_line_and_change_nothing(
+    env: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *,
+    tmp_path: Path,
+    sqlite_url: str,
+    argv: list[str],
+    expected: str | None,
+) -> None:
+    """Each mistake is told in one line with a non-zero exit, before anything is written; `chat`
+    with nothing to read (`< /dev/null`) leaves at once, as Ctrl-D does."""
+    store = Path(sqlite_url.removeprefix("sqlite+aiosqlite:///"))
+    env.setenv("DATABASE_URL", sqlite_url)
+    env.chdir(tmp_path)
+    (tmp_path / "taken.txt").write_text("keep me", encoding="utf-8")
+    before = _snapshot(tmp_path, store)
+    with contextlib.ExitStack() as stack:
+        if expected == "database is locked":  # another process holds the store's write lock
+            env.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 50)
+            holder = stack.enter_context(contextlib.closing(sqlite3.connect(store, isolation_level=None)))
+            holder.execute("BEGIN EXCLUSIVE")
+        env.setattr(sys, "stdin", stack.enter_context(open(os.devnull, encoding="utf-8")))
+        status = main([arg.format(tmp=tmp_path) for arg in argv])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert "Traceback" not in "\n".join(lines)
+    if expected is None:
+        assert status == 0
+        return
+    assert status != 0
+    assert [line for line in lines if "error:" in line] == [lines[-1]]
+    assert expected in lines[-1]
+    assert _snapshot(tmp_path, store) == before

@@ -8,14 +8,13 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import re
 import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import CliError, assembly_for, open_core
-from bot.cli.options import add_assembly_options
+from bot.cli.common import CliError, assembly_for, bot_username, open_core
+from bot.cli.options import add_assembly_options, add_bot_username_option, whole_number
 from bot.organiser.lottery.confirmations import expire_overdue
 from bot.organiser.lottery.options import ALGORITHMS, DrawError, new_seed
 from bot.settings import Settings
@@ -44,11 +43,7 @@ def _positive(value: str) -> int:
 
 async def _invites(args: argparse.Namespace) -> None:
     settings, assembly = _for_assembly(args)
-    username = (args.bot_username or assembly.bot_username).lstrip("@")
-    if not re.fullmatch(r"[A-Za-z0-9_]{5,32}", username):
-        raise CliError(
-            "give the bot's Telegram username with --bot-username (or bot_username in the assembly)", 2
-        )
+    username = await bot_username(args.bot_username, assembly)
     if args.count > MAX_INVITES:
         raise CliError(f"--count {args.count} is more than {MAX_INVITES} at once", 2)
     if args.out is not None and args.out.exists():
@@ -130,11 +125,11 @@ def register(commands: Any) -> None:
     )
     add_assembly_options(create)
     create.add_argument("--count", type=_positive, required=True, help="how many codes")
-    create.add_argument("--expires-days", type=_positive, default=None, help="days until the codes expire")
-    create.add_argument("--out", type=Path, default=None, help="CSV file to write (default: standard output)")
     create.add_argument(
-        "--bot-username", default="", help="the bot's username for the links (default: bot_username)"
+        "--expires-days", type=whole_number(1, 3650), default=None, help="days until the codes expire"
     )
+    create.add_argument("--out", type=Path, default=None, help="CSV file to write (default: standard output)")
+    add_bot_username_option(create)
     create.set_defaults(handler=_invites)
 
     draw = commands.add_parser(

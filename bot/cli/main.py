@@ -9,8 +9,10 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from bot.cli import announce, chat, dashboard, demo, emulator, lottery, reports, roles, run, sessions
-from bot.cli.common import CliError
+from bot.cli.common import CliError, store_error
 
 GROUPS = (run, chat, demo, emulator, announce, sessions, roles, lottery, reports, dashboard)
 """Every command group, in the order `assembly-bot --help` lists them."""
@@ -32,7 +34,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """One clear line and a non-zero exit for every operator mistake."""
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error argparse already explained
+        return done.code if isinstance(done.code, int) else 2
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -43,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], Coroutine[Any, Any, None]] = args.handler
     try:
         asyncio.run(handler(args))
+    except DBAPIError as error:
+        failure = store_error(error)
+        print(f"assembly-bot: error: {failure}", file=sys.stderr)
+        return failure.status
     except CliError as error:
         print(f"assembly-bot: error: {error}", file=sys.stderr)
         return error.status

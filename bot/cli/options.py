@@ -3,9 +3,28 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.bootstrap import RUNTIMES
+
+MAX_ID = 2**31 - 1
+"""The largest id the store's integer keys hold on every backend (PostgreSQL's `integer`)."""
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type for a whole number from `low` to `high`, refused in one line otherwise."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"{number} is out of range: give {low} to {high}")
+        return number
+
+    return parse
 
 
 def add_runtime_option(parser: argparse.ArgumentParser) -> None:
@@ -30,3 +49,16 @@ def add_assembly_options(parser: argparse.ArgumentParser) -> None:
     """The options of every organiser command: which assembly, from which definition file."""
     parser.add_argument("--assembly", required=True, metavar="ID", help="the assembly's id (checked)")
     add_config_option(parser)
+
+
+def add_bot_username_option(parser: argparse.ArgumentParser) -> None:
+    """`--bot-username` for every command that prints t.me links (`--bot`, its older spelling, is
+    still accepted but no longer shown)."""
+    parser.add_argument(
+        "--bot-username",
+        metavar="USERNAME",
+        default=None,
+        help="the bot's username for the links (default: bot_username in the definition, "
+        "else asked from the Bot API with TELEGRAM_BOT_TOKEN)",
+    )
+    parser.add_argument("--bot", dest="bot_username", help=argparse.SUPPRESS)

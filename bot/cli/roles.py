@@ -8,8 +8,8 @@ from typing import Any
 
 from rich.console import Console
 
-from bot.cli.common import CliError, bot_username, organiser_core
-from bot.cli.options import add_assembly_options
+from bot.cli.common import bot_username, organiser_core
+from bot.cli.options import add_assembly_options, add_bot_username_option, whole_number
 from bot.store.roles import create_invite
 from flows.ports import ROLES
 from flows.roles import LINK_PREFIX
@@ -17,14 +17,13 @@ from flows.roles import LINK_PREFIX
 
 async def _invite(args: argparse.Namespace) -> None:
     """A one-time role invite: shown once here, stored only as a hash, single use, expiring."""
-    if not 1 <= args.expires_hours <= 24 * 30:
-        raise CliError("--expires-hours must be between 1 and 720", 2)
-    async with organiser_core(args) as core, core.db.transaction() as session:
+    async with organiser_core(args) as core:
         assembly = core.kit.assembly
-        code = await create_invite(
-            session, assembly.id, args.role, core.kit.clock.now(), timedelta(hours=args.expires_hours)
-        )
-    username = await bot_username(args.bot)
+        username = await bot_username(args.bot_username, assembly)  # before the invite exists
+        async with core.db.transaction() as session:
+            code = await create_invite(
+                session, assembly.id, args.role, core.kit.clock.now(), timedelta(hours=args.expires_hours)
+            )
     console = Console()
     console.print(f"One-time {args.role} invite for {assembly.id}, valid {args.expires_hours} h:")
     console.print(f"https://t.me/{username}?start={LINK_PREFIX}-{code}", markup=False, soft_wrap=True)
@@ -37,6 +36,12 @@ def register(commands: Any) -> None:
     invite = verbs.add_parser("invite", help="print a one-time invite link for a role")
     add_assembly_options(invite)
     invite.add_argument("--role", choices=list(ROLES), required=True)
-    invite.add_argument("--expires-hours", type=int, default=72, metavar="H", help="validity (default 72)")
-    invite.add_argument("--bot", metavar="USERNAME", help="the bot's username (default: ask the Bot API)")
+    invite.add_argument(
+        "--expires-hours",
+        type=whole_number(1, 24 * 30),
+        default=72,
+        metavar="H",
+        help="validity (default 72)",
+    )
+    add_bot_username_option(invite)
     invite.set_defaults(handler=_invite)
