@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import socket
 import sqlite3
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 from conftest import TOKEN
 
+from bot.cli import logs
 from bot.cli.main import main
 from bot.emulator import Emulator
 from bot.store import database
@@ -180,3 +183,44 @@ def test_operator_mistakes_get_one_line_and_change_nothing(
     assert [line for line in lines if "error:" in line] == [lines[-1]]
     assert expected in lines[-1]
     assert _snapshot(tmp_path, store) == before
+
+
+def test_quiet_by_default_with_a_log_level_to_hear_more(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A command on a fresh store prints its result and no migration lines; LOG_LEVEL=info shows them."""
+    create = ["invites", "create", "--assembly", ID, "--count", "1"]
+    assert main(create) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("code,link,expires_at")
+    assert err == ""
+    env.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'other.sqlite'}")
+    env.setenv("LOG_LEVEL", "info")
+    assert main(create) == 0
+    assert "alembic.runtime.migration" in capsys.readouterr().err
+    env.setenv("LOG_LEVEL", "loud")
+    assert main(create) == 2
+    assert _one_line(capsys) == "LOG_LEVEL: 'loud' is not one of debug, info, warning, error"
+
+
+def test_quiet_default_keeps_the_bots_notices_and_drops_library_chatter(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    handler = logs.configure(None)
+    try:
+        logging.getLogger("apscheduler.executors.default").info('Job "reminders" executed successfully')
+        logging.getLogger("sortition_algorithms").info("Trial number: 1")
+        logging.getLogger("bot.jobs.digest").info("digest queued for 2 organisers")
+        logging.getLogger("apscheduler.scheduler").warning("Run time of job was missed")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" ", 3)[3] for line in lines] == [
+        "bot.jobs.digest: digest queued for 2 organisers",
+        "apscheduler.scheduler: Run time of job was missed",
+    ]
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"assembly-bot {version('assembly-bot')}"

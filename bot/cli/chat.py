@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import stat
 import sys
@@ -52,7 +51,6 @@ async def _chat(args: argparse.Namespace) -> None:
 
     from bot.console.chat import ConsoleChat  # noqa: PLC0415
 
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = read_settings()
     assembly = read_assembly(settings, args.config)
     facilitating = args.as_ == "facilitator"

@@ -7,15 +7,23 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
-from bot.cli import announce, chat, dashboard, demo, emulator, lottery, reports, roles, run, sessions
+from bot.cli import announce, chat, dashboard, demo, emulator, logs, lottery, reports, roles, run, sessions
 from bot.cli.common import CliError, store_error
 
 GROUPS = (run, chat, demo, emulator, announce, sessions, roles, lottery, reports, dashboard)
 """Every command group, in the order `assembly-bot --help` lists them."""
+
+
+def _version() -> str:
+    try:
+        return version("assembly-bot")
+    except PackageNotFoundError:
+        return "(not installed: run `pip install -e .`)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,7 +33,18 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Environment: TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, DATABASE_URL, ASSEMBLY_CONFIG, "
         "DASHBOARD_URL.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument(
+        "--log-level",
+        choices=logs.LEVELS,
+        type=str.lower,
+        default=None,
+        help="log everything from this level (default: LOG_LEVEL, else only the bot's own notices "
+        "and warnings)",
+    )
+    parser.add_argument(
+        "-v", "--verbose", dest="log_level", action="store_const", const="debug", help="--log-level debug"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in GROUPS:
         group.register(commands)
@@ -38,15 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as done:  # --help, --version, or a usage error argparse already explained
         return done.code if isinstance(done.code, int) else 2
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    for library in ("aiogram", "telegram", "httpx"):
-        logging.getLogger(library).setLevel(logging.WARNING)
     handler: Callable[[argparse.Namespace], Coroutine[Any, Any, None]] = args.handler
+    output: logging.Handler | None = None
     try:
+        output = logs.configure(logs.chosen_level(args.log_level))
         asyncio.run(handler(args))
     except DBAPIError as error:
         failure = store_error(error)
@@ -57,6 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.status
     except KeyboardInterrupt:
         return 130
+    finally:
+        if output is not None:
+            logging.getLogger().removeHandler(output)
     return 0
 
 
