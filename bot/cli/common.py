@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError
 
 from bot.bootstrap import Core, build_core, make_api
 from bot.definition import ConfigError, load_assembly
 from bot.jobs.session_mirror import sync_sessions
 from bot.settings import Settings
+from bot.store.database import StoreError
 from bot.store.participants import ensure_assembly
 from bot.store.quotas import sync_quotas
 from flows.assembly import Assembly
@@ -84,7 +84,7 @@ async def open_core(settings: Settings, assembly: Assembly, *, mirror: bool = Fa
             await core.db.migrate()
             async with core.db.transaction() as session:
                 await ensure_assembly(session, assembly)
-        except DBAPIError as error:
+        except StoreError as error:
             raise store_error(error) from None
         except Exception as error:
             raise database_error(error) from None
@@ -152,7 +152,7 @@ def writable_folder(path: Path) -> None:
         raise CliError(f"{path.parent} does not exist; create it first or choose another place", 2)
 
 
-def store_error(error: DBAPIError) -> CliError:
+def store_error(error: StoreError) -> CliError:
     """One line for a store that refused a command midway; its transaction was rolled back."""
     reason = str(error.orig).splitlines()[0][:200] if error.orig else type(error).__name__
     if "locked" in reason or "busy" in reason:

@@ -10,10 +10,9 @@ from collections.abc import Callable, Coroutine, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
-
 from bot.cli import announce, chat, dashboard, demo, emulator, logs, lottery, reports, roles, run, sessions
 from bot.cli.common import CliError, store_error
+from bot.store.database import StoreError
 
 GROUPS = (run, chat, demo, emulator, announce, sessions, roles, lottery, reports, dashboard)
 """Every command group, in the order `assembly-bot --help` lists them."""
@@ -62,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         output = logs.configure(logs.chosen_level(args.log_level))
         asyncio.run(handler(args))
-    except DBAPIError as error:
+    except StoreError as error:
         failure = store_error(error)
         print(f"assembly-bot: error: {failure}", file=sys.stderr)
         return failure.status

@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -22,6 +23,10 @@ MIGRATIONS = "bot.store:migrations"
 
 Session = AsyncSession
 """The unit of work callers pass, unopened, to store functions; named here so they need no SQLAlchemy."""
+
+StoreError = DBAPIError
+"""What the database driver raised (a lock held too long, a lost connection), named here so callers
+can tell it from their own errors without importing SQLAlchemy."""
 
 
 def normalize_url(url: str) -> str:
