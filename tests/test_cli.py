@@ -224,3 +224,21 @@ def test_quiet_default_keeps_the_bots_notices_and_drops_library_chatter(
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"assembly-bot {version('assembly-bot')}"
+
+
+def test_every_link_command_takes_bot_username_else_the_definitions(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, sqlite_url: str
+) -> None:
+    env.setenv("DATABASE_URL", sqlite_url)
+    env.setenv("COLUMNS", "200")
+    qr = tmp_path / "q.png"
+    assert main(["sessions", "code", "--assembly", ID, "--session", "s1", "--qr", str(qr)]) == 0
+    assert "https://t.me/assembly_demo_bot?start=" in capsys.readouterr().out  # the definition's
+    assert qr.read_bytes().startswith(b"\x89PNG")
+    invite = ["roles", "invite", "--assembly", ID, "--role", "facilitator"]
+    assert main([*invite, "--bot-username", "@pilot_bot"]) == 0
+    assert "https://t.me/pilot_bot?start=role-" in capsys.readouterr().out
+    assert main(["invites", "create", "--assembly", ID, "--count", "1", "--bot", "older_spelling_bot"]) == 0
+    assert "https://t.me/older_spelling_bot?start=" in capsys.readouterr().out
+    assert main([*invite, "--bot-username", "no such bot"]) == 2
+    assert _one_line(capsys) == "'no such bot' is not a Telegram bot username (5 to 32 letters, digits, _)"
