@@ -60,8 +60,31 @@ def load_assembly(path: Path) -> Assembly:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of fields at the top level")
     try:
-        return Assembly.model_validate(data)
+        assembly = Assembly.model_validate(data)
     except ValidationError as error:
         extra = len(error.errors()) - 1
         more = f" (and {extra} more problem{'s' if extra > 1 else ''})" if extra else ""
         raise ConfigError(f"{path}: {_first_error(error)}{more}") from None
+    problem = availability_problem(assembly)
+    if problem:
+        raise ConfigError(f"{path}: {problem}")
+    return assembly
+
+
+def availability_problem(assembly: Assembly) -> str | None:
+    """An availability question must offer exactly the days sessions are held (cancelled ones too:
+    people answered for them): a day without a session asks about nothing, and a session whose day is
+    not offered could never be planned from the answers."""
+    if assembly.registration is None:
+        return None
+    held = {session.starts.date(): session.id for session in assembly.sessions}
+    for question in assembly.registration.questions:
+        if question.kind != "availability":
+            continue
+        offered = set(question.dates)
+        stray = [f"{day} has no session" for day in sorted(offered - set(held))]
+        missing = [f"session {held[day]} ({day}) is not offered" for day in sorted(set(held) - offered)]
+        if stray or missing:
+            where = f"registration.questions.{question.id}.dates"
+            return f"{where}: {'; '.join(stray + missing)}"
+    return None

@@ -11,8 +11,6 @@ import contextlib
 import contextvars
 import json
 import logging
-import os
-import sys
 import traceback
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -52,15 +50,3 @@ class JsonFormatter(logging.Formatter):
             line["exception"] = record.exc_info[0].__name__
             line["traceback"] = "".join(traceback.format_tb(record.exc_info[2])).rstrip()
         return json.dumps(line, ensure_ascii=False)
-
-
-def configure(verbose: bool) -> None:
-    """Root logging on stderr, in the format LOG_FORMAT asks for (`json` or plain text)."""
-    handler = logging.StreamHandler(sys.stderr)
-    if os.environ.get("LOG_FORMAT", "").lower() == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
-    for library in ("aiogram", "telegram", "httpx"):
-        logging.getLogger(library).setLevel(logging.WARNING)

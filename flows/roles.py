@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.actions import SendMessage, SetMenu
+from flows.actions import Action, SendMessage, SetMenu
 from flows.basics import MENU
 from flows.engine import Router, StepResult, Turn
 from flows.events import Command, Event
@@ -70,6 +70,22 @@ async def join(turn: Turn[Command]) -> StepResult:
     hint = tr.gettext("Your new commands are now in the menu of this chat.")
     roles = await store.roles(turn.participant.id)
     return StepResult((SetMenu(chat, menu(tr, roles)), SendMessage(chat, f"{text}\n{hint}")), turn.state)
+
+
+def withdrawn(
+    tr: Translator, assembly_name: str, chat_id: int, role: str, left: set[str]
+) -> tuple[Action, ...]:
+    """What a person is told when an organiser withdraws their role: their menu shrinks to what they
+    still hold (a participant's when nothing is left), and a note says why."""
+    if role == ORGANISER:
+        text = tr.gettext("{assembly}: your organiser role has ended.")
+    else:
+        text = tr.gettext("{assembly}: your facilitator role has ended.")
+    hint = tr.gettext("Your menu now shows the commands you still have.")
+    return (
+        SetMenu(chat_id, menu(tr, left)),
+        SendMessage(chat_id, f"{text.format(assembly=assembly_name)}\n{hint}"),
+    )
 
 
 def install(router: Router) -> None:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.cli.common import organiser_core
+from bot.cli.common import Access, organiser_core
 from bot.cli.options import add_assembly_options
 from bot.store import audit
 
@@ -17,7 +17,7 @@ COLUMNS = ("at", "actor", "action", "detail")
 
 
 async def _export(args: argparse.Namespace) -> None:
-    async with organiser_core(args) as core:
+    async with organiser_core(args, Access.READ) as core:
         assembly_id = core.kit.assembly.id
         out: TextIO = sys.stdout if args.out is None else args.out.open("w", newline="", encoding="utf-8")
         try:

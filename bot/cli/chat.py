@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from bot.adapters.clock import ManualClock
 from bot.bootstrap import build_core
@@ -23,16 +23,25 @@ CHAT_DATABASE = "sqlite+aiosqlite:///assembly-chat.sqlite"
 """`assembly-bot chat` keeps its own store unless told otherwise, so trials never mix with a real bot's."""
 
 
+def _watchable(stream: TextIO) -> bool:
+    """A pipe, socket or terminal can be watched by the event loop; a file or /dev/null cannot (and
+    never blocks)."""
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stream.isatty()
+
+
 async def _stdin_lines() -> AsyncIterator[str]:
     """Lines typed on standard input, read without blocking the event loop (a pipe, pty or file)."""
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader()
-    try:
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    except ValueError:  # a regular file cannot be watched; it never blocks for long either
+    if not _watchable(sys.stdin):
         for line in sys.stdin:
             yield line.rstrip("\n")
         return
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     while line := await reader.readline():
         yield line.decode("utf-8", "replace").rstrip("\r\n")
 
@@ -42,7 +51,6 @@ async def _chat(args: argparse.Namespace) -> None:
 
     from bot.console.chat import ConsoleChat  # noqa: PLC0415
 
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = read_settings()
     assembly = read_assembly(settings, args.config)
     facilitating = args.as_ == "facilitator"

@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import contextlib
 import enum
+import re
 import signal
 from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
@@ -18,6 +19,7 @@ from bot.bootstrap import Core, build_core, make_api
 from bot.definition import ConfigError, load_assembly
 from bot.jobs.session_mirror import add_new_sessions
 from bot.settings import Settings
+from bot.store.database import StoreError
 from bot.store.participants import ensure_assembly
 from bot.store.quotas import sync_quotas
 from flows.assembly import Assembly
@@ -96,6 +98,8 @@ async def open_core(
             if access is not Access.READ:
                 async with core.db.transaction() as session:
                     await ensure_assembly(session, assembly)
+        except StoreError as error:
+            raise store_error(error) from None
         except Exception as error:
             raise database_error(error) from None
         if mirror and access is not Access.READ:
@@ -115,23 +119,62 @@ async def organiser_core(args: argparse.Namespace, access: Access) -> AsyncItera
         yield core
 
 
-async def bot_username(given: str | None) -> str:
-    """`given` (--bot), else the username the Bot API reports for TELEGRAM_BOT_TOKEN."""
-    if given:
-        return given
+USERNAME = re.compile(r"[A-Za-z0-9_]{5,32}")
+"""What Telegram accepts as a bot's username (without the @)."""
+
+
+async def bot_username(given: str | None, assembly: Assembly) -> str:
+    """The username for t.me links: `given` (--bot-username), else the definition's `bot_username`,
+    else what the Bot API reports for TELEGRAM_BOT_TOKEN."""
+    username = (given or assembly.bot_username).lstrip("@")
+    if username:
+        if not USERNAME.fullmatch(username):
+            raise CliError(f"'{username}' is not a Telegram bot username (5 to 32 letters, digits, _)", 2)
+        return username
     settings = read_settings()
     if settings.telegram_bot_token is None:
-        raise CliError("give the bot's username with --bot, or set TELEGRAM_BOT_TOKEN to ask the Bot API", 2)
+        raise CliError(
+            "give the bot's username with --bot-username or bot_username in the definition, "
+            "or set TELEGRAM_BOT_TOKEN to ask the Bot API",
+            2,
+        )
     api = make_api("aiogram", settings.telegram_bot_token.get_secret_value(), settings.telegram_api_url)
     try:
         _, username = await api.identity()
     except Exception as error:
         raise CliError(
-            f"cannot ask the Bot API for the bot's username ({type(error).__name__}); use --bot"
+            f"cannot ask the Bot API for the bot's username ({type(error).__name__}); use --bot-username"
         ) from None
     finally:
         await api.close()
     return username
+
+
+def writable_file(path: Path) -> None:
+    """Refuse, before anything is done, an output file whose folder does not exist or that is a folder."""
+    if path.is_dir():
+        raise CliError(f"{path} is a folder; give a file name", 2)
+    if not path.parent.is_dir():
+        raise CliError(f"{path.parent} does not exist; create it first or choose another place", 2)
+
+
+def writable_folder(path: Path) -> None:
+    """Refuse, before anything is done, an output folder that is a file or whose parent does not exist."""
+    if path.exists() and not path.is_dir():
+        raise CliError(f"{path} is a file, not a folder; give a folder for the files", 2)
+    if not path.parent.is_dir():
+        raise CliError(f"{path.parent} does not exist; create it first or choose another place", 2)
+
+
+def store_error(error: StoreError) -> CliError:
+    """One line for a store that refused a command midway; its transaction was rolled back."""
+    reason = str(error.orig).splitlines()[0][:200] if error.orig else type(error).__name__
+    if "locked" in reason or "busy" in reason:
+        return CliError(
+            "the database is locked by another process (a running bot holds it for longer than "
+            "usual, or a tool has it open); nothing was changed, try again"
+        )
+    return CliError(f"the database refused the command ({reason}); nothing was changed")
 
 
 async def until_signal(work: Coroutine[Any, Any, None]) -> None:

@@ -10,7 +10,7 @@ from aiohttp import web
 from rich.console import Console
 
 from bot.cli.common import Access, CliError, organiser_core, read_settings, until_signal
-from bot.cli.options import add_assembly_options
+from bot.cli.options import add_assembly_options, whole
 from bot.dashboard.app import make_app
 
 
@@ -51,5 +51,5 @@ def register(commands: Any) -> None:
     )
     add_assembly_options(dashboard)
     dashboard.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    dashboard.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
+    dashboard.add_argument("--port", type=whole(1, 65535), default=8080, help="port (default: 8080)")
     dashboard.set_defaults(handler=_dashboard)

@@ -10,7 +10,6 @@ import argparse
 import contextlib
 import csv
 import io
-import re
 import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -20,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from bot.cli.common import CliError, assembly_for, open_core
-from bot.cli.options import add_assembly_options, whole
+from bot.cli.common import CliError, assembly_for, bot_username, open_core
+from bot.cli.options import add_assembly_options, add_bot_username_option, whole
 from bot.organiser.lottery.confirmations import expire_overdue
 from bot.organiser.lottery.options import ALGORITHMS, DrawError, new_seed
 from bot.settings import Settings
@@ -44,11 +43,7 @@ def _for_assembly(args: argparse.Namespace) -> tuple[Settings, Assembly]:
 
 async def _invites(args: argparse.Namespace) -> None:
     settings, assembly = _for_assembly(args)
-    username = (args.bot_username or assembly.bot_username).lstrip("@")
-    if not re.fullmatch(r"[A-Za-z0-9_]{5,32}", username):
-        raise CliError(
-            "give the bot's Telegram username with --bot-username (or bot_username in the assembly)", 2
-        )
+    username = await bot_username(args.bot_username, assembly)
     if args.count > MAX_INVITES:
         raise CliError(f"--count {args.count} is more than {MAX_INVITES} at once", 2)
     if args.out is not None and args.out.exists():
@@ -205,8 +200,10 @@ def register(commands: Any) -> None:
     )
     create.add_argument("--out", type=Path, default=None, help="CSV file to write (default: standard output)")
     create.add_argument(
-        "--bot-username", default="", help="the bot's username for the links (default: bot_username)"
+        "--expires-days", type=whole(1, 3650), default=None, help="days until the codes expire"
     )
+    create.add_argument("--out", type=Path, default=None, help="CSV file to write (default: standard output)")
+    add_bot_username_option(create)
     create.set_defaults(handler=_invites)
 
     draw = commands.add_parser(
@@ -251,7 +248,9 @@ def register(commands: Any) -> None:
         "chance, with the quotas, seed, algorithm, versions and input hash.",
     )
     add_assembly_options(report)
-    report.add_argument("--draw", type=whole(1, ROW_ID_MAX), default=None, help="the draw (default: the latest)")
+    report.add_argument(
+        "--draw", type=whole(1, ROW_ID_MAX), default=None, help="the draw (default: the latest)"
+    )
     report.add_argument("--out", type=Path, default=None, help="CSV file to write (default: standard output)")
     report.set_defaults(handler=_report)
 

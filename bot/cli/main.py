@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from bot import logs
 from bot.cli import (
     announce,
     audit,
@@ -16,6 +17,7 @@ from bot.cli import (
     dashboard,
     demo,
     emulator,
+    logs,
     lottery,
     migrate,
     reports,
@@ -23,10 +25,31 @@ from bot.cli import (
     run,
     sessions,
 )
-from bot.cli.common import CliError
+from bot.cli.common import CliError, store_error
+from bot.store.database import StoreError
 
-GROUPS = (run, migrate, chat, demo, emulator, announce, sessions, roles, lottery, reports, dashboard, audit)
+GROUPS = (
+    run,
+    migrate,
+    chat,
+    demo,
+    emulator,
+    announce,
+    sessions,
+    roles,
+    lottery,
+    reports,
+    dashboard,
+    audit,
+)
 """Every command group, in the order `assembly-bot --help` lists them."""
+
+
+def _version() -> str:
+    try:
+        return version("assembly-bot")
+    except PackageNotFoundError:
+        return "(not installed: run `pip install -e .`)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,7 +59,18 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Environment: TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, DATABASE_URL, ASSEMBLY_CONFIG, "
         "DASHBOARD_URL.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument(
+        "--log-level",
+        choices=logs.LEVELS,
+        type=str.lower,
+        default=None,
+        help="log everything from this level (default: LOG_LEVEL, else only the bot's own notices "
+        "and warnings)",
+    )
+    parser.add_argument(
+        "-v", "--verbose", dest="log_level", action="store_const", const="debug", help="--log-level debug"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in GROUPS:
         group.register(commands)
@@ -45,16 +79,27 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """One clear line and a non-zero exit for every operator mistake."""
-    args = _parser().parse_args(argv)
-    logs.configure(args.verbose)
-    handler: Callable[[argparse.Namespace], Coroutine[Any, Any, None]] = args.handler
     try:
+        args = _parser().parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error argparse already explained
+        return done.code if isinstance(done.code, int) else 2
+    handler: Callable[[argparse.Namespace], Coroutine[Any, Any, None]] = args.handler
+    output: logging.Handler | None = None
+    try:
+        output = logs.configure(logs.chosen_level(args.log_level))
         asyncio.run(handler(args))
+    except StoreError as error:
+        failure = store_error(error)
+        print(f"assembly-bot: error: {failure}", file=sys.stderr)
+        return failure.status
     except CliError as error:
         print(f"assembly-bot: error: {error}", file=sys.stderr)
         return error.status
     except KeyboardInterrupt:
         return 130
+    finally:
+        if output is not None:
+            logging.getLogger().removeHandler(output)
     return 0
 
 

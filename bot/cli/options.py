@@ -44,3 +44,16 @@ def add_assembly_options(parser: argparse.ArgumentParser) -> None:
     """The options of every organiser command: which assembly, from which definition file."""
     parser.add_argument("--assembly", required=True, metavar="ID", help="the assembly's id (checked)")
     add_config_option(parser)
+
+
+def add_bot_username_option(parser: argparse.ArgumentParser) -> None:
+    """`--bot-username` for every command that prints t.me links (`--bot`, its older spelling, is
+    still accepted but no longer shown)."""
+    parser.add_argument(
+        "--bot-username",
+        metavar="USERNAME",
+        default=None,
+        help="the bot's username for the links (default: bot_username in the definition, "
+        "else asked from the Bot API with TELEGRAM_BOT_TOKEN)",
+    )
+    parser.add_argument("--bot", dest="bot_username", help=argparse.SUPPRESS)

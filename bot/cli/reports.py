@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from bot.cli.common import Access, CliError, organiser_core
+from bot.cli.common import Access, CliError, organiser_core, writable_folder
 from bot.cli.options import add_assembly_options
 from bot.organiser.exports import FORMATS, export
 from bot.store.read.digest import digest_data
@@ -32,6 +32,7 @@ async def _digest(args: argparse.Namespace) -> None:
 
 
 async def _export(args: argparse.Namespace) -> None:
+    writable_folder(args.out)
     console = Console()
     async with organiser_core(args, Access.READ) as core:
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

@@ -10,8 +10,16 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.bootstrap import Core
-from bot.cli.common import Access, CliError, assembly_for, bot_username, open_core, organiser_core
-from bot.cli.options import add_assembly_options, whole
+from bot.cli.common import (
+    Access,
+    CliError,
+    assembly_for,
+    bot_username,
+    open_core,
+    organiser_core,
+    writable_file,
+)
+from bot.cli.options import add_assembly_options, add_bot_username_option, whole
 from bot.jobs.session_mirror import sync_sessions
 from bot.store.quotas import sync_quotas
 from bot.store.read import attendance
@@ -105,16 +113,21 @@ async def _code(args: argparse.Namespace) -> None:
     """The session's check-in code, its deep link and QR code (terminal, and PNG with --qr)."""
     import segno  # noqa: PLC0415 (only this command draws QR codes)
 
+    if args.qr is not None:
+        writable_file(args.qr)
     async with organiser_core(args, Access.READ) as core:
         row = await _session(core, args.session)
-    username = await bot_username(args.bot)
+    username = await bot_username(args.bot_username, core.kit.assembly)
     link = f"https://t.me/{username}?start={LINK_PREFIX}-{row.checkin_code}"
     console = Console()
     console.print(f"Check-in code for {row.key}: [bold]{row.checkin_code}[/bold]")
     console.print(f"Link: {link}")
     qr = segno.make(link, error="m")
     if args.qr:
-        qr.save(str(args.qr), scale=10, border=4)
+        try:
+            qr.save(str(args.qr), scale=10, border=4)
+        except OSError as error:
+            raise CliError(f"cannot write {args.qr}: {error.strerror}") from None
         console.print(f"QR code written to {args.qr}")
     else:
         qr.terminal(compact=True)
@@ -170,7 +183,7 @@ def register(commands: Any) -> None:
     code = verbs.add_parser("code", help="show a session's check-in code, link and QR code")
     add_assembly_options(code)
     code.add_argument("--session", metavar="S", required=True)
-    code.add_argument("--bot", metavar="USERNAME", help="the bot's username (default: ask the Bot API)")
+    add_bot_username_option(code)
     code.add_argument("--qr", type=Path, metavar="FILE.png", help="write the QR code as a PNG instead")
     code.set_defaults(handler=_code)
     attend = verbs.add_parser("attend", help="mark a participant present by hand")

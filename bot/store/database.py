@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -24,6 +25,10 @@ MIGRATIONS = "bot.store:migrations"
 
 Session = AsyncSession
 """The unit of work callers pass, unopened, to store functions; named here so they need no SQLAlchemy."""
+
+StoreError = DBAPIError
+"""What the database driver raised (a lock held too long, a lost connection), named here so callers
+can tell it from their own errors without importing SQLAlchemy."""
 
 
 def normalize_url(url: str) -> str:
@@ -44,6 +49,9 @@ IMMEDIATE = "assembly_bot_immediate"
 
 _writing: ContextVar[bool] = ContextVar("assembly_bot_writing", default=False)
 
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+"""How long a SQLite writer waits for another's lock before giving up with "database is locked"."""
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers run while one transaction writes; the busy timeout rides out another
@@ -52,7 +60,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

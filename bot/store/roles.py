@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store import audit
-from bot.store.models import RoleInviteRow, RoleRow
+from bot.store.models import ParticipantRow, RoleInviteRow, RoleRow
 
 
 def digest(code: str) -> str:
@@ -35,6 +36,48 @@ async def create_invite(
         )
     )
     return code
+
+
+@dataclass(frozen=True)
+class Holder:
+    """One role held by one person, as organisers know them: the first name they gave, and their chat."""
+
+    participant_id: int
+    chat_id: int
+    language: str
+    name: str
+    role: str
+    granted_at: datetime
+
+
+async def staff(session: AsyncSession, assembly_id: str, name: str | None = None) -> list[Holder]:
+    """The roles held in the assembly, by first name then role; only those of people called `name`
+    (whatever the case) when it is given."""
+    query = (
+        select(
+            RoleRow.participant_id,
+            ParticipantRow.chat_id,
+            ParticipantRow.language,
+            RoleRow.name,
+            RoleRow.role,
+            RoleRow.granted_at,
+        )
+        .join(ParticipantRow, ParticipantRow.id == RoleRow.participant_id)
+        .where(ParticipantRow.assembly_id == assembly_id)
+        .order_by(RoleRow.name, RoleRow.role, RoleRow.granted_at)
+    )
+    if name is not None:
+        query = query.where(func.lower(RoleRow.name) == name.strip().lower())
+    return [Holder(*row) for row in (await session.execute(query)).tuples()]
+
+
+async def revoke(session: AsyncSession, participant_id: int, roles: Sequence[str]) -> set[str]:
+    """Withdraw `roles` from one person; returns the roles they still hold."""
+    await session.execute(
+        delete(RoleRow).where(RoleRow.participant_id == participant_id, RoleRow.role.in_(list(roles)))
+    )
+    left = select(RoleRow.role).where(RoleRow.participant_id == participant_id)
+    return set((await session.execute(left)).scalars())
 
 
 class SqlRoles:

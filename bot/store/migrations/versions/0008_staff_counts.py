@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0008_staff_counts"
-down_revision: str | None = "0007_dashboard"
+down_revision: str | None = "0008_lottery_report"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
