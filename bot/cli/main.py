@@ -9,10 +9,22 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from bot.cli import announce, chat, dashboard, demo, emulator, lottery, reports, roles, run, sessions
+from bot.cli import (
+    announce,
+    chat,
+    dashboard,
+    demo,
+    emulator,
+    lottery,
+    registrations,
+    reports,
+    roles,
+    run,
+    sessions,
+)
 from bot.cli.common import CliError
 
-GROUPS = (run, chat, demo, emulator, announce, sessions, roles, lottery, reports, dashboard)
+GROUPS = (run, chat, demo, emulator, announce, sessions, roles, lottery, registrations, reports, dashboard)
 """Every command group, in the order `assembly-bot --help` lists them."""
 
 
