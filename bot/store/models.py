@@ -88,6 +88,8 @@ class ParticipantRow(Base):
     consent_version: Mapped[str | None] = mapped_column(String(40))
     consented_at: Mapped[datetime | None]
     registered_at: Mapped[datetime | None]
+    consent_medium: Mapped[str | None] = mapped_column(String(10))
+    """`paper` for people registered from a file by staff (no Telegram: `chat_id` 0); NULL in the chat."""
 
 
 class ConversationRow(Base):

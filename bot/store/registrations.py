@@ -139,4 +139,5 @@ class SqlRegistrations:
         return Reachable(person.id, person.chat_id, person.language)
 
     async def notify(self, chat_id: int, actions: Sequence[Action]) -> None:
-        outbox.enqueue(self.session, chat_id, actions)
+        if chat_id:  # 0: registered on paper, or erased; staff reach them by phone (the call list)
+            outbox.enqueue(self.session, chat_id, actions)

@@ -6,4 +6,4 @@ earlier step is refused instead of being applied to the current question. Answer
 question as they come, so leaving, coming back or a restart continues exactly where it was.
 """
 
-__all__ = ["steps"]
+__all__ = ["checks", "steps"]

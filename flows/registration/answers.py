@@ -9,9 +9,9 @@ from flows import basics
 from flows.actions import Action, AnswerButton, EditMessage, SendMessage
 from flows.engine import IDLE, ConversationState, Step, StepResult, Turn
 from flows.events import ButtonPress, ContactShared, Event, Text
-from flows.numbers import parse_int
 from flows.ports import Translator
 from flows.questionnaire import Question, is_answered
+from flows.registration.checks import multi_values, parse_number
 from flows.registration.prompts import choice_buttons, prompt, question_text
 from flows.registration.steps import (
     CONSENT,
@@ -217,7 +217,7 @@ def _too_long(tr: Translator, limit: int, length: int) -> str:
 async def _on_number(turn: Turn[Event], question: Question, text: str) -> StepResult:
     tr = turn.tr
     low, high = question.min or 0, question.max or 0
-    value = parse_int("".join(text.split()), low, high)  # "1 200" and Arabic-Indic "٣٤" read too
+    value = parse_number(question, text)
     if value is None:
         expected = tr.gettext("Please type a whole number from {low} to {high}, in digits.").format(
             low=tr.number(low), high=tr.number(high)
@@ -252,16 +252,12 @@ async def _on_question_button(turn: Turn[ButtonPress], question: Question, butto
     if question.kind in ("choice", "yes_no") and value in question.values:
         await _save(turn, question, value)
         return await _after_answer(turn, question)
-    multi_values = (
-        [day.isoformat() for day in question.dates]
-        if question.kind == "availability"
-        else list(question.values)
-    )
+    allowed = multi_values(question)
     picked: list[str] = list(data.get("picked", []))
     choice = button.item(TOGGLE)
-    if choice in multi_values and question.kind in MULTI:
+    if choice in allowed and question.kind in MULTI:
         picked = [p for p in picked if p != choice] if choice in picked else [*picked, choice]
-        picked = [v for v in multi_values if v in picked]
+        picked = [v for v in allowed if v in picked]
         data["picked"] = picked
         if message_id is None:  # the message is no longer reachable: a new copy shows the ticks
             data = _new_copy(data)

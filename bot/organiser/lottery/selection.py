@@ -14,7 +14,7 @@ from bot.organiser.lottery.fair.profiles import group, quotas_of
 from bot.organiser.lottery.options import DrawError
 from bot.organiser.lottery.transparency import Report, transparency_of
 from bot.organiser.lottery.worker import draw_in_worker
-from bot.store import audit, lottery, outbox
+from bot.store import audit, lottery
 from bot.store.database import Database, Session
 from bot.store.participants import SqlStore
 from flows.assembly import Assembly
@@ -162,7 +162,7 @@ async def _record(
             status = ParticipantStatus.NOT_SELECTED
             message = not_selected_notice(tr, assembly, person.chat_id)
         await store.registrations.set_status(person.id, status, now)
-        outbox.enqueue(session, person.chat_id, [message])
+        await store.registrations.notify(person.chat_id, [message])
 
 
 async def stored_report(db: Database, assembly: Assembly, selection_id: int | None = None) -> Report:

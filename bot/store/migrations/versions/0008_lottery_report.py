@@ -1,4 +1,5 @@
-"""every registrant's chance in a draw, and what the transparency report of a draw needs
+"""every registrant's chance in a draw, what the transparency report of a draw needs, and consent
+given on paper (people registered by staff from a file)
 
 Revision ID: 0008_lottery_report
 Revises: 0007_dashboard
@@ -17,6 +18,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # Not in a batch: on SQLite a batch copies the table, which the report views would then lose.
+    op.add_column("participants", sa.Column("consent_medium", sa.String(length=10), nullable=True))
     with op.batch_alter_table("selections", schema=None) as batch_op:
         batch_op.add_column(sa.Column("input_hash", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("versions", sa.Text(), nullable=True))
@@ -53,3 +56,4 @@ def downgrade() -> None:
         batch_op.drop_column("gap")
         batch_op.drop_column("versions")
         batch_op.drop_column("input_hash")
+    op.execute("ALTER TABLE participants DROP COLUMN consent_medium")  # SQLite 3.35+ and PostgreSQL
