@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """`text` as every backend can store it: NUL characters (PostgreSQL refuses them in text) are
+    dropped, and lone surrogates (which have no UTF-8 form) become U+FFFD; the rest is kept as typed,
+    so a message is never lost to a database error."""
+    return _UNSTORABLE.sub(lambda found: "" if found.group() == "\x00" else "\ufffd", text)
+
+
+def _clean(event: object, *names: str) -> None:
+    """Every event is made storable where it is built, whichever runtime builds it."""
+    for name in names:
+        value = getattr(event, name)
+        if isinstance(value, str) and _UNSTORABLE.search(value):
+            object.__setattr__(event, name, storable(value))
 
 
 @dataclass(frozen=True)
@@ -15,6 +33,9 @@ class Sender:
     first_name: str = ""
     language_code: str | None = None
 
+    def __post_init__(self) -> None:
+        _clean(self, "first_name", "language_code")
+
 
 @dataclass(frozen=True)
 class Text:
@@ -22,6 +43,9 @@ class Text:
 
     sender: Sender
     text: str
+
+    def __post_init__(self) -> None:
+        _clean(self, "text")
 
 
 @dataclass(frozen=True)
@@ -31,6 +55,9 @@ class Command:
     sender: Sender
     name: str
     argument: str = ""
+
+    def __post_init__(self) -> None:
+        _clean(self, "name", "argument")
 
 
 @dataclass(frozen=True)
@@ -42,6 +69,9 @@ class ButtonPress:
     message_id: int | None
     query_id: str
 
+    def __post_init__(self) -> None:
+        _clean(self, "data", "query_id")
+
 
 @dataclass(frozen=True)
 class ContactShared:
@@ -50,6 +80,9 @@ class ContactShared:
     sender: Sender
     phone_number: str
     own: bool
+
+    def __post_init__(self) -> None:
+        _clean(self, "phone_number")
 
 
 @dataclass(frozen=True)

@@ -117,19 +117,19 @@ def _session_lines(turn: Turn[Event], data: dict[str, Any]) -> list[str]:
         lines.append(
             tr.gettext("Kept at table {table} in every session").format(table=tr.number(data["table_pin"]))
         )
-    counted = (
-        len(data.get("rsvps", ())),
-        len(data.get("check_ins", ())),
-        len(data.get("poll_answers", ())),
-        len(feedback.get("ratings", ())),
-    )
-    if any(counted):
+    rsvps, check_ins = len(data.get("rsvps", ())), len(data.get("check_ins", ()))
+    polls, ratings = len(data.get("poll_answers", ())), len(feedback.get("ratings", ()))
+    if rsvps or check_ins or polls or ratings:
+        counted = tr.gettext(
+            "Answers about sessions: {rsvps}; check-ins: {check_ins}; poll answers: {polls}; ratings: "
+            "{ratings}"
+        )
         lines.append(
-            tr.gettext(
-                "Answers about sessions: {rsvps}; check-ins: {check_ins}; poll answers: {polls}; ratings: "
-                "{ratings}"
-            ).format(
-                **dict(zip(("rsvps", "check_ins", "polls", "ratings"), map(tr.number, counted), strict=True))
+            counted.format(
+                rsvps=tr.number(rsvps),
+                check_ins=tr.number(check_ins),
+                polls=tr.number(polls),
+                ratings=tr.number(ratings),
             )
         )
     return ["", *lines] if lines else []

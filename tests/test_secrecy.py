@@ -22,7 +22,7 @@ from bot.store import dashboard_access, outbox
 from bot.store.database import Database
 from bot.store.models import OutboxMessage, PollRow, SecretBallotRow
 from bot.store.participants import SqlStore
-from flows.actions import EditMessage, SendDocument, SendMessage, SendPhoto
+from flows.actions import AnswerButton, EditMessage, SendDocument, SendMessage, SendPhoto
 from flows.assembly import Assembly, PollTemplate
 from flows.events import Command, Sender
 from flows.polls.compose import spec_of
@@ -142,13 +142,17 @@ CLOSED_SURFACES = ("chat", "dashboard", "digest", "exports")
 
 
 async def _secret_poll(
-    room: FlowHarness, facilitator: Sender, people: list[Sender], table: int | None
+    room: FlowHarness,
+    facilitator: Sender,
+    people: list[Sender],
+    table: int | None,
+    template_id: str = "heat-pumps",
 ) -> Poll:
-    """A secret agreement scale shared with participants, stored as a definition without `hide_results`
-    used to start one: the rule holds for polls started before it, too."""
-    template = room.kit.assembly.poll("heat-pumps")
+    """A secret poll (by default the agreement scale) shared with participants, stored as a definition
+    without `hide_results` used to start one: the rule holds for polls started before it, too."""
+    template = room.kit.assembly.poll(template_id)
     assert template is not None
-    spec = dataclasses.replace(spec_of(template), hide_results=False, share_results=True)
+    spec = dataclasses.replace(spec_of(template), secret=True, hide_results=False, share_results=True)
     async with room.db.transaction() as session:
         store = SqlStore(session, room.kit.assembly.id)
         staff = await store.participant(facilitator.user_id)
@@ -245,3 +249,14 @@ async def test_an_open_table_poll_shows_its_running_result_only_from_the_minimum
     assert "Strongly agree" not in str(await surfaces.live())
     await room.send(room.press(people[1], f"pv:{poll.id}:c:1"))
     assert "Strongly agree: 1 (50 %)" in str(await surfaces.live())
+
+
+async def test_a_secret_block_asks_for_no_reason(room: FlowHarness) -> None:
+    """Words can tell who wrote them, and a ballot without its voter could not be erased with them."""
+    facilitator, _, people = await open_room(room)
+    poll = await _secret_poll(room, facilitator, people[:3], None, "car-free-2035")
+    cast = await room.send(room.press(people[0], f"pv:{poll.id}:c:3"))
+    notices = [a.text for a in cast if isinstance(a, AnswerButton)]
+    assert "Votre vote secret est enregistré. Merci !" in notices
+    async with room.db.transaction() as session:
+        assert list((await session.execute(select(SecretBallotRow.ballot))).scalars()) == [{"c": 3}]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -92,13 +93,16 @@ class Database:
         connect_args = (
             {"server_settings": {"jit": "off"}} if self.url.startswith("postgresql+asyncpg") else {}
         )
+        # Statement parameters are what people typed: never in an exception message or a log line.
         self.engine: AsyncEngine = create_async_engine(
-            self.url, pool_pre_ping=True, connect_args=connect_args
+            self.url, pool_pre_ping=True, connect_args=connect_args, hide_parameters=True
         )
         self.single_writer = self.engine.dialect.name == "sqlite"
         if self.single_writer:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
+            # aiosqlite logs each statement with its parameters at DEBUG: never, whatever the level.
+            logging.getLogger("aiosqlite").setLevel(logging.INFO)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = asyncio.Lock()
 

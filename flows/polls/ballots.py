@@ -258,7 +258,9 @@ async def press(turn: Turn[ButtonPress], button: VoteButton) -> StepResult:
             "ballot", Step(Writing.ANSWER), {"poll": poll.id, "message": event.message_id}
         )
         return StepResult((AnswerButton(event.query_id), SendMessage(turn.participant.chat_id, text)), state)
-    if op == "c" and poll.spec.kind == "proposal" and value == BLOCK:
+    if op == "c" and poll.spec.kind == "proposal" and value == BLOCK and not poll.spec.secret:
+        # A secret ballot takes no reason: words can tell who wrote them, and a ballot that no
+        # longer knows its voter could not be erased with the rest of their data.
         text = tr.gettext("A block needs a reason: please write it in one message, or type /cancel.")
         state = ConversationState(
             "ballot", Step(Writing.REASON), {"poll": poll.id, "message": event.message_id}
