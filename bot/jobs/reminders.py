@@ -12,12 +12,14 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.jobs.recipients import build_each, chat_of
 from bot.store import reminders, sessions
 from bot.store.database import Database
 from bot.store.sessions import SessionRecord
+from flows.actions import SendMessage
 from flows.assembly import Assembly
 from flows.due import DueReminder, due_reminders, grace_horizon
-from flows.ports import Translations
+from flows.ports import Participant, Translations
 from flows.sessions.notices import reminder
 
 log = logging.getLogger(__name__)
@@ -66,19 +68,19 @@ class ReminderJob:
                     if due.late:
                         await reminders.skip(session, slot, due.due, [person.id for person in people])
                     else:
-                        messages = [
-                            (
-                                person.id,
-                                reminder(
-                                    self.translations.for_language(person.language),
-                                    self.assembly,
-                                    definition,
-                                    person.chat_id,
-                                ),
-                            )
-                            for person in people
-                        ]
-                        await reminders.queue(session, slot, due.due, messages, f"reminder:{record.key}")
+                        topic = f"reminder:{record.key}"
+
+                        def build(person: Participant) -> SendMessage:
+                            tr = self.translations.for_language(person.language)
+                            return reminder(tr, self.assembly, definition, person.chat_id)
+
+                        built = build_each(session, people, build, chat=chat_of, topic=topic)
+                        messages = [(person.id, message) for person, message in built]
+                        await reminders.queue(session, slot, due.due, messages, topic)
+                        done = {person.id for person, _ in built}
+                        await reminders.fail(
+                            session, slot, due.due, [p.id for p in people if p.id not in done]
+                        )
             except reminders.PlannedElsewhere:
                 log.warning("another worker planned the same reminders; trying the next batch")
                 continue

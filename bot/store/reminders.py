@@ -21,8 +21,9 @@ from bot.store.sessions import participants_of, reachable_confirmed
 from flows.actions import SendMessage
 from flows.ports import Participant
 
-QUEUED, SKIPPED, STALE = "queued", "skipped", "stale"
-"""Delivery states: handed to the outbox (its row tells the outcome), too late to send, or withdrawn."""
+QUEUED, SKIPPED, STALE, FAILED = "queued", "skipped", "stale", "failed"
+"""Delivery states: handed to the outbox (its row tells the outcome), too late to send, withdrawn,
+or not built for this participant (logged; the others of the batch got theirs)."""
 
 
 class PlannedElsewhere(Exception):
@@ -83,6 +84,12 @@ async def queue(
 async def skip(session: AsyncSession, slot: Slot, due: datetime, participant_ids: Sequence[int]) -> None:
     """Plan `slot` for these participants as skipped: too late to send, nothing goes out."""
     await _insert(session, [_delivery(slot, p, due, SKIPPED) for p in participant_ids])
+
+
+async def fail(session: AsyncSession, slot: Slot, due: datetime, participant_ids: Sequence[int]) -> None:
+    """Plan `slot` for these participants as failed: their reminder could not be built, so no later
+    run tries again (the job logged why)."""
+    await _insert(session, [_delivery(slot, p, due, FAILED) for p in participant_ids])
 
 
 async def _withdraw(session: AsyncSession, ids: list[int], reason: str, status: str) -> int:
