@@ -22,14 +22,18 @@ from bot.bootstrap import build_kit
 from bot.definition import ConfigError, load_assembly
 from bot.jobs.reminders import ReminderJob
 from bot.settings import EXAMPLE_ASSEMBLY
+from bot.store import lottery
 from bot.store.database import Database
 from bot.store.models import OutboxMessage, ReminderDelivery
 from bot.store.participants import SqlStore
 from flows.actions import Action, AnswerButton, SendMessage
 from flows.assembly import Assembly
+from flows.confirmation import SeatButton
 from flows.engine import ConversationState, Step
 from flows.events import Command, ContactShared, Event, Sender, Text
 from flows.feedback import RatingButton
+from flows.polls.ballots import VoteButton
+from flows.polls.compose import spec_of
 from flows.ports import Presence, Translations, Translator
 from flows.registration.answers import still_valid
 from flows.registration.steps import StepButton
@@ -170,9 +174,11 @@ ORIGINAL = yaml.safe_load(EXAMPLE_ASSEMBLY.read_text(encoding="utf-8"))
 QUESTIONS = [question["id"] for question in ORIGINAL["registration"]["questions"]]
 REGISTRATION_STEPS = ["lang", "consent", *(f"q.{q}" for q in QUESTIONS[:-1]), "n.access", "q.phone", "sum"]
 """Every step of registration in the order a person meets them (the accessibility note after its choices)."""
-OTHER_STATES = ["rsvp-reason", "feedback-rating", "feedback-comment"]
+OTHER_STATES = ["awaiting-confirmation", "mid-poll", "rsvp-reason", "feedback-rating", "feedback-comment"]
 STATES = [*REGISTRATION_STEPS, *OTHER_STATES]
 FIRST_USER = 9_000
+SELECTION, POLL = 1, 1
+"""The ids the store gives the one draw and the one poll of the store below."""
 
 
 def _first_value(question_id: str) -> str:
@@ -184,6 +190,10 @@ def _first_value(question_id: str) -> str:
 
 def answer_to(flow: FlowHarness, sender: Sender, step: str) -> list[Event]:
     """What a person at `step` sends to answer it, as in the original definition."""
+    if step == "awaiting-confirmation":  # declining offers the seat to the best-matching reserve
+        return [flow.press(sender, SeatButton(SELECTION, "no").pack())]
+    if step == "mid-poll":
+        return [flow.press(sender, VoteButton(POLL, "c", "0").pack())]
     if step in ("rsvp-reason", "feedback-comment"):
         return [Text(sender, "The train was late")]
     if step == "feedback-rating":
@@ -211,15 +221,59 @@ def answer_to(flow: FlowHarness, sender: Sender, step: str) -> list[Event]:
     return [press(_first_value(at.item or ""))]
 
 
+async def _register(flow: FlowHarness, sender: Sender, until: str = "") -> None:
+    """Through registration's real conversation up to step `until`, or to its end."""
+    await flow.send(Command(sender, "start", "register"))
+    steps = REGISTRATION_STEPS[: REGISTRATION_STEPS.index(until)] if until else REGISTRATION_STEPS
+    for step in steps:
+        for event in answer_to(flow, sender, step):
+            await flow.send(event)
+
+
+async def _draw(flow: FlowHarness, drawn: Sender, reserve: Sender) -> None:
+    """A draw in which `drawn` is offered a seat and `reserve` is first in line, both registered."""
+    now = flow.clock.now()
+    async with flow.db.transaction() as session:
+        store = SqlStore(session, flow.kit.assembly.id)
+        draw = lottery.DrawRecord(1, 7, "maximin", "maximin", 2, "")
+        assert await lottery.record_draw(session, flow.kit.assembly.id, draw, now) == SELECTION
+        for sender, status in ((drawn, ParticipantStatus.SELECTED), (reserve, ParticipantStatus.RESERVE)):
+            person = await store.participant(sender.user_id)
+            assert person is not None
+            await store.registrations.set_status(person.id, status, now)
+            if status is ParticipantStatus.SELECTED:
+                lottery.offer_seat(session, SELECTION, person.id, now, now + timedelta(days=7))
+            else:
+                lottery.rank_reserve(session, SELECTION, person.id, 1)
+
+
 async def _bring(flow: FlowHarness, sender: Sender, state: str) -> None:
     """Take a new person through the real conversation to `state`."""
     if state in REGISTRATION_STEPS:
-        await flow.send(Command(sender, "start", "register"))
-        for step in REGISTRATION_STEPS[: REGISTRATION_STEPS.index(state)]:
-            for event in answer_to(flow, sender, step):
-                await flow.send(event)
+        await _register(flow, sender, state)
+        return
+    if state == "awaiting-confirmation":
+        reserve = Sender(FIRST_USER - 1, FIRST_USER - 1, "Reserve", "fr")
+        await _register(flow, sender)
+        await _register(flow, reserve)
+        await _draw(flow, sender, reserve)
         return
     person = await add_confirmed(flow.db, flow.kit.assembly, sender.user_id, "de")
+    if state == "mid-poll":
+        async with flow.db.transaction() as session:
+            store = SqlStore(session, flow.kit.assembly.id)
+            spec = spec_of(flow.kit.assembly.polls[0])
+            poll = await store.polls.create(
+                spec,
+                "s1",
+                table=None,
+                facilitator_id=person.id,
+                recipients=[person.id],
+                now=AFTER_S1,
+                closes_at=None,
+            )
+            assert poll.id == POLL
+        return
     if state == "rsvp-reason":
         await flow.send(flow.press(sender, RsvpButton("s2", "no").pack()))
         return
@@ -402,7 +456,7 @@ under the person answering it and every change meets every state, in four runs i
 def test_the_edits_try_every_change() -> None:
     tried = [change for changes in EDITS.values() for change in changes]
     assert sorted(tried) == sorted(CHANGES)
-    assert (len(CHANGES), len(STATES)) == (28, 19)
+    assert (len(CHANGES), len(STATES)) == (28, 21)
 
 
 @pytest.mark.parametrize("edit", list(EDITS))
