@@ -51,7 +51,7 @@ def build_kit(assembly: Assembly, *, clock: Clock | None = None, dashboard_url: 
     where time is simulated (a rehearsal, the demo, tests)."""
     return Kit(
         assembly=assembly,
-        translations=Catalogs(assembly.languages, assembly.zone),
+        translations=Catalogs(assembly.languages, assembly.zone, assembly.fallback_language),
         detector=LangDetect(assembly.languages),
         clock=clock or SystemClock(),
         charts=BarCharts(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from flows.actions import Action, Keyboard, SendMessage
@@ -215,5 +215,25 @@ async def run_step(ctx: Context, router: Router, state: ConversationState, event
             match_language(sender.language_code, ctx.assembly.languages) or ctx.assembly.fallback_language
         )
         participant = await ctx.store.add_participant(sender.user_id, sender.chat_id, language)
+    if participant.language not in ctx.assembly.languages:
+        return await _in_fallback_language(ctx, router, state, event, participant)
     tr = ctx.translations.for_language(participant.language)
     return await router.route(Turn[Event](ctx, event, participant, state, tr))
+
+
+async def _in_fallback_language(
+    ctx: Context, router: Router, state: ConversationState, event: Event, participant: Participant
+) -> StepResult:
+    """The participant's language is no longer offered: switch them to the fallback language, tell
+    them once (the switch is stored, so the next message finds an offered language), then answer."""
+    fallback = ctx.assembly.fallback_language
+    await ctx.store.set_language(participant.id, fallback)
+    participant = replace(participant, language=fallback)
+    tr = ctx.translations.for_language(fallback)
+    text = tr.gettext(
+        "The language you used with me is no longer offered, so I will write to you in {language} "
+        "from now on. Send /language to choose another one."
+    ).format(language=tr.language_name(fallback))
+    result = await router.route(Turn[Event](ctx, event, participant, state, tr))
+    told = SendMessage(participant.chat_id, text)
+    return replace(result, actions=(told, *result.actions))

@@ -126,8 +126,9 @@ async def comment(turn: Turn[Event]) -> StepResult | None:
             limit=tr.number(COMMENT_LIMIT)
         )
         return StepResult((SendMessage(chat, limit),), turn.state)
+    # Kept even when the session has since left the definition: it took place, and the person wrote.
     session = str(turn.state.data.get("session", ""))
-    if ctx.assembly.session(session) is None or not text:
+    if not text:
         return StepResult((), IDLE)
     await ctx.store.feedback.comment(session, turn.participant.id, text, ctx.detector.detect(text))
     return StepResult((SendMessage(chat, tr.gettext("Thank you for your feedback!")),), IDLE)

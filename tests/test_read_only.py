@@ -4,20 +4,25 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import mirror_sessions
+from aiohttp.test_utils import TestClient, TestServer
+from conftest import FlowHarness, mirror_sessions
+from polls_room import join
 from sqlalchemy import select, text
 from test_reports import populate
 
 from bot.cli.main import main
+from bot.dashboard.app import COOKIE, make_app
 from bot.settings import EXAMPLE_ASSEMBLY
+from bot.store import dashboard_access
 from bot.store.database import Database
 from bot.store.models import Base, OutboxMessage, SessionRow
+from bot.store.participants import SqlStore
 from flows.assembly import Assembly
 
 Dump = dict[str, list[tuple[Any, ...]]]
@@ -131,3 +136,33 @@ async def test_a_session_left_out_of_the_definition_is_not_cancelled(
         ).all()
     assert cancelled == [("s6",)]
     assert notices
+
+
+async def test_the_dashboards_pages_change_no_row(flow: FlowHarness, assembly: Assembly) -> None:
+    """Every page and chart of the dashboard, seen by a signed-in organiser, and the GET of a sign-in
+    link (which only asks to confirm) leave every table as it was."""
+    await populate(flow.db, assembly, size=20)
+    organiser = await join(flow, "organiser", 900, "en")
+    now = flow.clock.now()
+    async with flow.db.transaction() as session:
+        store = SqlStore(session, assembly.id)
+        person = await store.participant(organiser.user_id)
+        assert person is not None
+        spare = await store.dashboard.issue_link(person.id, now, timedelta(minutes=15))
+        token = await store.dashboard.issue_link(person.id, now, timedelta(minutes=15))
+    async with flow.db.transaction() as session:
+        opened = await dashboard_access.sign_in(session, assembly, token, now)
+    assert opened is not None
+    before = await dump(flow.db)
+    client = TestClient(TestServer(make_app(flow.db, flow.kit, secure_cookies=False)))
+    await client.start_server()
+    try:
+        client.session.cookie_jar.update_cookies({COOKIE: opened[0]})
+        paths = ["/", "/recruitment", "/recruitment.png", "/sessions", "/polls", "/polls/1.png", "/feedback"]
+        for path in paths:
+            response = await client.get(path)
+            assert response.status in (200, 404), path
+        assert (await client.get(f"/login/{spare}")).status == 200
+    finally:
+        await client.close()
+    assert await dump(flow.db) == before

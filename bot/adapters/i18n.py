@@ -71,11 +71,17 @@ class BabelTranslator:
 
 
 class Catalogs:
-    """Implements `flows.ports.Translations`: one compiled catalog per offered language."""
+    """Implements `flows.ports.Translations`: one compiled catalog per offered language.
 
-    def __init__(self, languages: list[str], zone: dt.tzinfo) -> None:
+    A language no longer offered (dropped from the definition while people still use it) gets the
+    `fallback` language's translator, so a reminder, a notice or an apology never fails on it.
+    """
+
+    def __init__(self, languages: list[str], zone: dt.tzinfo, fallback: str | None = None) -> None:
         self._zone = zone
         self._translators = {code: BabelTranslator(code, load_catalog(code), zone) for code in languages}
+        self._fallback = fallback or (languages[0] if languages else "")
 
     def for_language(self, language: str) -> BabelTranslator:
-        return self._translators[language]
+        translator = self._translators.get(language)
+        return translator if translator is not None else self._translators[self._fallback]

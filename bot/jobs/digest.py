@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from operator import itemgetter
 
+from bot.jobs.recipients import build_each
 from bot.store import audit, digest_log, outbox
 from bot.store.database import Database
 from bot.store.read.digest import digest_data
+from flows.actions import Action
 from flows.assembly import Assembly
 from flows.digest.command import configured_recipients, digest_actions
 from flows.ports import Charts, Translations
@@ -35,10 +38,14 @@ async def send_digests(
             person.user_id: (person.chat_id, person.language)
             for person in await digest_log.known_users(session, recipients)
         }
-        for user in recipients:
-            chat, language = known.get(user, (user, assembly.fallback_language))
-            tr = translations.for_language(language)
-            outbox.enqueue(session, chat, digest_actions(assembly, tr, charts, data, chat), topic=TOPIC)
+        addressed = [known.get(user, (user, assembly.fallback_language)) for user in recipients]
+
+        def build(recipient: tuple[int, str]) -> list[Action]:
+            chat, language = recipient
+            return digest_actions(assembly, translations.for_language(language), charts, data, chat)
+
+        for (chat, _), actions in build_each(session, addressed, build, chat=itemgetter(0), topic=TOPIC):
+            outbox.enqueue(session, chat, actions, topic=TOPIC)
         digest_log.record(session, assembly.id, now, len(recipients))
         await audit.record(session, assembly.id, "digest_sent", actor=audit.BOT, recipients=len(recipients))
     log.info("digest queued for %d organisers", len(recipients))

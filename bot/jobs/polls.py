@@ -13,19 +13,39 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
+from bot.jobs.recipients import build_each, chat_of
 from bot.store import feedback, outbox, polls, sessions
 from bot.store.database import Database, Session
 from bot.store.participants import SqlStore
-from flows.actions import EditMessage
+from flows.actions import EditMessage, SendMessage
+from flows.assembly import Session as Definition
 from flows.due import count_changed, in_feedback_window, timer_ran_out
 from flows.engine import Kit
 from flows.feedback import invitation
 from flows.polls.disclosure import shows_running_result
 from flows.polls.live import controls, live_tag, live_text
 from flows.polls.results import close_poll, tally_of
+from flows.polls.tally import Tally
+from flows.ports import Participant, Poll
 
 log = logging.getLogger(__name__)
+
+
+def _count_edit(
+    kit: Kit, poll: Poll, message_id: int, count: tuple[int, int, Tally | None], person: Participant
+) -> EditMessage:
+    """The live message edited to show `count` (answered, asked, the running result if shown)."""
+    tr = kit.translations.for_language(person.language)
+    text = live_text(tr, poll, *count, minimum=kit.assembly.tables.min_result)
+    return EditMessage(person.chat_id, message_id, text, controls(tr, poll))
+
+
+def _invitation(kit: Kit, definition: Definition, person: Participant) -> SendMessage | None:
+    tr = kit.translations.for_language(person.language)
+    return invitation(tr, kit.assembly, definition, person.chat_id)
+
 
 FEEDBACK_BATCH = 500
 """Invitations queued per run at most; the next run (seconds later) asks the rest."""
@@ -54,12 +74,15 @@ class PollJob:
                 if timer_ran_out(live.poll.closes_at, now)
             ]
         for poll in due:
-            async with self.db.transaction() as session:
-                store = self._store(session)
-                facilitator = await store.participants([poll.facilitator_id])
-                chat = facilitator[0].chat_id if facilitator else 0
-                actions = await close_poll(self.kit.context(store), poll)
-                outbox.enqueue_each(session, chat, actions)
+            try:
+                async with self.db.transaction() as session:
+                    store = self._store(session)
+                    facilitator = await store.participants([poll.facilitator_id])
+                    chat = facilitator[0].chat_id if facilitator else 0
+                    actions = await close_poll(self.kit.context(store), poll)
+                    outbox.enqueue_each(session, chat, actions)
+            except Exception:  # one poll that cannot close never keeps the others open
+                log.exception("poll %s could not be closed by its timer; the next run tries again", poll.id)
 
     async def refresh_counts(self) -> None:
         async with self.db.transaction() as session:
@@ -74,16 +97,14 @@ class PollJob:
                 if message_id is None or not people:
                     continue  # the live message is not sent yet: the next run edits it
                 facilitator = people[0]
-                tr = self.kit.translations.for_language(facilitator.language)
                 tally = (
                     tally_of(poll, await store.polls.ballots(poll.id)) if shows_running_result(poll) else None
                 )
-                text = live_text(
-                    tr, poll, answered, total, tally, minimum=self.kit.assembly.tables.min_result
-                )
-                edit = EditMessage(facilitator.chat_id, message_id, text, controls(tr, poll))
-                outbox.enqueue(session, facilitator.chat_id, [edit])
-                await polls.set_shown(session, poll.id, answered)
+                edit = partial(_count_edit, self.kit, poll, message_id, (answered, total, tally))
+                topic = f"poll:{poll.id}:count"
+                for person, message in build_each(session, [facilitator], edit, chat=chat_of, topic=topic):
+                    outbox.enqueue(session, person.chat_id, [message])
+                await polls.set_shown(session, poll.id, answered)  # a count that failed waits for the next
 
     async def ask_feedback(self, now: datetime) -> None:
         assembly = self.kit.assembly
@@ -96,8 +117,11 @@ class PollJob:
             for due in await feedback.unasked(session, ended, FEEDBACK_BATCH):
                 person = due.participant
                 definition = assembly.session(due.session_key)
-                feedback.mark_asked(session, due.session_id, person.id)
-                tr = self.kit.translations.for_language(person.language)
-                message = invitation(tr, assembly, definition, person.chat_id) if definition else None
-                if message is not None:
-                    outbox.enqueue(session, person.chat_id, [message], topic=f"feedback:{due.session_key}")
+                feedback.mark_asked(session, due.session_id, person.id)  # asked once, even if it fails
+                if definition is None:
+                    continue
+                ask = partial(_invitation, self.kit, definition)
+                topic = f"feedback:{due.session_key}"
+                for _, message in build_each(session, [person], ask, chat=chat_of, topic=topic):
+                    if message is not None:
+                        outbox.enqueue(session, person.chat_id, [message], topic=topic)

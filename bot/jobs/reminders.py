@@ -13,12 +13,14 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.jobs.recipients import build_each, chat_of
 from bot.store import reminders, sessions
 from bot.store.database import Database
 from bot.store.sessions import SessionRecord
+from flows.actions import SendMessage
 from flows.assembly import Assembly
 from flows.due import DueReminder, due_reminders, grace_horizon
-from flows.ports import Translations
+from flows.ports import Participant, Translations
 from flows.sessions.notices import ABSENT, reminder
 
 log = logging.getLogger(__name__)
@@ -70,21 +72,21 @@ class ReminderJob:
                         answers = await reminders.answers(session, record.id, [p.id for p in people])
                         absent = [p.id for p in people if answers.get(p.id) == ABSENT]
                         await reminders.skip(session, slot, due.due, absent, reminders.NOT_COMING)
-                        messages = [
-                            (
-                                person.id,
-                                reminder(
-                                    self.translations.for_language(person.language),
-                                    self.assembly,
-                                    definition,
-                                    person.chat_id,
-                                    answers.get(person.id),
-                                ),
-                            )
-                            for person in people
-                            if person.id not in absent
-                        ]
-                        await reminders.queue(session, slot, due.due, messages, f"reminder:{record.key}")
+                        coming = [p for p in people if p.id not in absent]
+                        topic = f"reminder:{record.key}"
+
+                        def build(person: Participant, said: dict[int, str] = answers) -> SendMessage:
+                            tr = self.translations.for_language(person.language)
+                            answer = said.get(person.id)
+                            return reminder(tr, self.assembly, definition, person.chat_id, answer)
+
+                        built = build_each(session, coming, build, chat=chat_of, topic=topic)
+                        messages = [(person.id, message) for person, message in built]
+                        await reminders.queue(session, slot, due.due, messages, topic)
+                        done = {person.id for person, _ in built}
+                        await reminders.fail(
+                            session, slot, due.due, [p.id for p in coming if p.id not in done]
+                        )
             except reminders.PlannedElsewhere:
                 log.warning("another worker planned the same reminders; trying the next batch")
                 continue

@@ -18,13 +18,14 @@ from dataclasses import replace
 from datetime import datetime
 from functools import partial
 
+from bot.jobs.recipients import build_each, chat_of
 from bot.store import outbox, reminders, sessions
 from bot.store.database import Session
 from bot.store.sessions import SessionRecord
 from flows.actions import SendMessage
 from flows.assembly import Assembly
 from flows.assembly import Session as Definition
-from flows.ports import Translations, Translator
+from flows.ports import Participant, Translations, Translator
 from flows.sessions.notices import cancelled_notice, moved_notice
 
 log = logging.getLogger(__name__)
@@ -38,10 +39,14 @@ async def _tell(
     make: Callable[[Translator, int], SendMessage],
 ) -> int:
     people = await sessions.confirmed_recipients(session, assembly.id)
-    for person in people:
-        message = make(translations.for_language(person.language), person.chat_id)
+
+    def build(person: Participant) -> SendMessage:
+        return make(translations.for_language(person.language), person.chat_id)
+
+    built = build_each(session, people, build, chat=chat_of, topic=topic)
+    for person, message in built:
         outbox.enqueue(session, person.chat_id, [message], topic=topic)
-    return len(people)
+    return len(built)
 
 
 def _cancelled(

@@ -145,7 +145,8 @@ class Database:
             config.attributes["connection"] = connection
             action(config, revision)
 
-        async with self.engine.begin() as connection:
+        # Not in a transaction of our own: the migrations environment commits each migration.
+        async with self.engine.connect() as connection:
             await connection.run_sync(run)
 
     async def dispose(self) -> None:

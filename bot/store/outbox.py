@@ -56,6 +56,16 @@ def enqueue(
     return rows
 
 
+def record_unbuilt(session: AsyncSession, chat_id: int, topic: str, reason: str) -> None:
+    """A message a batch job could not build for one recipient: a row already failed, so nothing is
+    sent, the job does not try again at every run, and the report views count it as a failed send."""
+    session.add(
+        OutboxMessage(
+            chat_id=chat_id, kind="unbuilt", payload={}, status=FAILED, last_error=reason[:300], topic=topic
+        )
+    )
+
+
 def enqueue_each(
     session: AsyncSession,
     chat_id: int,

@@ -21,9 +21,10 @@ from bot.store.sessions import participants_of, reachable_confirmed
 from flows.actions import SendMessage
 from flows.ports import Participant
 
-QUEUED, SKIPPED, STALE, NOT_COMING = "queued", "skipped", "stale", "not_coming"
+QUEUED, SKIPPED, STALE, NOT_COMING, FAILED = "queued", "skipped", "stale", "not_coming", "failed"
 """Delivery states: handed to the outbox (its row tells the outcome), too late to send, withdrawn,
-or not sent because the person had said they cannot come."""
+not sent because the person had said they cannot come, or not built for this participant (logged;
+the others of the batch got theirs)."""
 
 
 class PlannedElsewhere(Exception):
@@ -94,6 +95,12 @@ async def skip(
 ) -> None:
     """Plan `slot` for these participants as not sent (too late, or they are not coming): nothing goes out."""
     await _insert(session, [_delivery(slot, p, due, status) for p in participant_ids])
+
+
+async def fail(session: AsyncSession, slot: Slot, due: datetime, participant_ids: Sequence[int]) -> None:
+    """Plan `slot` for these participants as failed: their reminder could not be built, so no later
+    run tries again (the job logged why)."""
+    await _insert(session, [_delivery(slot, p, due, FAILED) for p in participant_ids])
 
 
 async def _withdraw(session: AsyncSession, ids: list[int], reason: str, status: str) -> int:

@@ -38,12 +38,52 @@ def _data(turn: Turn[Event]) -> dict[str, Any]:
     return dict(turn.state.data)
 
 
+def _offered(question: Question) -> list[str]:
+    """The values the question's buttons offer now (the definition may have changed since)."""
+    if question.kind == "availability":
+        return [day.isoformat() for day in question.dates]
+    return list(question.values)
+
+
 def _picked(question: Question, value: Any) -> list[str]:
     if value is None:
         return []
     if question.kind == "accessibility":
-        return list(value["needs"])
-    return list(value) if question.kind in ("multiple", "availability") else []
+        picked = list(value["needs"])
+    elif question.kind in ("multiple", "availability"):
+        picked = list(value)
+    else:
+        return []
+    return [item for item in picked if item in _offered(question)]
+
+
+def still_valid(question: Question, value: Any) -> bool:
+    """Whether a stored answer still completes `question` as the definition now stands: a choice
+    removed or renamed since it was picked leaves the question to be answered again."""
+    if value is None or question.kind not in ("choice", "multiple", "availability"):
+        return is_answered(question, value)
+    picked = [value] if question.kind == "choice" else list(value)
+    return all(item in _offered(question) for item in picked) and bool(picked or question.optional)
+
+
+def stranded(turn: Turn[Event]) -> bool:
+    """The conversation stands at a question the definition no longer has."""
+    step = current_step(turn)
+    return step.stage in (Stage.QUESTION, Stage.NOTE) and question_of(turn, step) is None
+
+
+async def _realign(turn: Turn[Event], lead: Sequence[Action] = ()) -> StepResult:
+    """The question this person was at has been removed from the definition: keep every answer and
+    go on with the first question still to answer (or the summary), saying why the question changed."""
+    reg = registration_of(turn)
+    assert reg is not None
+    answers = await turn.ctx.store.registrations.answers(turn.participant.id)
+    missing = [q for q in reg.questions if not still_valid(q, answers.get(q.id))]
+    changed = turn.tr.gettext(
+        "The questionnaire has changed since your last message. Your answers are kept; let us go on."
+    )
+    notice = SendMessage(turn.participant.chat_id, changed)
+    return await _goto(turn, asking(missing[0]) if missing else SUMMARY, {}, (*lead, notice))
 
 
 SHOWN = "shown"
@@ -140,6 +180,8 @@ async def begin(turn: Turn[Event], lead: Sequence[Action] = ()) -> StepResult:
 
 async def resume(turn: Turn[Event], lead: Sequence[Action] = ()) -> StepResult:
     """Send the current step again; a multiple-choice question's copy last used loses its buttons."""
+    if stranded(turn):
+        return await _realign(turn, lead)
     step, data = current_step(turn), _data(turn)
     question = question_of(turn, step) if step.stage == Stage.QUESTION else None
     retired = () if question is None else _retire(turn, question, data.get(SHOWN))
@@ -301,7 +343,7 @@ async def _confirm_summary(turn: Turn[Event]) -> StepResult:
     reg = registration_of(turn)
     assert reg is not None
     answers = await turn.ctx.store.registrations.answers(turn.participant.id)
-    missing = [q for q in reg.questions if not is_answered(q, answers.get(q.id))]
+    missing = [q for q in reg.questions if not still_valid(q, answers.get(q.id))]
     if missing:
         notice = SendMessage(turn.participant.chat_id, turn.tr.gettext("One answer is still missing."))
         return await _goto(turn, asking(missing[0]), {"editing": True}, (notice,))
@@ -340,6 +382,8 @@ async def on_step_button(turn: Turn[ButtonPress], button: StepButton) -> StepRes
     ack = AnswerButton(event.query_id)
     if registration_of(turn) is None or turn.state.flow != FLOW:
         return await basics.stale_button(turn)
+    if stranded(turn):
+        return await _realign(turn, (ack,))
     if step is None or step != turn.state.step:
         notice = turn.tr.gettext("That button belongs to an earlier step. Please answer the latest question.")
         return await resume(turn, (AnswerButton(event.query_id, notice),))
@@ -382,6 +426,8 @@ async def on_event(turn: Turn[Event]) -> StepResult | None:
     event = turn.event
     if registration_of(turn) is None:
         return None
+    if isinstance(event, Text | ContactShared) and stranded(turn):
+        return await _realign(turn)
     if isinstance(event, Text):
         return await _on_text(turn, event.text)
     if isinstance(event, ContactShared):

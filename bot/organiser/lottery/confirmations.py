@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot.store import audit
 from bot.store.database import Session
-from bot.store.lottery import overdue_seats
+from bot.store.lottery import OverdueSeat, overdue_seats
 from bot.store.participants import SqlStore
 from flows.assembly import Assembly
 from flows.confirmation import EXPIRED, expired_notice, release_seat
@@ -28,19 +28,26 @@ async def expire_overdue(
         await audit.record(
             session, assembly.id, "confirmations_expired", actor=actor, now=now, seats=len(overdue)
         )
-    store = SqlStore(session, assembly.id).registrations
     for seat in overdue:
-        await store.close_seat(seat.participant_id, seat.selection_id, EXPIRED, now)
-        await store.set_status(seat.participant_id, ParticipantStatus.DECLINED, now)
-        person = await store.reach(seat.participant_id)
-        tr = translations.for_language(person.language)
-        await store.notify(person.chat_id, [expired_notice(tr, person.chat_id)])
-        await release_seat(
-            store,
-            assembly,
-            translations,
-            participant_id=seat.participant_id,
-            selection_id=seat.selection_id,
-            now=now,
-        )
+        await expire_seat(session, assembly, seat, now, translations)
     return len(overdue)
+
+
+async def expire_seat(
+    session: Session, assembly: Assembly, seat: OverdueSeat, now: datetime, translations: Translations
+) -> None:
+    """Close one overdue seat, tell its holder, and offer it to the best-matching reserve."""
+    store = SqlStore(session, assembly.id).registrations
+    await store.close_seat(seat.participant_id, seat.selection_id, EXPIRED, now)
+    await store.set_status(seat.participant_id, ParticipantStatus.DECLINED, now)
+    person = await store.reach(seat.participant_id)
+    tr = translations.for_language(person.language)
+    await store.notify(person.chat_id, [expired_notice(tr, person.chat_id)])
+    await release_seat(
+        store,
+        assembly,
+        translations,
+        participant_id=seat.participant_id,
+        selection_id=seat.selection_id,
+        now=now,
+    )

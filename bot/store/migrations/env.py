@@ -1,4 +1,11 @@
-"""Alembic environment: runs on a connection handed over by `Database`, or on DATABASE_URL."""
+"""Alembic environment: runs on a connection handed over by `Database`, or on DATABASE_URL.
+
+Each migration runs in its own transaction, its version stamp included, so one interrupted midway
+(a full disk, a killed process) leaves the schema of the last one that completed. SQLite can roll
+DDL back too, but Python's sqlite3 driver opens a transaction only before INSERT, UPDATE and
+DELETE, so each CREATE or ALTER would commit on its own: a transaction here starts with an
+explicit BEGIN instead.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import asyncio
 import os
 
 from alembic import context
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -16,11 +24,20 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def _begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        event.listen(connection, "begin", _begin)
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
+        transactional_ddl=True,
+        transaction_per_migration=True,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -28,7 +45,7 @@ def _run(connection: Connection) -> None:
 
 async def _run_from_url(url: str) -> None:
     engine = create_async_engine(normalize_url(url))
-    async with engine.begin() as connection:
+    async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()
 
