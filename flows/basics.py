@@ -8,7 +8,7 @@ from typing import Literal
 from flows.actions import Action, AnswerButton, Button, EditMessage, Keyboard, SendMessage, clip, rows
 from flows.buttons import ButtonData
 from flows.engine import IDLE, Router, StepResult, Turn, reply
-from flows.events import ButtonPress, Command, ContactShared, Event, Text
+from flows.events import ButtonPress, Command, ContactShared, Event, Media, Text
 from flows.markers import N_
 from flows.ports import Translator
 
@@ -26,6 +26,10 @@ MENU: tuple[tuple[str, str], ...] = (
 """The command menu; its descriptions are registered per language with setMyCommands."""
 ECHOED_COMMAND = 40
 """How much of an unknown command's name the answer repeats."""
+MEDIA_ANSWER = N_(
+    "I can only read text: not voice messages, photos, stickers, files or locations. "
+    "Please write your message as text."
+)
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,8 @@ async def fallback(turn: Turn[Event]) -> StepResult:
     if isinstance(event, ContactShared):
         not_asked = tr.gettext("I did not ask for a phone number, so I have not kept it.")
         return reply(turn, not_asked)
+    if isinstance(event, Media):
+        return reply(turn, tr.gettext(MEDIA_ANSWER))
     return StepResult((), turn.state)
 
 

@@ -86,6 +86,16 @@ class ContactShared:
 
 
 @dataclass(frozen=True)
+class Media:
+    """A message without text where a person may have meant to answer: a voice note, photo, sticker,
+    file, location... `kind` names it (Telegram's field, e.g. "voice"); flows read only text, so
+    they answer it and keep their step open."""
+
+    sender: Sender
+    kind: str
+
+
+@dataclass(frozen=True)
 class PollAnswer:
     """A vote in a Telegram poll the bot sent; an empty `option_ids` retracts the vote."""
 
@@ -103,7 +113,7 @@ class Timer:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
-Event = Text | Command | ButtonPress | ContactShared | PollAnswer | Timer
+Event = Text | Command | ButtonPress | ContactShared | Media | PollAnswer | Timer
 
 
 def parse_command(text: str) -> tuple[str, str] | None:

@@ -84,6 +84,14 @@ async def _evaluated(turn: Turn[ButtonPress], session_id: str) -> Session | None
     return session
 
 
+def _not_over(turn: Turn[ButtonPress], session: Session) -> StepResult | None:
+    """A kind refusal while the session is still going (a rating is about all of it), else None."""
+    if turn.ctx.assembly.end_of(session) <= turn.ctx.clock.now():
+        return None
+    notice = turn.tr.gettext("You can rate this session once it has ended. Thank you for your patience!")
+    return StepResult((AnswerButton(turn.event.query_id, notice),), turn.state)
+
+
 async def skip(turn: Turn[ButtonPress], button: SkipButton) -> StepResult:
     event = turn.event
     if await _evaluated(turn, button.session) is None:
@@ -101,6 +109,9 @@ async def rate(turn: Turn[ButtonPress], button: RatingButton) -> StepResult:
     ratings, index = ctx.assembly.feedback.ratings, button.question
     if session is None or not 1 <= button.score <= 5 or index >= len(ratings):
         return await stale_button(turn)
+    early = _not_over(turn, session)
+    if early is not None:
+        return early
     chat = turn.participant.chat_id
     await ctx.store.feedback.rate(session.id, turn.participant.id, ratings[index].id, button.score)
     ack = AnswerButton(event.query_id, tr.gettext("Thank you!"))
@@ -129,7 +140,8 @@ async def comment(turn: Turn[Event]) -> StepResult | None:
     # Kept even when the session has since left the definition: it took place, and the person wrote.
     session = str(turn.state.data.get("session", ""))
     if not text:
-        return StepResult((), IDLE)
+        again = tr.gettext("Please write your comment as text in one message, or press Skip.")
+        return StepResult((SendMessage(chat, again),), turn.state)
     await ctx.store.feedback.comment(session, turn.participant.id, text, ctx.detector.detect(text))
     return StepResult((SendMessage(chat, tr.gettext("Thank you for your feedback!")),), IDLE)
 

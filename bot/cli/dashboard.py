@@ -21,8 +21,9 @@ async def _forever() -> None:
 async def _dashboard(args: argparse.Namespace) -> None:
     settings = read_settings()
     async with organiser_core(args, Access.READ) as core:
-        secure = str(settings.dashboard_url or "").startswith("https://")
-        runner = web.AppRunner(make_app(core.db, core.kit, secure_cookies=secure), access_log=None)
+        runner = web.AppRunner(
+            make_app(core.db, core.kit, secure_cookies=not args.plain_http), access_log=None
+        )
         await runner.setup()
         try:
             try:
@@ -52,4 +53,10 @@ def register(commands: Any) -> None:
     add_assembly_options(dashboard)
     dashboard.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     dashboard.add_argument("--port", type=whole(1, 65535), default=8080, help="port (default: 8080)")
+    dashboard.add_argument(
+        "--plain-http",
+        action="store_true",
+        help="for a trial without HTTPS on another machine than this one: the sign-in cookie is sent "
+        "unencrypted (without this flag it is marked Secure; browsers accept that on localhost)",
+    )
     dashboard.set_defaults(handler=_dashboard)

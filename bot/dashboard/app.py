@@ -1,10 +1,18 @@
-"""The dashboard's web application: routes, sign-in by one-time link, sessions, security headers."""
+"""The dashboard's web application: routes, sign-in by one-time link, sessions, security headers.
+
+Forms are accepted from the dashboard's own pages only: a sign-in posted by another site would sign a
+victim in as the attacker (login CSRF), a sign-out would end their session. Browsers say where a form
+comes from in `Sec-Fetch-Site` (every current browser) or `Origin`; a POST that names another site,
+or neither header, is refused. The session cookie is `Secure` unless the operator opts out for a
+plain-HTTP trial (`assembly-bot dashboard --plain-http`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib.resources import files
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -40,6 +48,26 @@ async def _headers(
         raise
     response.headers.update(SECURITY_HEADERS)
     return response
+
+
+@web.middleware
+async def _same_origin(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    if request.method in ("GET", "HEAD", "OPTIONS") or _from_here(request):
+        return await handler(request)
+    return _refusal(request, request.app[DASHBOARD], "cross_site.html", 403)
+
+
+def _from_here(request: web.Request) -> bool:
+    """Whether the browser says this request comes from the dashboard's own pages."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")  # "none": the person's own action, such as a bookmark
+    origin = urlsplit(request.headers.get("Origin", "")).netloc
+    configured = request.app[DASHBOARD].kit.dashboard_url
+    # Behind a reverse proxy the browser's origin is DASHBOARD_URL's, or at least the Host it asked.
+    return bool(origin) and origin in (request.host, urlsplit(configured or "").netloc)
 
 
 def _refusal(request: web.Request, dash: Dashboard, template: str, status: int) -> web.Response:
@@ -118,9 +146,9 @@ async def _stylesheet(_: web.Request) -> web.StreamResponse:
     return web.Response(text=css, content_type="text/css")
 
 
-def make_app(db: Database, kit: Kit, *, secure_cookies: bool) -> web.Application:
-    """`secure_cookies`: the dashboard is reached over HTTPS (DASHBOARD_URL), so cookies say so."""
-    app = web.Application(middlewares=[_headers])
+def make_app(db: Database, kit: Kit, *, secure_cookies: bool = True) -> web.Application:
+    """`secure_cookies=False` only for a trial over plain HTTP: browsers then send the cookie unencrypted."""
+    app = web.Application(middlewares=[_headers, _same_origin])
     app[DASHBOARD] = Dashboard(db, kit, secure_cookies)
     app.add_routes(
         [

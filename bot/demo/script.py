@@ -145,20 +145,23 @@ class DemoScript:
             value = person.profile.get(qid) or question.values[-1]
             return await actor.press(f"{token}:{value}")
         if kind in ("multiple", "availability", "accessibility"):
-            options = [d.removeprefix(f"{token}:t.") for d in buttons(actor.messages[-1], f"{token}:t.")]
+            # A ticking button's data ends with the copy of the question it is on: `...:t.fr:3`.
+            shown = actor.messages[-1]
+            data = {d.removeprefix(f"{token}:t.").split(":")[0]: d for d in buttons(shown, f"{token}:t.")}
+            options = list(data)
             wanted = {"multiple": person.language, "availability": options[0]}.get(kind)
             pick = wanted if wanted in options else (options[0] if kind != "accessibility" else None)
             if pick is not None:
-                await actor.press(f"{token}:t.{pick}")
+                await actor.press(data[pick])
                 await actor.until(
                     lambda m: any(
-                        b.callback_data == f"{token}:t.{pick}" and b.text.startswith("☑")
+                        b.callback_data == data[pick] and b.text.startswith("☑")
                         for row in m.buttons
                         for b in row
                     ),
                     what="a ticked box",
                 )
-            since = await actor.press(f"{token}:done")
+            since = await actor.press(buttons(shown, f"{token}:done")[0])
             if kind == "accessibility":
                 await actor.button(f"{RG}:n.{qid}:", since)
                 return await actor.press(f"{RG}:n.{qid}:none")

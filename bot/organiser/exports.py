@@ -3,13 +3,16 @@
 Without `include_personal` an export holds no personal data: no Telegram ids or chat ids, no
 free-text or phone answers, no accessibility notes, no RSVP reasons. Participants appear under the
 store's internal id, which means nothing outside the store.
+
+Spreadsheet cells are inert: text that a spreadsheet would read as a formula (a first name typed as
+`=HYPERLINK(...)`) is written with a leading apostrophe, in CSV and XLSX alike.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,9 @@ FORMATS = ("csv", "xlsx", "json")
 PERSONAL_KINDS = frozenset({"text", "phone"})
 """Question kinds whose answers are personal as such: names and other free text, phone numbers."""
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""How a cell starts when Excel, LibreOffice or Google Sheets would evaluate it (OWASP's list)."""
+
 Rows = Callable[[Dataset], AsyncIterator[tuple[Any, ...]]]
 """The rows of one dataset as plain values, ready to be written."""
 
@@ -34,6 +40,12 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
     return value
+
+
+def inert(row: Sequence[Any]) -> list[Any]:
+    """`row` for a spreadsheet: each text cell that would start a formula gets a leading apostrophe,
+    which spreadsheets read as "this is text" (the stored value itself is unchanged)."""
+    return ["'" + cell if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell for cell in row]
 
 
 def _answer_filter(assembly: Assembly) -> Callable[[tuple[Any, ...]], tuple[Any, ...] | None]:
@@ -104,9 +116,9 @@ async def export(
 async def _csv(rows: Rows, table: Dataset, path: Path, tick: Tick) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(table.columns)
+        writer.writerow(inert(table.columns))
         async for row in rows(table):
-            writer.writerow(row)
+            writer.writerow(inert(row))
             tick(table.name, 1)
     return path
 
@@ -138,9 +150,9 @@ async def _xlsx(rows: Rows, datasets: tuple[Dataset, ...], path: Path, tick: Tic
     book = Workbook(write_only=True)
     for table in datasets:
         sheet = book.create_sheet(table.name)
-        sheet.append(list(table.columns))
+        sheet.append(inert(table.columns))
         async for row in rows(table):
-            sheet.append(list(row))
+            sheet.append(inert(row))
             tick(table.name, 1)
     book.save(path)
     return path

@@ -16,6 +16,7 @@ _EVENTS: dict[str, type[Any]] = {
         events.Command,
         events.ButtonPress,
         events.ContactShared,
+        events.Media,
         events.PollAnswer,
         events.Timer,
     )

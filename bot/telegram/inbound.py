@@ -16,6 +16,7 @@ from flows.events import (
     Command,
     ContactShared,
     Event,
+    Media,
     PollAnswer,
     Sender,
     Text,
@@ -24,6 +25,23 @@ from flows.events import (
 
 ALLOWED_UPDATES = ["message", "callback_query", "poll_answer"]
 """The update kinds flows handle; getUpdates asks for these only."""
+MEDIA = (
+    "sticker",
+    "voice",
+    "audio",
+    "video_note",
+    "video",
+    "animation",
+    "photo",
+    "document",
+    "venue",
+    "location",
+    "poll",
+    "dice",
+)
+"""Message contents a person sends instead of text, by their Bot API field, most specific first (an
+animation also carries a document, a venue a location). A message with none of them and no text is a
+service message (e.g. a pinned message), which needs no answer."""
 
 
 class UserLike(Protocol):
@@ -111,11 +129,13 @@ def to_event(update: UpdateLike) -> tuple[int, Event] | None:
         if message.contact is not None:
             own = message.contact.user_id == sender.user_id
             return message.chat.id, ContactShared(sender, message.contact.phone_number, own)
-        text = message.text or ""
-        command = parse_command(text)
+        if message.text is None:
+            kind = next((name for name in MEDIA if getattr(message, name, None)), None)
+            return None if kind is None else (message.chat.id, Media(sender, kind))
+        command = parse_command(message.text)
         if command is not None:
             return message.chat.id, Command(sender, *command)
-        return message.chat.id, Text(sender, text)
+        return message.chat.id, Text(sender, message.text)
     query = update.callback_query
     if query is not None:
         # An old message comes back as an "inaccessible" stub: it still names its chat and id.

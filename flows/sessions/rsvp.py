@@ -60,13 +60,16 @@ async def reason_flow(turn: Turn[Event]) -> StepResult | None:
     event, tr = turn.event, turn.tr
     if not isinstance(event, Text):
         return None
-    if len(event.text) > REASON_LIMIT:
+    reason = event.text.strip()
+    if not reason:
+        return reply(turn, tr.gettext("Please write your reason as text in one message, or press Skip."))
+    if len(reason) > REASON_LIMIT:
         text = tr.gettext("That is a bit long: please keep it under {limit} characters.").format(
             limit=tr.number(REASON_LIMIT)
         )
         return reply(turn, text)
     await turn.ctx.store.sessions.set_rsvp_reason(
-        turn.participant.id, str(turn.state.data.get("session", "")), event.text.strip()
+        turn.participant.id, str(turn.state.data.get("session", "")), reason
     )
     return reply(turn, tr.gettext("Thank you, we have noted your reason."), state=IDLE)
 
