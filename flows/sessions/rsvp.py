@@ -7,6 +7,7 @@ from flows.assembly import Session
 from flows.basics import stale_button
 from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn, reply
 from flows.events import ButtonPress, Command, Event, Text
+from flows.sessions.calendar import calendar_button
 from flows.sessions.notices import ABSENT, COMING, RsvpButton, details
 
 REASON_LIMIT = 1000
@@ -104,6 +105,7 @@ async def my_sessions(turn: Turn[Command]) -> StepResult:
             )
         )
     blocks.append(tr.gettext("Answer with the buttons: ✅ coming, ❌ can't come."))
+    buttons.append((calendar_button(tr),))
     return reply(turn, "\n\n".join(blocks), buttons=tuple(buttons))
 
 
