@@ -6,7 +6,7 @@ from __future__ import annotations
 from conftest import FlowHarness, add_confirmed, mirror_sessions
 from icalendar import Calendar
 
-from flows.actions import SendDocument, SendMessage
+from flows.actions import SendDocument, SendMessage, SendVenue
 from flows.events import Command
 
 
@@ -51,3 +51,27 @@ async def test_sessions_overview_offers_the_calendar(flow: FlowHarness) -> None:
         if isinstance(a, SendDocument)
     ]
     assert sent.data.startswith(b"BEGIN:VCALENDAR")
+
+
+async def test_the_venue_comes_as_a_map_pin_where_the_definition_gives_coordinates(flow: FlowHarness) -> None:
+    assembly = flow.kit.assembly
+    await mirror_sessions(flow.db, assembly, flow.clock.now())
+    await add_confirmed(flow.db, assembly, 953, "nl")
+    person = flow.sender(953, "nl")
+    (overview,) = await flow.send(Command(person, "sessions"))
+    assert isinstance(overview, SendMessage)
+    with_pins = [row[-1].data for row in overview.buttons if row[-1].text.startswith("📍")]
+    located = [s.id for s in assembly.sessions if s.latitude is not None]
+    assert with_pins == [f"cal:map:{key}" for key in located]
+    pins = [a for a in await flow.send(flow.press(person, with_pins[0])) if isinstance(a, SendVenue)]
+    first = assembly.session(located[0])
+    assert first is not None
+    assert pins == [
+        SendVenue(
+            person.chat_id,
+            first.latitude or 0,
+            first.longitude or 0,
+            assembly.text(first.title, "nl"),
+            assembly.text(first.place, "nl"),
+        )
+    ]

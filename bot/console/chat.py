@@ -190,6 +190,9 @@ class ConsoleChat:
                 poll_id = f"console-poll-{message_id}"
                 self._choices = Choices(message_id, poll_id=poll_id, options=len(action.options))
                 return message_id
+            case act.SendVenue():
+                self._say(f"📍 {action.title}\n{action.address} ({action.latitude}, {action.longitude})")
+                return next(self._ids)
             case act.SendPhoto() | act.SendDocument():
                 self.files.mkdir(parents=True, exist_ok=True)
                 path = self.files / f"{next(self._ids)}-{Path(action.filename).name}"
