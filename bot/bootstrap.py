@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
+from bot.adapters.calendars import IcsCalendars
 from bot.adapters.charts import BarCharts
 from bot.adapters.clock import SystemClock
 from bot.adapters.detection import LangDetect
@@ -55,6 +56,7 @@ def build_kit(assembly: Assembly, *, clock: Clock | None = None, dashboard_url: 
         detector=LangDetect(assembly.languages),
         clock=clock or SystemClock(),
         charts=BarCharts(),
+        calendars=IcsCalendars(),
         router=build_router(),
         dashboard_url=dashboard_url,
     )

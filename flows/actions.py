@@ -158,6 +158,17 @@ class SendDocument:
 
 
 @dataclass(frozen=True)
+class SendVenue:
+    """A place as Telegram shows it: a map pin with the venue's name and address."""
+
+    chat_id: int
+    latitude: float
+    longitude: float
+    title: str
+    address: str
+
+
+@dataclass(frozen=True)
 class SetMenu:
     """The command menu of one private chat (a per-chat command scope), e.g. after a role is granted."""
 
@@ -165,7 +176,7 @@ class SetMenu:
     commands: tuple[tuple[str, str], ...]
 
 
-Action = SendMessage | EditMessage | AnswerButton | SendPoll | SendPhoto | SendDocument | SetMenu
+Action = SendMessage | EditMessage | AnswerButton | SendPoll | SendPhoto | SendDocument | SendVenue | SetMenu
 
 
 def rows(*buttons: Button, width: int = 2) -> Keyboard:

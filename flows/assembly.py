@@ -45,6 +45,9 @@ class Session(_Strict):
     ends: datetime
     online_link: Annotated[str, Field(pattern=r"^https://\S+$")] | None = None
     cancelled: bool = False
+    latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
+    longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
+    """Where the venue is, for a map pin in Telegram and in calendars: both or neither."""
 
     @field_validator("starts", "ends")
     @classmethod
@@ -59,6 +62,8 @@ class Session(_Strict):
     def _order(self) -> Session:
         if self.ends <= self.starts:
             raise ValueError(f"session '{self.id}' ends before it starts")
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError(f"session '{self.id}': give both latitude and longitude, or neither")
         return self
 
 

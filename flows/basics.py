@@ -15,6 +15,7 @@ from flows.ports import Translator
 MENU: tuple[tuple[str, str], ...] = (
     ("start", N_("Welcome and main menu")),
     ("sessions", N_("Your sessions and answers")),
+    ("calendar", N_("Your sessions in your calendar")),
     ("checkin", N_("Check in at a session")),
     ("mytable", N_("Your table at today's session")),
     ("language", N_("Choose your language")),

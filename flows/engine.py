@@ -11,7 +11,16 @@ from flows.assembly import Assembly
 from flows.buttons import SEPARATOR, ButtonData
 from flows.events import ButtonPress, Command, Event
 from flows.languages import match_language
-from flows.ports import Charts, Clock, LanguageDetector, Participant, Store, Translations, Translator
+from flows.ports import (
+    Calendars,
+    Charts,
+    Clock,
+    LanguageDetector,
+    Participant,
+    Store,
+    Translations,
+    Translator,
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,7 @@ class Kit:
     detector: LanguageDetector
     clock: Clock
     charts: Charts
+    calendars: Calendars
     router: Router
     dashboard_url: str | None = None
     """Where the web dashboard is served (DASHBOARD_URL); None when this deployment has none."""
@@ -95,6 +105,10 @@ class Context:
     @property
     def charts(self) -> Charts:
         return self.kit.charts
+
+    @property
+    def calendars(self) -> Calendars:
+        return self.kit.calendars
 
     @property
     def dashboard_url(self) -> str | None:

@@ -7,7 +7,7 @@ from flows.digest import command as digest
 from flows.engine import Router
 from flows.polls import ballots, compose, live
 from flows.registration import entry as registration
-from flows.sessions import checkin, rsvp
+from flows.sessions import calendar, checkin, rsvp
 
 
 def build_router() -> Router:
@@ -17,6 +17,7 @@ def build_router() -> Router:
         confirmation,
         privacy,
         rsvp,
+        calendar,
         checkin,
         roles,
         tables,

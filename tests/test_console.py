@@ -232,3 +232,20 @@ async def test_a_new_user_types_through_registration(
         participant = await store.participant(78)
         assert participant is not None
         assert await store.registrations.status(participant.id) == "registered"
+
+
+async def test_digits_answer_a_number_question_and_hash_presses_a_button(
+    db: Database, assembly: Assembly, tmp_path: Path
+) -> None:
+    """At "how many people live in your household?" typing 1 is the answer, not the Back button."""
+    registering = ["/start", "1", "2", "1", "Léa", "1", "1", "1", "1", "1"]
+    printed = await _chat(db, assembly, tmp_path, [*registering, "1", "#1"])
+    lines = [line.strip() for line in printed.splitlines() if line.strip()]
+    assert any(line.startswith("Vraag 7 van 12") for line in lines)
+    assert any(line.startswith("Vraag 8 van 12") for line in lines)
+    assert lines[-7:-5] == ["[1] ☑ Frans", "[2] Nederlands"]  # "#1" pressed the first button
+    async with db.transaction() as session:
+        store = SqlStore(session, assembly.id)
+        person = await store.participant(77)
+        assert person is not None
+        assert (await store.registrations.answers(person.id))["household"] == 1

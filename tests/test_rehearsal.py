@@ -60,3 +60,40 @@ async def test_a_facilitator_triggers_watches_and_closes_a_table_poll(
         answers = await session.scalar(select(func.count()).select_from(PollAnswerRow))
     assert answers == len(TABLEMATES)
     assert not any("Sondage pour la table 1" in line for line in lines)  # ballots are not printed here
+
+
+async def test_the_simulated_table_answers_every_kind_and_a_poll_is_composed_line_by_line(
+    db: Database, assembly: Assembly, tmp_path: Path
+) -> None:
+    first = assembly.sessions[0]
+    clock = ManualClock(assembly.start_of(first) + timedelta(minutes=10))
+    out = io.StringIO()
+    chat = ConsoleChat(
+        db,
+        build_kit(assembly, clock=clock),
+        Sender(92, 92, "Sofia", "en"),
+        Console(file=out, width=200, color_system=None),
+        tmp_path / "files",
+        queue=True,
+    )
+    rehearsal = Rehearsal(chat, first.id)
+    chat.after = rehearsal.deliver
+    await rehearsal.seed()
+    kinds = [line for line in assembly.polls if line.kind in ("ranking", "dots")]
+    assert [t.id for t in assembly.polls].index(kinds[0].id) == 1
+    typed = [
+        *("/poll", "2", "1", "1"),  # the ranking template, my table, close
+        *("/poll", "4", "1", "1"),  # the dot vote
+        # A new multiple-choice poll: its options one per line, an empty line ends the list.
+        *("/poll", "5", "2", "Which topics first?", "Heat", "Transport", "Food", "", "1", "1"),
+        *("/poll", "5", "8", "What should we ask the experts?", "1", "1"),  # an open question
+    ]
+    await chat.run(Typist(typed))
+    lines = [line.strip() for line in out.getvalue().splitlines() if line.strip()]
+    assert lines.count("5 of 5 answered") == 2 * 4, "each kind is answered by the whole table (live, closed)"
+    assert "Type one option per line; an empty line (or: done) ends the list." in lines
+    assert "Who should answer “Which topics first?”?" in lines
+    assert lines.count("Closed.") == 4
+    async with db.transaction() as session:
+        answers = await session.scalar(select(func.count()).select_from(PollAnswerRow))
+    assert answers == 4 * len(TABLEMATES)

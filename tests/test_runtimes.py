@@ -151,3 +151,15 @@ async def test_the_same_conversation_gives_the_same_sends_on_both_runtimes(
     assert ptb == aiogram
     assert aiogram[1] == ("✓ العربية", [], 1, False)
     assert aiogram[-1] == ("answer", "هذا الزر لم يعد صالحاً.")
+
+
+async def test_a_venue_arrives_as_a_map_pin_on_both_runtimes(api: TelegramApi, emulator: Emulator) -> None:
+    lina = emulator.user(4006, first_name="Lina", language_code="fr")
+    pin = act.SendVenue(4006, 50.8459, 4.3497, "Séance 1", "Parlement bruxellois, rue du Lombard 69")
+    sent = await api.perform(pin)
+    assert sent.message_id == lina.messages[-1].message_id
+    assert lina.messages[-1].venue == {
+        "location": {"latitude": 50.8459, "longitude": 4.3497},
+        "title": "Séance 1",
+        "address": "Parlement bruxellois, rue du Lombard 69",
+    }

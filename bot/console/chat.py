@@ -20,23 +20,27 @@ from bot.store.database import Database
 from bot.store.participants import SqlStore, ensure_assembly
 from bot.telegram.runner import handle_event
 from flows import actions as act
-from flows.engine import Kit
+from flows.engine import ConversationState, Kit
 from flows.events import ButtonPress, Command, ContactShared, Event, PollAnswer, Sender, Text, parse_command
 from flows.languages import match_language
 from flows.markers import N_
 from flows.numbers import ROW_ID_MAX, parse_int
+from flows.polls.compose import expects_lines
 from flows.ports import Translator
+from flows.registration.steps import expects_number
 
 ReadLine = Callable[[], Awaitable[str | None]]
 """The next typed line without its newline, or None at the end of input."""
 
 HINT = N_(
-    "Type a message or a /command. A number presses that button; "
-    ":contact followed by a phone number shares it; :quit leaves."
+    "Type a message or a /command. A number presses that button (#2 presses button 2 when a question"
+    " asks for a number); :contact followed by a phone number shares it; :quit leaves."
 )
 CHOOSE_ONE = N_("Type the number of your choice.")
 CHOOSE_MANY = N_("Type the numbers of your choices, separated by commas.")
 SAVED = N_("File saved: {path}")
+LINES = N_("Type one option per line; an empty line (or: done) ends the list.")
+ENDS_LIST = ("", "done")
 
 
 def right_to_left(text: str) -> bool:
@@ -91,20 +95,43 @@ class ConsoleChat:
             line = line.strip()
             if line == ":quit":
                 break
-            event = self._event(line)
+            state = await self._state()
+            if line and expects_lines(state):
+                line = await self._lines(line, read_line)
+            event = self._event(line, expects_number(self.kit.assembly, state))
             if event is not None:
                 await self._handle(event)
                 if self.after is not None:
                     await self.after()
+                if expects_lines(await self._state()):
+                    self._note((await self._translator()).gettext(LINES))
 
-    def _event(self, line: str) -> Event | None:
+    async def _lines(self, first: str, read_line: ReadLine) -> str:
+        """A list typed one line at a time, as the single message of lines that Telegram would send."""
+        lines = [first]
+        while (line := await read_line()) is not None and line.strip().casefold() not in ENDS_LIST:
+            lines.append(line.strip())
+        return "\n".join(lines)
+
+    async def _state(self) -> ConversationState:
+        async with self.db.transaction() as session:
+            return await SqlStore(session, self.kit.assembly.id).load_state(self.sender.user_id)
+
+    def _event(self, line: str, number_asked: bool = False) -> Event | None:
+        """What a typed line is: `#n` always presses button n; bare numbers press buttons or vote,
+        except while a question asks for a number, which they then answer."""
         sender, choices = self.sender, self._choices
         if not line:
             return None
         if line.startswith(":contact"):
             return ContactShared(sender, line.removeprefix(":contact").strip(), own=True)
+        pressed = line.removeprefix("#") if line.startswith("#") else None
+        index = parse_int(pressed, 1, ROW_ID_MAX) if pressed is not None else None
+        if index is not None and choices is not None and index <= len(choices.buttons):
+            data = choices.buttons[index - 1].data
+            return ButtonPress(sender, data, choices.message_id, f"console-{next(self._ids)}")
         numbers = [parse_int(part, 1, ROW_ID_MAX) for part in line.split(",")]
-        if choices is not None and all(n is not None for n in numbers):
+        if choices is not None and not number_asked and all(n is not None for n in numbers):
             picked = [n - 1 for n in numbers if n is not None]
             if choices.poll_id is not None and all(0 <= i < choices.options for i in picked):
                 return PollAnswer(sender, choices.poll_id, tuple(sorted(set(picked))))
@@ -163,6 +190,9 @@ class ConsoleChat:
                 poll_id = f"console-poll-{message_id}"
                 self._choices = Choices(message_id, poll_id=poll_id, options=len(action.options))
                 return message_id
+            case act.SendVenue():
+                self._say(f"📍 {action.title}\n{action.address} ({action.latitude}, {action.longitude})")
+                return next(self._ids)
             case act.SendPhoto() | act.SendDocument():
                 self.files.mkdir(parents=True, exist_ok=True)
                 path = self.files / f"{next(self._ids)}-{Path(action.filename).name}"

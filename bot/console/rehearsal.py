@@ -27,6 +27,7 @@ from flows import actions as act
 from flows.engine import IDLE
 from flows.events import ButtonPress, Sender, Text
 from flows.languages import match_language
+from flows.polls.ballots import VoteButton
 from flows.ports import Presence
 from flows.status import ParticipantStatus
 
@@ -47,6 +48,8 @@ REASONS = {
     "en": "Reliable public transport in every neighbourhood has to come first.",
 }
 """What a simulated participant writes when their answer asks for a reason, in their language."""
+MAX_PRESSES = 40
+"""Enough presses for any ballot (ten options ranked, twenty dots spread), and never a loop."""
 
 
 @dataclass
@@ -95,19 +98,49 @@ class Rehearsal:
         job = PollJob(self.db, self.chat.kit, lambda: None)
         while self._ballots:
             sender, ballot, message_id = self._ballots.pop(0)
-            choices = [b.data for row in ballot.buttons for b in row if ":c:" in b.data]
-            if not choices:
-                continue  # rankings, dots, multiple choice and open text need a person
+            await self._answer(sender, ballot.buttons, message_id)
+            await job.refresh_counts()
+            await self._drain()
+
+    async def _answer(self, sender: Sender, keyboard: act.Keyboard, message_id: int) -> None:
+        """Fill in the ballot as a person would, press after press, until the answer is sent: pick
+        one answer, tick some and send, spread every dot and send, or rank every option and send; an
+        open question or a block gets a sentence typed in the person's language."""
+        for _ in range(MAX_PRESSES):
+            data = self._choose(keyboard)
+            if data is None:
+                return
             self._queries += 1
-            press = ButtonPress(sender, self.rng.choice(choices), message_id, f"sim-{self._queries}")
+            press = ButtonPress(sender, data, message_id, f"sim-{self._queries}")
             async with self.db.transaction() as session:
                 result = await handle_event(session, self.chat.kit, press)
                 if result.state != IDLE:  # a block or an open answer asks for words: give them
                     await handle_event(
                         session, self.chat.kit, Text(sender, REASONS[sender.language_code or ""])
                     )
-            await job.refresh_counts()
-            await self._drain()
+            redrawn = [a for a in result.actions if isinstance(a, act.EditMessage) and a.buttons]
+            if not redrawn:
+                return
+            keyboard = redrawn[-1].buttons
+
+    def _choose(self, keyboard: act.Keyboard) -> str | None:
+        """The next button to press on a ballot, or None when it has none (it was sent)."""
+        votes = [
+            (button, vote)
+            for row in keyboard
+            for button in row
+            if (vote := VoteButton.unpack(button.data)) is not None
+        ]
+        send = [b.data for b, v in votes if v.op in ("M", "D", "R") and v.draft not in ("", "0")]
+        steps = {
+            "c": [b.data for b, v in votes if v.op == "c"],
+            "t": [b.data for b, v in votes if v.op == "t"],
+            "m": [] if send else [b.data for b, v in votes if v.op == "m"],
+            "d": [] if send else [b.data for b, v in votes if v.op == "d" and b.text == "➕"],
+            "r": [b.data for b, v in votes if v.op == "r" and v.draft],
+        }
+        possible = next((choices for choices in steps.values() if choices), send)
+        return self.rng.choice(possible) if possible else None
 
     async def _drain(self) -> None:
         me = self.chat.sender.chat_id

@@ -70,6 +70,7 @@ class BotApi:
                 "stopPoll": self.stop_poll,
                 "sendPhoto": self.send_photo,
                 "sendDocument": self.send_document,
+                "sendVenue": self.send_venue,
                 "getFile": self.get_file,
                 "setMyCommands": self.set_my_commands,
                 "deleteMyCommands": self.delete_my_commands,
@@ -420,6 +421,22 @@ class BotApi:
 
     async def send_document(self, params: Params) -> JSON:
         return self._send_file(params, "document")
+
+    async def send_venue(self, params: Params) -> JSON:
+        chat = self.chat(params)
+        try:
+            latitude, longitude = float(params.text("latitude")), float(params.text("longitude"))
+        except ValueError:
+            raise bad_request("wrong latitude or longitude") from None
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise bad_request("wrong latitude or longitude")
+        title, address = params.text("title"), params.text("address")
+        self.admit(chat)
+        location = {"latitude": latitude, "longitude": longitude}
+        venue = {"location": location, "title": title, "address": address}
+        message = self.bot_message(chat, params, {"venue": venue, "location": location}, None)
+        chat.sent[-1].venue = venue
+        return message
 
     async def get_file(self, params: Params) -> JSON:
         stored = self.state.files.get(params.text("file_id"))

@@ -32,6 +32,7 @@ class SentMessage:
     document: bytes | None = None
     document_name: str | None = None
     poll: dict[str, Any] | None = None
+    venue: dict[str, Any] | None = None
     edited: int = 0
     parse_mode: str | None = None
     sent_at: float = 0.0

@@ -30,6 +30,7 @@ _ACTIONS: dict[str, type[Any]] = {
         actions.SendPoll,
         actions.SendPhoto,
         actions.SendDocument,
+        actions.SendVenue,
         actions.SetMenu,
     )
 }

@@ -110,6 +110,17 @@ class BotAdapter(ABC):
                 return Delivery(sent.message_id, sent.poll.id if sent.poll else None)
             case act.SendPhoto() | act.SendDocument():
                 return Delivery(await self._upload(action))
+            case act.SendVenue():
+                sent = await self._call(
+                    bot.send_venue(
+                        chat_id=action.chat_id,
+                        latitude=action.latitude,
+                        longitude=action.longitude,
+                        title=action.title,
+                        address=action.address,
+                    )
+                )
+                return Delivery(sent.message_id)
             case act.SetMenu():
                 await self.set_commands(list(action.commands), None, chat_id=action.chat_id)
                 return Delivery()

@@ -193,6 +193,12 @@ async def compose_flow(turn: Turn[Event]) -> StepResult | None:
     return await _ask_audience(turn, data)
 
 
+def expects_lines(state: ConversationState) -> bool:
+    """True while a poll being written waits for its options, one per line of a single message: a
+    runtime that sends a message per line (a terminal) gathers the lines first."""
+    return state.flow == FLOW and state.step == Step(Composing.OPTIONS)
+
+
 async def _ask_audience(turn: Turn[Event], data: dict[str, Any]) -> StepResult:
     _, table = await _session_and_table(turn)
     text = turn.tr.gettext("Who should answer “{question}”?").format(question=data["question"])

@@ -3,7 +3,16 @@
 Import from here (`from flows.ports import Store`): the modules below only sort the ports by feature.
 """
 
-from flows.ports.adapters import Charts, Clock, LanguageDetector, QuotaBar, Translations, Translator
+from flows.ports.adapters import (
+    CalendarEvent,
+    Calendars,
+    Charts,
+    Clock,
+    LanguageDetector,
+    QuotaBar,
+    Translations,
+    Translator,
+)
 from flows.ports.people import FACILITATOR, ORGANISER, ROLES, DashboardAccess, Participant, RoleStore
 from flows.ports.polls import Poll, PollSpec, PollStore
 from flows.ports.registrations import InvitationOutcome, Reachable, RegistrationStore, Reserve, Seat
@@ -15,6 +24,8 @@ __all__ = [
     "FACILITATOR",
     "ORGANISER",
     "ROLES",
+    "CalendarEvent",
+    "Calendars",
     "Charts",
     "Clock",
     "DashboardAccess",

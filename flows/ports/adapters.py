@@ -1,4 +1,4 @@
-"""Ports of the adapters: translations, language detection, the clock, charts."""
+"""Ports of the adapters: translations, language detection, the clock, charts, calendar files."""
 
 from __future__ import annotations
 
@@ -19,6 +19,28 @@ class QuotaBar:
     minimum: int | None
     heading: bool = False
     """A heading row (a feature's question) above its values, drawn without bars."""
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    """One session in a participant's calendar file: texts already in their language, times aware
+    and in the assembly's timezone; `uid` stays the same for a session whatever changes."""
+
+    uid: str
+    title: str
+    place: str
+    starts: dt.datetime
+    ends: dt.datetime
+    description: str = ""
+    cancelled: bool = False
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class Calendars(Protocol):
+    """Writes calendar files (iCalendar, RFC 5545) that every calendar application imports."""
+
+    def ics(self, name: str, events: Sequence[CalendarEvent], now: dt.datetime) -> bytes: ...
 
 
 class Charts(Protocol):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from flows.assembly import Assembly
 from flows.buttons import ButtonData
-from flows.engine import Step, Turn
+from flows.engine import ConversationState, Step, Turn
 from flows.events import Event
 from flows.questionnaire import Question, Registration
 
@@ -85,3 +86,13 @@ class StepButton(ButtonData, prefix="rg"):
         """The choice or question of a `t.<choice>` or `e.<question>` value, when `action` is its prefix."""
         head, dot, rest = self.value.partition(".")
         return rest if dot and head == action else None
+
+
+def expects_number(assembly: Assembly, state: ConversationState) -> bool:
+    """True while a number question waits for its answer: typed digits answer it, whatever buttons
+    (Back, Skip) the question also shows; a runtime that presses buttons by number must not take them."""
+    reg, step = assembly.registration, state.step
+    if reg is None or state.flow != FLOW or step is None or step.stage != Stage.QUESTION:
+        return False
+    question = reg.question(step.item or "")
+    return question is not None and question.kind == "number"

@@ -1,3 +1,4 @@
-"""Sessions for participants: reminders and schedule notices, RSVP answers, /sessions, check-in."""
+"""Sessions for participants: reminders and schedule notices, RSVP answers, /sessions, check-in, the
+calendar file."""
 
-__all__ = ["checkin", "notices", "rsvp"]
+__all__ = ["calendar", "checkin", "notices", "rsvp"]

@@ -7,6 +7,7 @@ from flows.assembly import Session
 from flows.basics import stale_button
 from flows.engine import IDLE, ConversationState, Router, Step, StepResult, Turn, reply
 from flows.events import ButtonPress, Command, Event, Text
+from flows.sessions.calendar import calendar_button, venue_button
 from flows.sessions.notices import ABSENT, COMING, RsvpButton, details
 
 REASON_LIMIT = 1000
@@ -100,13 +101,16 @@ async def my_sessions(turn: Turn[Command]) -> StepResult:
         lines = [f"{tr.number(number)}. {title}", *details(tr, assembly, session)]
         lines.append(status or tr.gettext("You have not answered yet."))
         blocks.append("\n".join(lines))
-        buttons.append(
-            (
-                Button(f"✅ {tr.number(number)}", RsvpButton(session.id, "yes").pack()),
-                Button(f"❌ {tr.number(number)}", RsvpButton(session.id, "no").pack()),
-            )
-        )
-    blocks.append(tr.gettext("Answer with the buttons: ✅ coming, ❌ can't come."))
+        row = [
+            Button(f"✅ {tr.number(number)}", RsvpButton(session.id, "yes").pack()),
+            Button(f"❌ {tr.number(number)}", RsvpButton(session.id, "no").pack()),
+        ]
+        pin = venue_button(tr, session, number)
+        buttons.append((*row, pin) if pin is not None else tuple(row))
+    blocks.append(
+        tr.gettext("Answer with the buttons: ✅ coming, ❌ can't come; 📍 shows the place on a map.")
+    )
+    buttons.append((calendar_button(tr),))
     return reply(turn, "\n\n".join(blocks), buttons=tuple(buttons))
 
 
