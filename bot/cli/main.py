@@ -10,11 +10,24 @@ from collections.abc import Callable, Coroutine, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from bot.cli import announce, chat, dashboard, demo, emulator, logs, lottery, reports, roles, run, sessions
+from bot.cli import (
+    announce,
+    chat,
+    dashboard,
+    demo,
+    emulator,
+    logs,
+    lottery,
+    reports,
+    retention,
+    roles,
+    run,
+    sessions,
+)
 from bot.cli.common import CliError, store_error
 from bot.store.database import StoreError
 
-GROUPS = (run, chat, demo, emulator, announce, sessions, roles, lottery, reports, dashboard)
+GROUPS = (run, chat, demo, emulator, announce, sessions, roles, lottery, reports, dashboard, retention)
 """Every command group, in the order `assembly-bot --help` lists them."""
 
 
