@@ -131,7 +131,7 @@ def _poll_card(assembly: Assembly, tr: Translator, result: dashboard_reports.Pol
     where = session_title(assembly, tr, poll.session)
     if poll.table is not None:
         where = tr.gettext("{session}, table {table}").format(session=where, table=poll.table)
-    hidden = poll.table is not None and tally is not None and tally.answers < assembly.tables.min_result
+    hidden = result.too_few(assembly.tables.min_result)
     shown = tally is not None and not hidden
     return {
         "id": poll.id,

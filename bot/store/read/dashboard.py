@@ -69,6 +69,11 @@ class PollResult:
     answers: int
     tally: Tally | None
 
+    def too_few(self, min_result: int) -> bool:
+        """A table's closed poll with fewer answers than `tables.min_result` is shown only in the
+        session total, never on its own (so nobody's answer can be read off a tiny table)."""
+        return self.poll.table is not None and self.tally is not None and self.tally.answers < min_result
+
 
 @dataclass(frozen=True)
 class RatingFigures:
