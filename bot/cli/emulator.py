@@ -33,7 +33,7 @@ def _first_update_id() -> int:
 
 async def _emulator(args: argparse.Namespace) -> None:
     if args.as_user:
-        await until_signal(_console(args))
+        await _console(args)  # Ctrl-C leaves it like :quit
         return
     from bot.emulator import serve_forever  # noqa: PLC0415 (only this command needs the server)
 
