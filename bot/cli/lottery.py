@@ -100,7 +100,7 @@ async def _select(args: argparse.Namespace) -> None:
         f" (the same seed and data give the same draw)."
     )
     print(
-        f"Confirmation deadline: {outcome.deadline.isoformat()}."
+        f"Confirmation deadline: {outcome.deadline.astimezone(assembly.zone):%Y-%m-%d %H:%M %Z}."
         " Messages are queued; `assembly-bot run` sends them."
     )
 
