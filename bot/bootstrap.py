@@ -17,6 +17,7 @@ from bot.jobs.confirmations import expire_deadlines
 from bot.jobs.digest import send_digests
 from bot.jobs.polls import PollJob
 from bot.jobs.reminders import ReminderJob
+from bot.jobs.retention import retention_job
 from bot.jobs.scheduler import Scheduler, waking
 from bot.jobs.session_mirror import sync_sessions
 from bot.metrics import MeteredApi
@@ -126,6 +127,8 @@ async def build_app(
     scheduler.every("polls", poll_tick, PollJob(db, kit, sender.wake))
     deadlines = partial(expire_deadlines, db, assembly, kit.translations)
     scheduler.every("confirmation-deadlines", tick, waking(deadlines, sender.wake))
+    if assembly.retention is not None:
+        scheduler.every("retention", timedelta(hours=1), partial(retention_job, db, assembly))
     if assembly.digest is not None:
         digest = partial(send_digests, db, assembly, kit.translations, kit.charts)
         scheduler.daily("digest", assembly.digest.at, waking(digest, sender.wake))

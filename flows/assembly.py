@@ -193,6 +193,12 @@ class Digest(_Strict):
     seats: Annotated[int, Field(ge=1)] | None = None
 
 
+class Retention(_Strict):
+    """How long personal data is kept: the privacy notice's promise, kept by a scheduled erasure."""
+
+    after_last_session_days: Annotated[int, Field(ge=1, le=3650)]
+
+
 class Assembly(_Strict):
     """One citizens' assembly: identity, languages, timezone and what participants are told."""
 
@@ -209,6 +215,7 @@ class Assembly(_Strict):
     bot_username: Annotated[str, Field(max_length=64)] = ""
     registration: Registration | None = None
     digest: Digest | None = None
+    retention: Retention | None = None
 
     tables: Tables = Field(default_factory=Tables)
     polls: list[PollTemplate] = Field(default_factory=list)
@@ -305,6 +312,14 @@ class Assembly(_Strict):
 
     def end_of(self, session: Session) -> datetime:
         return session.ends.replace(tzinfo=self.zone)
+
+    def erasure_due(self) -> datetime | None:
+        """When personal data is erased: the end of the last session held (not cancelled) plus the
+        retention period; None without a retention period or a session."""
+        ends = [self.end_of(session) for session in self.sessions if not session.cancelled]
+        if self.retention is None or not ends:
+            return None
+        return max(ends) + timedelta(days=self.retention.after_last_session_days)
 
     def text(self, texts: dict[str, str], language: str) -> str:
         """Pick the text for `language`, else the fallback language's."""

@@ -102,6 +102,7 @@ async def test_announce_reaches_confirmed_participants_in_their_language_and_att
         "--participant",
         str(jan_id),
         "--late",
+        "--anyway",  # session 2 is months ahead of today
     )
     assert status == 0, err
     assert f"Participant {jan_id} marked present at s2 (late)." in out
@@ -149,7 +150,7 @@ def test_sessions_list_rsvps_and_a_session_announcement_read_the_store(
     amelie, jan = asyncio.run(fill())
     assert main(["sessions", "list", "--assembly", assembly.id]) == 0
     listed = capsys.readouterr().out
-    assert [_cells(listed, s.id)[4] for s in assembly.sessions] == ["revision 1"] * len(assembly.sessions)
+    assert [_cells(listed, s.id)[4] for s in assembly.sessions] == ["planned"] * len(assembly.sessions)
 
     assert main(["sessions", "rsvps", "--assembly", assembly.id]) == 0
     summary = capsys.readouterr().out
@@ -170,3 +171,34 @@ def test_sessions_list_rsvps_and_a_session_announcement_read_the_store(
     assert "Announcement 1 queued for 2 participants (session s1)." in capsys.readouterr().out
     assert main([*command, "--session", "s9"]) == 2
     assert capsys.readouterr().err.strip().endswith(f"error: no session 's9' in assembly {assembly.id}")
+
+
+def test_attendance_by_hand_refuses_a_session_far_ahead_and_notes_who_said_no(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, assembly: Assembly, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'store.sqlite'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("ASSEMBLY_CONFIG", raising=False)
+    now = datetime.now(UTC)
+
+    async def fill() -> int:
+        db = Database(url)
+        await db.migrate()
+        try:
+            await mirror_sessions(db, assembly, now)
+            jan = (await add_confirmed(db, assembly, 6102, "nl")).id
+            async with db.transaction() as session:
+                await SqlSessions(session, assembly.id).set_rsvp(jan, "s1", "absent", now)
+                await SqlSessions(session, assembly.id).set_rsvp_reason(jan, "s1", "Ziek")
+        finally:
+            await db.dispose()
+        return jan
+
+    jan = asyncio.run(fill())
+    attend = ["sessions", "attend", "--assembly", assembly.id, "--session", "s1", "--participant", str(jan)]
+    assert main(attend) == 2  # the example's first session is months away from today
+    assert "s1 starts 2027-03-06 09:30, not today: nothing recorded" in capsys.readouterr().err
+    assert main([*attend, "--anyway"]) == 0
+    out = capsys.readouterr().out
+    assert f"Note: participant {jan} had said they can't come (Ziek)." in out
+    assert f"Participant {jan} marked present at s1." in out

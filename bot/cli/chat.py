@@ -33,7 +33,7 @@ def _watchable(stream: TextIO) -> bool:
     return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stream.isatty()
 
 
-async def _stdin_lines() -> AsyncIterator[str]:
+async def stdin_lines() -> AsyncIterator[str]:
     """Lines typed on standard input, read without blocking the event loop (a pipe, pty or file)."""
     if not _watchable(sys.stdin):
         for line in sys.stdin:
@@ -64,7 +64,8 @@ async def _chat(args: argparse.Namespace) -> None:
         if facilitating:  # a rehearsal plays the first session: time stands still ten minutes in
             clock = ManualClock(assembly.start_of(assembly.sessions[0]) + timedelta(minutes=10))
         try:
-            core = build_core(assembly, url, clock=clock)
+            dashboard_url = str(settings.dashboard_url) if settings.dashboard_url else None
+            core = build_core(assembly, url, clock=clock, dashboard_url=dashboard_url)
             await core.db.migrate()
         except Exception as error:
             raise CliError(f"cannot open the database at {url} ({type(error).__name__})") from None
@@ -82,7 +83,7 @@ async def _chat(args: argparse.Namespace) -> None:
                 "(fr, nl, ar, de, en) who answer by themselves. Type /poll to start a poll.",
                 style="dim",
             )
-        lines = _stdin_lines()
+        lines = stdin_lines()
 
         async def read_line() -> str | None:
             console.print("> ", end="", style="bold", markup=False)

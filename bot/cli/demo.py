@@ -22,6 +22,8 @@ async def _demo(args: argparse.Namespace) -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
     assembly = read_assembly(read_settings(), args.config)
     console = Console(highlight=False)
+    if args.out.is_dir() and any(args.out.iterdir()):
+        console.print(f"{args.out} holds an earlier demo: its files are replaced.")
     console.print(f"Playing a small assembly offline on [bold]{args.runtime}[/], writing into {args.out}")
     try:
         result = await run_demo(assembly, args.out, args.runtime, console)

@@ -107,7 +107,7 @@ async def _select(args: argparse.Namespace) -> None:
     )
     _print_chances(outcome.report)
     print(
-        f"Confirmation deadline: {outcome.deadline.isoformat()}."
+        f"Confirmation deadline: {outcome.deadline.astimezone(assembly.zone):%Y-%m-%d %H:%M %Z}."
         " Messages are queued; `assembly-bot run` sends them."
     )
     if args.report is not None:

@@ -22,6 +22,7 @@ from bot.cli import (
     migrate,
     registrations,
     reports,
+    retention,
     roles,
     run,
     sessions,
@@ -42,6 +43,7 @@ GROUPS = (
     registrations,
     reports,
     dashboard,
+    retention,
     audit,
 )
 """Every command group, in the order `assembly-bot --help` lists them."""

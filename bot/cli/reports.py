@@ -51,6 +51,8 @@ async def _export(args: argparse.Namespace) -> None:
                 args.format,
                 args.out,
                 include_personal=args.include_personal,
+                include_comments=args.include_comments,
+                translations=core.kit.translations,
                 on_start=start,
                 tick=tick,
             )
@@ -73,14 +75,20 @@ def register(commands: Any) -> None:
     exporter = commands.add_parser(
         "export",
         help="export the assembly's data as CSV, XLSX or JSON",
-        description="Export participants (pseudonymous), answers, sessions, RSVPs, attendance and the "
-        "quota comparison. Telegram ids, free-text and phone answers, accessibility notes and RSVP "
-        "reasons are left out unless --include-personal is given.",
+        description="Export participants (pseudonymous), answers, sessions, RSVPs, attendance, the "
+        "quota comparison, poll results (as the dashboard shows them) and feedback ratings. Telegram "
+        "ids, free-text and phone answers, accessibility notes and RSVP reasons are left out unless "
+        "--include-personal is given; comments and open-text poll answers need --include-comments.",
     )
     add_assembly_options(exporter)
     exporter.add_argument("--format", choices=FORMATS, default="csv", help="file format (default: csv)")
     exporter.add_argument("--out", type=Path, default=Path("exports"), help="directory (default: ./exports)")
     exporter.add_argument(
         "--include-personal", action="store_true", help="include personal data (handle with care)"
+    )
+    exporter.add_argument(
+        "--include-comments",
+        action="store_true",
+        help="include free-text feedback comments and open-text poll answers",
     )
     exporter.set_defaults(handler=_export)

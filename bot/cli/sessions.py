@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,9 @@ from flows.sessions.checkin import LINK_PREFIX
 
 _NOT_MIRRORED = "start the bot, or run `assembly-bot sessions sync`, to store it"
 
+FAR_AHEAD = timedelta(days=1)
+"""A session starting later than this is not one anybody can be marked present at yet."""
+
 
 async def _session(core: Core, key: str) -> SessionRecord:
     assembly = core.kit.assembly
@@ -43,16 +47,28 @@ async def _session(core: Core, key: str) -> SessionRecord:
     return found
 
 
+def _status(row: SessionRecord, now: datetime) -> str:
+    """What an organiser needs to know of a session at a glance."""
+    if row.cancelled_at:
+        return "cancelled"
+    if row.ends_at <= now:
+        return "held"
+    if row.starts_at <= now:
+        return "under way"
+    return "moved" if row.revision > 1 else "planned"
+
+
 async def _list(args: argparse.Namespace) -> None:
     async with organiser_core(args, Access.READ) as core:
         assembly = core.kit.assembly
         async with core.db.transaction() as session:
             stored = await session_rows(session, assembly.id)
         table = Table("session", "title", "starts", "ends", "status", "check-in code")
+        now = core.kit.clock.now()
         for row in stored:
             definition = assembly.session(row.key)
             title = assembly.text(definition.title if definition else row.title, assembly.fallback_language)
-            status = "cancelled" if row.cancelled_at else f"revision {row.revision}"
+            status = _status(row, now)
             starts, ends = row.starts_at.astimezone(assembly.zone), row.ends_at.astimezone(assembly.zone)
             table.add_row(
                 row.key, title, f"{starts:%Y-%m-%d %H:%M}", f"{ends:%H:%M}", status, row.checkin_code
@@ -140,6 +156,12 @@ async def _attend(args: argparse.Namespace) -> None:
         assembly = core.kit.assembly
         row = await _session(core, args.session)
         now = core.kit.clock.now()
+        if row.starts_at - now > FAR_AHEAD and not args.anyway:
+            raise CliError(
+                f"{row.key} starts {row.starts_at.astimezone(assembly.zone):%Y-%m-%d %H:%M}, not today: "
+                "nothing recorded (add --anyway to record it all the same)",
+                2,
+            )
         late = args.late if args.late is not None else now > row.starts_at + assembly.checkin.late_after
         async with core.db.transaction() as session:
             store = SqlSessions(session, assembly.id)
@@ -147,6 +169,10 @@ async def _attend(args: argparse.Namespace) -> None:
                 raise CliError(
                     f"participant {args.participant} is not a confirmed participant of {assembly.id}"
                 )
+            said = (await store.rsvps(args.participant)).get(row.key)
+            if said is not None and said.answer == "absent":
+                reason = f" ({said.reason})" if said.reason else ""
+                console.print(f"Note: participant {args.participant} had said they can't come{reason}.")
             recorded = await store.check_in(args.participant, row.key, Presence(now, late, "manual"))
             earlier = (await store.presences(args.participant))[row.key]
         if recorded:
@@ -195,6 +221,9 @@ def register(commands: Any) -> None:
         required=True,
         metavar="PID",
         help="id from `sessions rsvps`",
+    )
+    attend.add_argument(
+        "--anyway", action="store_true", help="record it even for a session that does not start within a day"
     )
     late = attend.add_mutually_exclusive_group()
     late.add_argument("--late", dest="late", action="store_true", default=None, help="record as late")

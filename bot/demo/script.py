@@ -94,7 +94,7 @@ class DemoScript:
         async with self.app.db.transaction() as session:
             await ensure_assembly(session, self.assembly)
             codes = invitations.create(
-                session, self.assembly.id, len(self.actors) + 4, self.clock.now() + timedelta(days=60)
+                session, self.assembly.id, len(self.actors), self.clock.now() + timedelta(days=60)
             )
         actors = list(self.actors.values())
         await asyncio.gather(

@@ -32,12 +32,20 @@ __all__ = [
 ]
 
 
-async def serve_forever(host: str, port: int, token: str, bot_username: str) -> None:
+async def serve_forever(
+    host: str, port: int, token: str, bot_username: str, first_update_id: int = 1
+) -> None:
     """Run an emulator until cancelled, for `assembly-bot emulator` and manual trials."""
-    emulator = Emulator(token=token, bot_username=bot_username)
+    emulator = Emulator(token=token, bot_username=bot_username, first_update_id=first_update_id)
     await emulator.start(host, port)
     try:
-        print(f"Bot API emulator for @{bot_username} listening on {emulator.url}", flush=True)
+        print(
+            f"Bot API emulator for @{bot_username} listening on {emulator.url}, accepting the token {token}\n"
+            f"Run the bot on it: TELEGRAM_API_URL={emulator.url} TELEGRAM_BOT_TOKEN={token} "
+            "assembly-bot run\n"
+            f"Be a user of it: assembly-bot emulator --as-user Alex --url {emulator.url} --language en",
+            flush=True,
+        )
         await asyncio.Event().wait()
     finally:
         await emulator.stop()

@@ -8,6 +8,7 @@ import re
 import time
 from types import TracebackType
 
+from bot.emulator import people
 from bot.emulator.faults import FaultKind, Faults
 from bot.emulator.limits import Clock, Limits
 from bot.emulator.methods import BotApi
@@ -34,19 +35,23 @@ class Emulator:
         *,
         bot_first_name: str = "Assembly Bot",
         clock: Clock = time.monotonic,
+        first_update_id: int = 1,
     ) -> None:
+        """`first_update_id`: where update numbering starts; a bot's store drops ids it has seen, so
+        an emulator serving an existing store must start above them."""
         match = _TOKEN.match(token)
         if match is None:
             # aiogram refuses such tokens before sending anything, so fail early and clearly.
             raise ValueError("token must look like '<digits>:<secret>'")
         self.token = token
-        self.state = State(bot_id=int(match[1]))
+        self.state = State(bot_id=int(match[1]), first_update_id=first_update_id)
         self._api = BotApi(self.state, limits or Limits(), bot_username, bot_first_name, clock)
         self._faults = Faults()
         self._server = ApiServer(token, self._api, self.state, self._faults, clock)
         self._users: dict[int, SimulatedUser] = {}
         self._pusher = WebhookPusher(self.state)
         self._pushing: asyncio.Task[None] | None = None
+        people.add_routes(self._server.app, self)
 
     # -- lifecycle ----------------------------------------------------------------------------
 

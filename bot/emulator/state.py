@@ -200,10 +200,10 @@ class UpdateQueue:
 class State:
     """Everything the emulated Telegram remembers for one bot."""
 
-    def __init__(self, bot_id: int) -> None:
+    def __init__(self, bot_id: int, first_update_id: int = 1) -> None:
         self.bot_id = bot_id
         self.chats: dict[int, Chat] = {}
-        self.updates = UpdateQueue()
+        self.updates = UpdateQueue(first_update_id)
         self.polls: dict[str, Poll] = {}
         self.files: dict[str, StoredFile] = {}
         self.callback_queries: dict[str, CallbackQuery] = {}

@@ -17,11 +17,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.adapters.i18n import Catalogs
+from bot.organiser.results import results
 from bot.store import audit
 from bot.store.database import Database, Session
 from bot.store.read import exports as stored
 from bot.store.read.exports import Dataset
 from flows.assembly import Assembly
+from flows.ports import Translations
 
 FORMATS = ("csv", "xlsx", "json")
 PERSONAL_KINDS = frozenset({"text", "phone"})
@@ -48,31 +51,42 @@ def inert(row: Sequence[Any]) -> list[Any]:
     return ["'" + cell if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell for cell in row]
 
 
-def _answer_filter(assembly: Assembly) -> Callable[[tuple[Any, ...]], tuple[Any, ...] | None]:
-    """Without personal data, an answer row is left out when its question's answers are personal,
-    and an accessibility answer keeps its needs but not its free-text note."""
+def _impersonal_questions(assembly: Assembly) -> frozenset[str]:
+    """The questions whose answers an export without personal data holds (the store leaves out the
+    others, and answers to questions no longer in the definition)."""
+    questions = assembly.registration.questions if assembly.registration else []
+    return frozenset(q.id for q in questions if q.kind not in PERSONAL_KINDS)
+
+
+def _answer_filter(assembly: Assembly) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """Without personal data, an accessibility answer keeps its needs but not its free-text note."""
     kinds = {q.id: q.kind for q in assembly.registration.questions} if assembly.registration else {}
 
-    def answer(row: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    def answer(row: tuple[Any, ...]) -> tuple[Any, ...]:
         participant, question, value = row
-        kind = kinds.get(question)
-        if kind in PERSONAL_KINDS or kind is None:
-            return None
-        if kind == "accessibility" and isinstance(value, dict):
+        if kinds.get(question) == "accessibility" and isinstance(value, dict):
             value = {"needs": value.get("needs", [])}
         return participant, question, value
 
     return answer
 
 
-def _reader(session: Session, assembly: Assembly) -> Rows:
+def _reader(
+    session: Session,
+    assembly: Assembly,
+    questions: frozenset[str] | None,
+    computed: dict[str, list[tuple[Any, ...]]],
+) -> Rows:
     answer = _answer_filter(assembly)
 
     async def read(dataset: Dataset) -> AsyncIterator[tuple[Any, ...]]:
-        async for row in stored.rows(session, assembly.id, dataset):
+        if dataset.name in computed:
+            for row in computed[dataset.name]:
+                yield tuple(_plain(v) for v in row)
+            return
+        async for row in stored.rows(session, assembly.id, dataset, questions):
             kept = answer(row) if dataset.name == "answers" and not dataset.personal else row
-            if kept is not None:
-                yield tuple(_plain(v) for v in kept)
+            yield tuple(_plain(v) for v in kept)
 
     return read
 
@@ -88,19 +102,32 @@ async def export(
     out: Path,
     *,
     include_personal: bool = False,
+    include_comments: bool = False,
+    translations: Translations | None = None,
     on_start: Callable[[dict[str, int]], None] = lambda totals: None,
     tick: Tick = lambda name, n: None,
 ) -> list[Path]:
-    """Write the export into `out`; returns the files written. `on_start` gets each dataset's row count."""
+    """Write the export into `out`; returns the files written. `on_start` gets each dataset's row count.
+    Poll results and feedback ratings come as the dashboard shows them, labelled in the fallback
+    language; free-text comments and open-text poll answers only with `include_comments`."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format '{fmt}'; choose from {', '.join(FORMATS)}")
     out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (a CLI export: local files, written in line)
     suffix = "-personal" if include_personal else ""
     stem = f"{assembly.id}{suffix}"
-    wanted = stored.datasets(include_personal)
+    questions = None if include_personal else _impersonal_questions(assembly)
+    tr = (translations or Catalogs(assembly.languages, assembly.zone)).for_language(
+        assembly.fallback_language
+    )
     async with db.transaction() as session:
-        on_start({d.name: await stored.count_rows(session, assembly.id, d) for d in wanted})
-        rows = _reader(session, assembly)
+        computed = await results(session, assembly, tr, include_comments)
+        tables = stored.datasets(include_personal)
+        on_start(
+            {d.name: await stored.count_rows(session, assembly.id, d, questions) for d in tables}
+            | {name: len(rows) for name, (_, rows) in computed.items()}
+        )
+        wanted = tables + tuple(dataset for dataset, _ in computed.values())
+        rows = _reader(session, assembly, questions, {name: rows for name, (_, rows) in computed.items()})
         if fmt == "csv":
             files = [await _csv(rows, d, out / f"{stem}-{d.name}.csv", tick) for d in wanted]
         elif fmt == "json":

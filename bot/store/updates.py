@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.codec import event_from_json, event_to_json
 from bot.store.models import InboundUpdate, utcnow
 from flows.events import Event
+
+log = logging.getLogger(__name__)
+
+REDELIVERY_WINDOW = 100
+"""A redelivery repeats at most one unconfirmed getUpdates batch (100 updates): known ids further
+below the highest recorded one mean the Bot API restarted its numbering (a fresh emulator)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,8 @@ async def record(session: AsyncSession, batch: Sequence[Received]) -> list[Recei
         ).scalars()
     )
     fresh = [item for item in batch if item.update_id not in known]
+    if known:
+        await _warn_if_renumbered(session, min(known))
     now = utcnow()
     for item in fresh:
         # Updates without a flow event (kinds we do not handle) are born processed.
@@ -55,6 +64,19 @@ async def record(session: AsyncSession, batch: Sequence[Received]) -> list[Recei
             )
         )
     return fresh
+
+
+async def _warn_if_renumbered(session: AsyncSession, lowest_known: int) -> None:
+    highest = int(await session.scalar(select(func.max(InboundUpdate.update_id))) or 0)
+    if highest - lowest_known > REDELIVERY_WINDOW:
+        log.warning(
+            "update %d arrived again, far below the highest update id recorded (%d): the Bot API seems "
+            "to number updates from the start again (a new emulator on an old store?); such updates "
+            "are dropped as seen. Start the emulator with --first-update-id above %d, or use a new store.",
+            lowest_known,
+            highest,
+            highest,
+        )
 
 
 async def pending_chats(session: AsyncSession) -> list[int]:

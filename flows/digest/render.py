@@ -75,6 +75,18 @@ def _when(tr: Translator, moment: datetime) -> str:
     return tr.gettext("{date}, {time}").format(date=tr.date(moment, "long"), time=tr.time(moment))
 
 
+def _retention_lines(assembly: Assembly, tr: Translator, data: DigestData) -> list[str]:
+    """When the retention period ends and personal data is erased, as the privacy notice promised."""
+    due = assembly.erasure_due()
+    if due is None:
+        return []
+    if data.generated_at < due:
+        text = tr.gettext("Personal data will be erased on {date}, at the end of the retention period.")
+    else:
+        text = tr.gettext("The retention period ended on {date}: personal data is being erased.")
+    return ["", text.format(date=tr.date(due))]
+
+
 def digest_text(assembly: Assembly, tr: Translator, data: DigestData) -> str:
     """The digest as one text in the reader's language (split before sending if too long)."""
     lines = [
@@ -143,6 +155,7 @@ def digest_text(assembly: Assembly, tr: Translator, data: DigestData) -> str:
             for s in held
         ]
     lines += _poll_lines(assembly, tr, data) + _feedback_lines(assembly, tr, data)
+    lines += _retention_lines(assembly, tr, data)
     lines += ["", tr.gettext("Delivery problems:")]
     if data.blocked_participants or data.failed_sends or data.undelivered_blocked:
         lines += [

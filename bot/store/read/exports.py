@@ -6,7 +6,7 @@ answers are personal is the exporter's call, since it depends on each question's
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +53,12 @@ def _answers(assembly_id: str, personal: bool) -> Select[Any]:
         .where(AnswerRow.participant_id.in_(_mine(assembly_id)))
         .order_by(AnswerRow.participant_id, AnswerRow.question_id)
     )
+
+
+def only_questions(query: Select[Any], questions: Collection[str]) -> Select[Any]:
+    """The answers dataset narrowed to `questions` (those whose answers may leave without personal data),
+    so its count and its rows agree."""
+    return query.where(AnswerRow.question_id.in_(list(questions)))
 
 
 def _sessions(assembly_id: str, personal: bool) -> Select[Any]:
@@ -140,19 +146,27 @@ def datasets(include_personal: bool) -> tuple[Dataset, ...]:
     )
 
 
-def _query(assembly_id: str, dataset: Dataset) -> Select[Any]:
+def _query(assembly_id: str, dataset: Dataset, questions: Collection[str] | None) -> Select[Any]:
     table = next(t for t in _TABLES if t.name == dataset.name)
-    return table.query(assembly_id, dataset.personal)
+    query = table.query(assembly_id, dataset.personal)
+    return only_questions(query, questions) if questions is not None and dataset.name == "answers" else query
 
 
-async def count_rows(session: AsyncSession, assembly_id: str, dataset: Dataset) -> int:
-    query = _query(assembly_id, dataset).subquery()
+async def count_rows(
+    session: AsyncSession, assembly_id: str, dataset: Dataset, questions: Collection[str] | None = None
+) -> int:
+    """How many rows `rows` yields; `questions` narrows the answers as there."""
+    query = _query(assembly_id, dataset, questions).subquery()
     return int(await session.scalar(select(func.count()).select_from(query)) or 0)
 
 
-async def rows(session: AsyncSession, assembly_id: str, dataset: Dataset) -> AsyncIterator[tuple[Any, ...]]:
-    """The dataset's rows as they are stored (datetimes, JSON values), fetched in batches."""
-    result = await session.stream(_query(assembly_id, dataset).execution_options(yield_per=BATCH))
+async def rows(
+    session: AsyncSession, assembly_id: str, dataset: Dataset, questions: Collection[str] | None = None
+) -> AsyncIterator[tuple[Any, ...]]:
+    """The dataset's rows as they are stored (datetimes, JSON values), fetched in batches; the answers
+    only to `questions` when given."""
+    query = _query(assembly_id, dataset, questions)
+    result = await session.stream(query.execution_options(yield_per=BATCH))
     async for partition in result.partitions(BATCH):
         for raw in partition:
             yield tuple(raw)
