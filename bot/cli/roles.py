@@ -1,4 +1,5 @@
-"""`assembly-bot roles invite`: a one-time link that makes its first user a facilitator or organiser."""
+"""`assembly-bot roles invite`: a one-time link that makes its first user a facilitator or organiser;
+`roles revoke` withdraws a role."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from rich.console import Console
 
 from bot.cli.common import CliError, bot_username, organiser_core
 from bot.cli.options import add_assembly_options
-from bot.store.roles import create_invite
+from bot.store import audit
+from bot.store.roles import create_invite, revoke
 from flows.ports import ROLES
 from flows.roles import LINK_PREFIX
 
@@ -31,6 +33,14 @@ async def _invite(args: argparse.Namespace) -> None:
     console.print("Send it to one person only; it works once and is not stored in readable form.")
 
 
+async def _revoke(args: argparse.Namespace) -> None:
+    async with organiser_core(args) as core, core.db.transaction() as session:
+        revoked = await revoke(session, core.kit.assembly.id, args.participant, args.role, audit.operator())
+    if not revoked:
+        raise CliError(f"participant {args.participant} does not hold the {args.role} role in this assembly")
+    print(f"participant {args.participant} is no longer {args.role}")
+
+
 def register(commands: Any) -> None:
     roles = commands.add_parser("roles", help="facilitator and organiser roles")
     verbs = roles.add_subparsers(dest="verb", required=True, metavar="VERB")
@@ -40,3 +50,10 @@ def register(commands: Any) -> None:
     invite.add_argument("--expires-hours", type=int, default=72, metavar="H", help="validity (default 72)")
     invite.add_argument("--bot", metavar="USERNAME", help="the bot's username (default: ask the Bot API)")
     invite.set_defaults(handler=_invite)
+    withdraw = verbs.add_parser("revoke", help="withdraw a facilitator or organiser role")
+    add_assembly_options(withdraw)
+    withdraw.add_argument(
+        "--participant", type=int, required=True, metavar="PID", help="the participant number"
+    )
+    withdraw.add_argument("--role", choices=list(ROLES), required=True)
+    withdraw.set_defaults(handler=_revoke)

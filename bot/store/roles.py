@@ -17,11 +17,34 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store import audit
-from bot.store.models import RoleInviteRow, RoleRow
+from bot.store.models import ParticipantRow, RoleInviteRow, RoleRow
 
 
 def digest(code: str) -> str:
     return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+async def revoke(session: AsyncSession, assembly_id: str, participant_id: int, role: str, actor: str) -> bool:
+    """Withdraw `role` from a participant of this assembly; False when they do not hold it. Every
+    privileged command and dashboard page checks the role in the store, so it stops at once."""
+    held = (
+        await session.execute(
+            select(RoleRow)
+            .join(ParticipantRow, ParticipantRow.id == RoleRow.participant_id)
+            .where(
+                RoleRow.participant_id == participant_id,
+                RoleRow.role == role,
+                ParticipantRow.assembly_id == assembly_id,
+            )
+        )
+    ).scalar_one_or_none()
+    if held is None:
+        return False
+    await session.delete(held)
+    await audit.record(
+        session, assembly_id, "role_revoked", actor=actor, role=role, participant=participant_id
+    )
+    return True
 
 
 async def create_invite(
