@@ -29,7 +29,7 @@ from bot.organiser.announce import queue_announcement
 from bot.organiser.exports import export
 from bot.organiser.lottery.confirmations import expire_overdue
 from bot.organiser.lottery.selection import run_selection
-from bot.store import audit, dashboard_access
+from bot.store import audit, dashboard_access, roles
 from bot.store.database import Database
 from bot.store.models import AuditRow
 from bot.store.participants import SqlStore
@@ -76,10 +76,8 @@ async def _pool(db: Database, assembly: Assembly, size: int) -> None:
             await store.registrations.set_status(person.id, ParticipantStatus.REGISTERED, now)
 
 
-@pytest.mark.both_backends
-async def test_every_privileged_action_leaves_one_row_without_personal_data(
-    db: Database, assembly: Assembly, tmp_path: Path
-) -> None:
+async def _perform_every_action(db: Database, assembly: Assembly, tmp_path: Path) -> int:
+    """Each privileged action once, as its real path does it; returns the facilitator's participant id."""
     flow = FlowHarness(db, room_assembly(assembly))
     await flow.prepare()
     room = flow.kit.assembly
@@ -115,16 +113,35 @@ async def test_every_privileged_action_leaves_one_row_without_personal_data(
     await queue_announcement(db, room, {language: PRIVATE[2] for language in room.languages})
     await send_digests(db, room, kit.translations, BarCharts(), now)
 
+    # The command line withdraws the facilitator's role (after their poll).
+    async with db.transaction() as session:
+        facilitator_id = (await SqlStore(session, room.id).participant(900)).id  # type: ignore[union-attr]
+        assert (
+            await roles.revoke(session, room.id, facilitator_id, ["facilitator"], audit.operator()) == set()
+        )
+        # Withdrawing a role no longer held changes nothing and records nothing.
+        await roles.revoke(session, room.id, facilitator_id, ["facilitator"], audit.operator())
+
     # A participant erases their data.
     async with db.transaction() as session:
         await SqlStore(session, room.id).registrations.erase(seated[1], ParticipantStatus.FORGOTTEN)
 
+    return facilitator_id
+
+
+@pytest.mark.both_backends
+async def test_every_privileged_action_leaves_one_row_without_personal_data(
+    db: Database, assembly: Assembly, tmp_path: Path
+) -> None:
+    facilitator_id = await _perform_every_action(db, assembly, tmp_path)
+    room_id = assembly.id
     async with db.transaction() as session:
         rows = list((await session.execute(select(AuditRow).order_by(AuditRow.id))).scalars())
     assert Counter(row.action for row in rows) == {
         "lottery": 1,
         "confirmations_expired": 1,
         "role_granted": 2,
+        "role_revoked": 1,
         "tables_assigned": 1,
         "pin": 1,
         "poll_started": 1,
@@ -135,12 +152,14 @@ async def test_every_privileged_action_leaves_one_row_without_personal_data(
         "digest_sent": 1,
         "erasure": 1,
     }
-    assert {row.assembly_id for row in rows} == {room.id}
+    assert {row.assembly_id for row in rows} == {room_id}
     by_action = {row.action: row for row in rows}
     assert by_action["tables_assigned"].actor == by_action["pin"].actor == "Noor (organiser)"
     assert by_action["poll_started"].actor == by_action["poll_closed"].actor == "Sam (facilitator)"
     assert by_action["dashboard_sign_in"].actor == "Noor (organiser)"
     assert by_action["lottery"].actor.startswith("command line (")
+    assert by_action["role_revoked"].actor == by_action["lottery"].actor
+    assert by_action["role_revoked"].detail == {"role": "facilitator", "participant": facilitator_id}
     assert by_action["confirmations_expired"].actor == by_action["digest_sent"].actor == audit.BOT
     assert by_action["erasure"].actor == audit.NOBODY
     assert by_action["erasure"].detail == {}

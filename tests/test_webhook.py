@@ -24,7 +24,7 @@ import pytest
 from conftest import CHAT_RATE, PG_ADMIN, TOKEN, _postgres_database, eventually, settled
 
 from bot.bootstrap import App, build_app, build_core
-from bot.cli.main import main
+from bot.cli.main import _parser, main
 from bot.emulator import Emulator
 from bot.logs import JsonFormatter, update_context
 from bot.store.database import Database
@@ -193,10 +193,11 @@ def test_a_missing_or_malformed_secret_is_refused_in_one_line(
     assert capsys.readouterr().err == f"assembly-bot: error: {message}\n"
 
 
-def _start_bot(options: list[str], root: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def _start_worker(root: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """A worker as the image and the systemd unit start it: deploy/scripts/start.sh."""
     with log.open("wb") as stderr:  # the bot writes to its own copy of the file handle
         return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", *options],
+            ["bash", str(root / "deploy/scripts/start.sh")],
             cwd=root,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -204,7 +205,7 @@ def _start_bot(options: list[str], root: Path, env: dict[str, str], log: Path) -
         )
 
 
-async def test_sigterm_finishes_what_is_in_flight_and_exits_0(
+async def test_a_worker_started_by_the_deploy_script_is_healthy_and_stops_cleanly_on_sigterm(
     emulator: Emulator, sqlite_url: str, project_root: Path, tmp_path: Path
 ) -> None:
     port = free_port()
@@ -214,17 +215,27 @@ async def test_sigterm_finishes_what_is_in_flight_and_exits_0(
         "TELEGRAM_API_URL": emulator.url,
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
         "DATABASE_URL": sqlite_url,
+        "WEBHOOK_URL": f"http://127.0.0.1:{port}/hook",
+        "LISTEN": f"127.0.0.1:{port}",
+        "HEALTH_URL": f"http://127.0.0.1:{port}/healthz",
+        "PYTHON": sys.executable,
     }
-    url = f"http://127.0.0.1:{port}/hook"
     log = tmp_path / "bot.log"
-    bot = _start_bot(["--webhook", url, "--listen", f"127.0.0.1:{port}"], project_root, env, log)
+    bot = _start_worker(project_root, env, log)
     try:
-        await eventually(lambda: emulator.state.webhook.url == url, timeout=120)
+        await eventually(lambda: emulator.state.webhook.url == env["WEBHOOK_URL"], timeout=120)
+        healthy = await asyncio.to_thread(
+            subprocess.run,
+            ["bash", str(project_root / "deploy/scripts/healthcheck.sh")],
+            env=env,
+            check=False,
+        )
+        assert healthy.returncode == 0
         people = [emulator.user(7100 + n, language_code="nl") for n in range(5)]
         for person in people:
             await person.send_text("/start")
         # SIGTERM as soon as the first update is recorded: the rest are queued or in flight.
-        await eventually(lambda: any(d.status == 200 for d in emulator.webhook_deliveries))
+        await eventually(lambda: any(d.status == 200 for d in emulator.webhook_deliveries), timeout=60)
         bot.send_signal(signal.SIGTERM)
         status = await asyncio.to_thread(bot.wait, 60)
     finally:
@@ -262,3 +273,37 @@ def test_json_logs_carry_the_update_and_chat_but_no_exception_text() -> None:
     assert "+3247" not in stream.getvalue()
     assert "update_id" not in outside
     assert outside["message"] == "outside any update"
+
+
+async def test_polling_deletes_a_left_over_webhook_keeping_its_updates_and_serves_metrics(
+    emulator: Emulator, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": emulator.url,
+        "DATABASE_URL": sqlite_url,
+        "POLL_TIMEOUT": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    emulator.state.webhook.url = "https://old.example.org/hook"  # left by an earlier webhook run
+    lea = emulator.user(7201, first_name="Lea", language_code="de")
+    await lea.send_text("/start")  # waits at Telegram while the webhook is set
+    port = free_port()
+    args = _parser().parse_args(["run", "--metrics", f"127.0.0.1:{port}"])
+    bot = asyncio.create_task(args.handler(args))
+    try:
+        await lea.wait_for_messages(1, timeout=60)
+        async with aiohttp.ClientSession() as http:
+            figures = await scrape(http, f"http://127.0.0.1:{port}")
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
+                assert health.status == 200
+    finally:
+        bot.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await bot
+    methods = [call.method for call in emulator.calls]
+    assert methods.index("deleteWebhook") < methods.index("getUpdates")
+    [deleted] = [call for call in emulator.calls if call.method == "deleteWebhook"]
+    assert not deleted.params.get("drop_pending_updates")
+    assert emulator.state.webhook.url == ""
+    assert figures["assembly_bot_leader"] == 1

@@ -9,22 +9,15 @@ import argparse
 import logging
 from typing import Any
 
-from bot.cli.common import database_error, read_settings
-from bot.store.database import Database
+from bot.cli.common import open_core, read_assembly, read_settings
+from bot.cli.options import add_config_option
 
 
 async def _migrate(args: argparse.Namespace) -> None:
     settings = read_settings()
-    try:
-        db = Database(settings.database_url)
-    except Exception as error:
-        raise database_error(error) from None
-    try:
-        await db.migrate()
-    except Exception as error:
-        raise database_error(error) from None
-    finally:
-        await db.dispose()
+    assembly = read_assembly(settings, args.config)
+    async with open_core(settings, assembly):
+        pass  # opening the Core migrated the store and recorded the assembly
     logging.getLogger("bot").info("the database schema is up to date")
 
 
@@ -34,4 +27,5 @@ def register(commands: Any) -> None:
         help="migrate the database to this release and exit",
         description="Apply every pending migration to DATABASE_URL (run once before starting workers).",
     )
+    add_config_option(migrate)
     migrate.set_defaults(handler=_migrate)

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from bot.cli.common import Access, CliError, bot_username, organiser_core
 from bot.cli.options import add_assembly_options, add_bot_username_option, whole
-from bot.store import outbox
+from bot.store import audit, outbox
 from bot.store.roles import create_invite, revoke, staff
 from flows.ports import ROLES
 from flows.roles import LINK_PREFIX, withdrawn
@@ -67,7 +67,7 @@ async def _revoke(args: argparse.Namespace) -> None:
             )
         person = named[0]
         taken = [h.role for h in named]
-        left = await revoke(session, person.participant_id, taken)
+        left = await revoke(session, assembly.id, person.participant_id, taken, audit.operator())
         tr = core.kit.translations.for_language(person.language)
         name = assembly.text(assembly.name, person.language)
         for role in taken:

@@ -272,6 +272,7 @@ async def feedback(request: web.Request, dash: Dashboard, viewer: Viewer) -> web
 
 AUDIT_LABELS = {
     "role_granted": N_("Role granted"),
+    "role_revoked": N_("Role withdrawn"),
     "poll_started": N_("Poll started"),
     "poll_closed": N_("Poll closed"),
     "tables_assigned": N_("Tables assigned"),

@@ -22,6 +22,7 @@ from bot.store.models import AuditRow, ParticipantRow, RoleRow, utcnow
 
 ACTIONS = (
     "role_granted",
+    "role_revoked",
     "poll_started",
     "poll_closed",
     "tables_assigned",

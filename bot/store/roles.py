@@ -71,13 +71,28 @@ async def staff(session: AsyncSession, assembly_id: str, name: str | None = None
     return [Holder(*row) for row in (await session.execute(query)).tuples()]
 
 
-async def revoke(session: AsyncSession, participant_id: int, roles: Sequence[str]) -> set[str]:
-    """Withdraw `roles` from one person; returns the roles they still hold."""
-    await session.execute(
-        delete(RoleRow).where(RoleRow.participant_id == participant_id, RoleRow.role.in_(list(roles)))
+async def revoke(
+    session: AsyncSession, assembly_id: str, participant_id: int, roles: Sequence[str], actor: str
+) -> set[str]:
+    """Withdraw `roles` from one person of this assembly, one audit row for each role they held;
+    returns the roles they still hold. Every privileged command and dashboard page checks the role in
+    the store, so it stops at once."""
+    query = (
+        select(RoleRow.role)
+        .join(ParticipantRow, ParticipantRow.id == RoleRow.participant_id)
+        .where(RoleRow.participant_id == participant_id, ParticipantRow.assembly_id == assembly_id)
     )
-    left = select(RoleRow.role).where(RoleRow.participant_id == participant_id)
-    return set((await session.execute(left)).scalars())
+    held = set((await session.execute(query)).scalars())
+    for role in sorted(held & set(roles)):
+        await audit.record(
+            session, assembly_id, "role_revoked", actor=actor, role=role, participant=participant_id
+        )
+    await session.execute(
+        delete(RoleRow).where(
+            RoleRow.participant_id == participant_id, RoleRow.role.in_(list(held & set(roles)))
+        )
+    )
+    return held - set(roles)
 
 
 class SqlRoles:
