@@ -3,8 +3,9 @@
 Each migration runs in its own transaction, its version stamp included, so one interrupted midway
 (a full disk, a killed process) leaves the schema of the last one that completed. SQLite can roll
 DDL back too, but Python's sqlite3 driver opens a transaction only before INSERT, UPDATE and
-DELETE, so each CREATE or ALTER would commit on its own: a transaction here starts with an
-explicit BEGIN instead.
+DELETE, so each CREATE or ALTER would commit on its own: a transaction starts with an explicit
+BEGIN instead (`Database` does that for every connection it hands over; a run on DATABASE_URL
+adds it here).
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ def _begin(connection: Connection) -> None:
 
 def _run(connection: Connection) -> None:
     sqlite = connection.dialect.name == "sqlite"
-    if sqlite:
-        event.listen(connection, "begin", _begin)
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -45,6 +44,8 @@ def _run(connection: Connection) -> None:
 
 async def _run_from_url(url: str) -> None:
     engine = create_async_engine(normalize_url(url))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "begin", _begin)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()
