@@ -232,6 +232,7 @@ def test_every_link_command_takes_bot_username_else_the_definitions(
     env.setenv("DATABASE_URL", sqlite_url)
     env.setenv("COLUMNS", "200")
     qr = tmp_path / "q.png"
+    assert main(["sessions", "sync", "--assembly", ID]) == 0  # `sessions code` only reads the store
     assert main(["sessions", "code", "--assembly", ID, "--session", "s1", "--qr", str(qr)]) == 0
     assert "https://t.me/assembly_demo_bot?start=" in capsys.readouterr().out  # the definition's
     assert qr.read_bytes().startswith(b"\x89PNG")

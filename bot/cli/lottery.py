@@ -196,10 +196,6 @@ def register(commands: Any) -> None:
     add_assembly_options(create)
     create.add_argument("--count", type=whole(1, ROW_ID_MAX), required=True, help="how many codes")
     create.add_argument(
-        "--expires-days", type=whole(1, 36_500), default=None, help="days until the codes expire"
-    )
-    create.add_argument("--out", type=Path, default=None, help="CSV file to write (default: standard output)")
-    create.add_argument(
         "--expires-days", type=whole(1, 3650), default=None, help="days until the codes expire"
     )
     create.add_argument("--out", type=Path, default=None, help="CSV file to write (default: standard output)")

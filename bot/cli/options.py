@@ -15,9 +15,11 @@ def whole(low: int = 0, high: int = INT64_MAX) -> Callable[[str], int]:
 
     def parse(value: str) -> int:
         number = parse_int(value, low, high)
-        if number is None:
-            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number from {low} to {high}")
-        return number
+        if number is not None:
+            return number
+        if value.strip().lstrip("-\u2212").isdecimal():
+            raise argparse.ArgumentTypeError(f"{value.strip()} is out of range: give {low} to {high}")
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number from {low} to {high}")
 
     return parse
 
