@@ -92,7 +92,6 @@ async def _reminders(db: Database) -> list[tuple[int, str]]:
         return [(row.chat_id, row.payload["text"]) for row in (await session.execute(query)).scalars()]
 
 
-@pytest.mark.both_backends
 async def test_a_dropped_language_falls_back_and_one_bad_recipient_never_fails_the_batch(
     db: Database, assembly: Assembly, caplog: pytest.LogCaptureFixture
 ) -> None:
