@@ -20,6 +20,7 @@ from sqlalchemy import select
 from bot.adapters.i18n import Catalogs
 from bot.bootstrap import build_kit
 from bot.definition import ConfigError, load_assembly
+from bot.jobs.digest import send_digests
 from bot.jobs.reminders import ReminderJob
 from bot.settings import EXAMPLE_ASSEMBLY
 from bot.store import lottery
@@ -91,7 +92,6 @@ async def _reminders(db: Database) -> list[tuple[int, str]]:
         return [(row.chat_id, row.payload["text"]) for row in (await session.execute(query)).scalars()]
 
 
-@pytest.mark.both_backends
 async def test_a_dropped_language_falls_back_and_one_bad_recipient_never_fails_the_batch(
     db: Database, assembly: Assembly, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -504,3 +504,25 @@ async def test_people_mid_flow_get_a_sensible_answer_after_the_definition_change
                 )
     finally:
         await db.dispose()
+
+
+async def test_one_organiser_whose_digest_cannot_be_built_never_costs_the_others_theirs(
+    db: Database, assembly: Assembly, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The digest goes to three organisers; the Dutch one's copy cannot be built: logged, recorded as a
+    failed send, and the two others get theirs."""
+    organisers = {100_000_001: "fr", 100_000_002: "nl", 100_000_003: "ar"}
+    several = assembly.model_copy(
+        update={"digest": assembly.digest.model_copy(update={"recipients": list(organisers)})}  # type: ignore[union-attr]
+    )
+    for user_id, language in organisers.items():
+        await add_confirmed(db, several, user_id, language)
+    kit = build_kit(several)
+    with caplog.at_level(logging.ERROR, logger="bot.jobs.recipients"):
+        sent = await send_digests(db, several, FailingFor(kit.translations, "nl"), kit.charts, S1_START)
+    assert sent == 3
+    async with db.transaction() as session:
+        rows = (await session.execute(select(OutboxMessage.chat_id, OutboxMessage.status))).all()
+    assert {chat for chat, status in rows if status == "pending"} == {100_000_001, 100_000_003}
+    assert [chat for chat, status in rows if status == "failed"] == [100_000_002]
+    assert "digest: the message for chat 100000002 could not be built" in caplog.text

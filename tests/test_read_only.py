@@ -67,13 +67,13 @@ async def test_read_only_commands_change_no_row_whatever_the_definition_leaves_o
 ) -> None:
     """Listings, reports, exports and the printed digest, run on a populated store with the example
     definition and with one that has no `sessions:`: a full dump of every table is the same after."""
-    await populate(db, assembly, size=30)
+    await populate(db, assembly, size=12)
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.delenv("ASSEMBLY_CONFIG", raising=False)
     before = await dump(db)
     assert len(before["sessions"]) == len(assembly.sessions)
-    assert sum(len(rows) for rows in before.values()) > 100
+    assert sum(len(rows) for rows in before.values()) > 50
     without = definition_without_sessions(tmp_path)
     runs = [(EXAMPLE_ASSEMBLY, command) for command in read_only_commands(assembly, tmp_path)[:1]]
     runs += [(without, command) for command in read_only_commands(assembly, tmp_path)]
@@ -89,7 +89,7 @@ async def test_a_session_left_out_of_the_definition_is_not_cancelled(
     """Neither the bot's start-up mirror, nor a command that writes, nor an explicit `sessions sync`
     takes a missing session for a cancellation; `cancelled: true` does, and only by the explicit
     command or the bot does it tell people."""
-    await populate(db, assembly, size=30)
+    await populate(db, assembly, size=12)
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.delenv("ASSEMBLY_CONFIG", raising=False)
     empty = assembly.model_copy(update={"sessions": []})
@@ -141,7 +141,7 @@ async def test_a_session_left_out_of_the_definition_is_not_cancelled(
 async def test_the_dashboards_pages_change_no_row(flow: FlowHarness, assembly: Assembly) -> None:
     """Every page and chart of the dashboard, seen by a signed-in organiser, and the GET of a sign-in
     link (which only asks to confirm) leave every table as it was."""
-    await populate(flow.db, assembly, size=20)
+    await populate(flow.db, assembly, size=12)
     organiser = await join(flow, "organiser", 900, "en")
     now = flow.clock.now()
     async with flow.db.transaction() as session:
