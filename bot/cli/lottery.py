@@ -228,7 +228,9 @@ def register(commands: Any) -> None:
         default=None,
         help="size of the reserve list (default: seats)",
     )
-    draw.add_argument("--report", type=Path, default=None, help="write the draw's transparency report (CSV)")
+    draw.add_argument(
+        "--report", type=Path, default=None, metavar="FILE.csv", help="write the draw's transparency report"
+    )
     draw.add_argument(
         "--verify", action="store_true", help="draw a recorded draw again and check it gives the same panel"
     )
