@@ -113,6 +113,11 @@ def _session_lines(turn: Turn[Event], data: dict[str, Any]) -> list[str]:
     for role in data.get("roles", ()):
         label = tr.gettext(ROLE_LABELS[role["role"]]) if role["role"] in ROLE_LABELS else role["role"]
         lines.append(tr.gettext("Role: {role}, shown as {name}").format(role=label, name=role["name"] or "–"))
+    for poll in data.get("polls_written", ()):
+        question = poll["question"].get("_", "")
+        options = ", ".join(option.get("_", "") for option in poll["options"])
+        written = f"{question} ({options})" if options else question
+        lines.append(tr.gettext("A poll you wrote: {poll}").format(poll=written))
     if data.get("table_pin") is not None:
         lines.append(
             tr.gettext("Kept at table {table} in every session").format(table=tr.number(data["table_pin"]))
@@ -138,7 +143,7 @@ def _session_lines(turn: Turn[Event], data: dict[str, Any]) -> list[str]:
 def _bare(data: dict[str, Any]) -> bool:
     """A record that holds nothing but the Telegram id this very message brought (first contact, or
     the first message after /forget)."""
-    empty = ("answers", "rsvps", "check_ins", "poll_answers", "roles")
+    empty = ("answers", "rsvps", "check_ins", "poll_answers", "roles", "polls_written")
     return (
         data["status"] == ParticipantStatus.CONTACT.value
         and not data.get("consent_version")

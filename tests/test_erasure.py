@@ -40,6 +40,8 @@ TYPED = {
     "open poll answer": "Xylophone garden on every roof",
     "reason for a block": "Quokka objection",
     "feedback comment": "Marmalade was the best part of the day",
+    "question of a poll they wrote": "Wombat crossings on Rue Haute?",
+    "option of a poll they wrote": "Ocelot lanes",
 }
 SECRETS = (*TYPED.values(), str(USER), PHONE.lstrip("+"))
 
@@ -193,6 +195,12 @@ async def _take_part(talk: Conversation, person: Sender) -> tuple[int, Sender]:
     proposal = poll_id(tuple(await talk.send(room.press(facilitator, "ps:car-free-2035:s"))))
     await talk.send(room.press(person, f"pv:{proposal}:c:3"))
     await talk.text(person, TYPED["reason for a block"])
+
+    # As a facilitator, a poll of their own words for the whole session.
+    await talk.send(room.press(person, "pk:single"))
+    await talk.text(person, TYPED["question of a poll they wrote"])
+    await talk.text(person, f"{TYPED['option of a poll they wrote']}\nNo change")
+    assert len(await talk.send(room.press(person, "ps:_:s"))) > 2  # ballots went out
 
     # The evaluation after the session: two ratings and a comment.
     room.clock.set(S1_START + timedelta(hours=8))

@@ -54,24 +54,18 @@ async def room(db: Database, assembly: Assembly) -> FlowHarness:
 
 
 class Surfaces:
-    """Everything a facilitator, an organiser or a participant can see of one poll, each surface as a
+    """Everything a facilitator, an organiser or a participant can see of some polls, each surface as a
     comparable value."""
 
-    def __init__(self, room: FlowHarness, poll: Poll, facilitator: Sender, organiser: Sender, tmp: Path):
-        self.room, self.poll, self.facilitator, self.organiser, self.tmp = (
-            room,
-            poll,
-            facilitator,
-            organiser,
-            tmp,
-        )
+    def __init__(self, room: FlowHarness, polls: list[Poll], organiser: Sender, tmp: Path) -> None:
+        self.room, self.polls, self.organiser, self.tmp = room, polls, organiser, tmp
         self.runs = 0
 
     async def live(self) -> object:
-        """The facilitator's live message as the live-count job edits it while the poll is open."""
+        """The facilitator's live messages as the live-count job edits them while the polls are open."""
         room = self.room
         async with room.db.transaction() as session:
-            await session.execute(update(PollRow).where(PollRow.id == self.poll.id).values(shown=0))
+            await session.execute(update(PollRow).values(shown=0))
         await PollJob(room.db, room.kit, wake=lambda: None).refresh_counts()
         async with room.db.transaction() as session:
             rows = (
@@ -82,16 +76,16 @@ class Surfaces:
                 )
             ).scalars()
             edits = [outbox.decode(row) for row in rows]
-        (edit, *_) = reversed(edits)
-        assert isinstance(edit, EditMessage)
-        return edit.text
+        return {edit.message_id: edit.text for edit in edits if isinstance(edit, EditMessage)}
 
     async def chat(self) -> object:
         """The results sent on closing (this closes the poll): to the facilitator and, as the poll
         shares its results, to each participant."""
         room = self.room
-        async with room.db.transaction() as session:
-            actions = await close_poll(room.kit.context(SqlStore(session, room.kit.assembly.id)), self.poll)
+        actions = []
+        for poll in self.polls:
+            async with room.db.transaction() as session:
+                actions += await close_poll(room.kit.context(SqlStore(session, room.kit.assembly.id)), poll)
         assert actions
         return [
             (type(a).__name__, a.chat_id, a.text if isinstance(a, SendMessage) else a.data)
@@ -100,7 +94,7 @@ class Surfaces:
         ]
 
     async def dashboard(self) -> object:
-        """The dashboard's polls page and the poll's chart, as an organiser signed in sees them."""
+        """The dashboard's polls page and each poll's chart, as an organiser signed in sees them."""
         room = self.room
         (reply,) = await room.send(Command(self.organiser, "dashboard", ""))
         assert isinstance(reply, SendMessage)
@@ -116,9 +110,11 @@ class Surfaces:
             client.session.cookie_jar.update_cookies({COOKIE: opened[0]})
             page = await client.get("/polls")
             assert page.status == 200
-            html = await page.text()
-            chart = await client.get(f"/polls/{self.poll.id}.png")
-            return html, chart.status, await chart.read()
+            seen: list[object] = [await page.text()]
+            for poll in self.polls:
+                chart = await client.get(f"/polls/{poll.id}.png")
+                seen += [chart.status, await chart.read()]
+            return seen
 
     async def digest(self) -> object:
         """What /digest sends an organiser: its text and its CSV (the chart is of registrations)."""
@@ -172,7 +168,7 @@ async def _secret_poll(
             session, facilitator.chat_id, [SendMessage(facilitator.chat_id, "live", tag=live_tag(poll))]
         )
         await session.flush()
-        await outbox.mark_sent(session, live.id, 4242, None)
+        await outbox.mark_sent(session, live.id, 4000 + poll.id, None)
     return poll
 
 
@@ -180,56 +176,60 @@ async def _see(surfaces: Surfaces, names: tuple[str, ...]) -> dict[str, object]:
     return {name: await getattr(surfaces, name)() for name in names}
 
 
-async def _reopen(room: FlowHarness, poll: Poll) -> None:
-    async with room.db.transaction() as session:
-        await session.execute(update(PollRow).where(PollRow.id == poll.id).values(closed_at=None))
-
-
-async def _change_every_ballot(room: FlowHarness, poll: Poll, choice: int) -> None:
+async def _reopen(room: FlowHarness, polls: list[Poll]) -> None:
     async with room.db.transaction() as session:
         await session.execute(
-            update(SecretBallotRow).where(SecretBallotRow.poll_id == poll.id).values(ballot={"c": choice})
+            update(PollRow).where(PollRow.id.in_([p.id for p in polls])).values(closed_at=None)
         )
 
 
-@pytest.mark.parametrize("table", [None, 1], ids=["whole-session", "table"])
-async def test_no_surface_shows_a_secret_ballot_below_the_minimum(
-    room: FlowHarness, table: int | None, tmp_path: Path
-) -> None:
+async def _change_every_ballot(room: FlowHarness, choice: int) -> None:
+    async with room.db.transaction() as session:
+        await session.execute(update(SecretBallotRow).values(ballot={"c": choice}))
+
+
+async def test_no_surface_shows_a_secret_ballot_below_the_minimum(room: FlowHarness, tmp_path: Path) -> None:
     facilitator, organiser, people = await open_room(room)
-    poll = await _secret_poll(room, facilitator, people[:3], table)
-    surfaces = Surfaces(room, poll, facilitator, organiser, tmp_path)
+    whole = await _secret_poll(room, facilitator, people[:3], None)
+    table = await _secret_poll(room, facilitator, people[3:], 1)
+    surfaces = Surfaces(room, [whole, table], organiser, tmp_path)
     assert set(OPEN_SURFACES + CLOSED_SURFACES) == {
         name for name in vars(Surfaces) if not name.startswith("_")
     }, "a new surface must be listed here"
 
-    await room.send(room.press(people[0], f"pv:{poll.id}:c:0"))  # "Strongly agree"
+    for poll, voter in ((whole, people[0]), (table, people[3])):
+        await room.send(room.press(voter, f"pv:{poll.id}:c:0"))  # "Strongly agree"
     seen = await _see(surfaces, OPEN_SURFACES)
-    assert str(seen["live"]).splitlines()[-1] == "1 of 3 answered"
-    seen |= await _see(surfaces, CLOSED_SURFACES)  # "chat" closes the poll
+    live = seen["live"]
+    assert isinstance(live, dict)
+    assert [text.splitlines()[-1] for text in live.values()] == ["1 of 3 answered"] * 2
+    seen |= await _see(surfaces, CLOSED_SURFACES)  # "chat" closes the polls
     chat = seen["chat"]
     assert isinstance(chat, list)
-    assert [kind for kind, _, _ in chat] == ["SendMessage"] * 4  # no chart, to nobody
-    assert "Too few answers to show the result of this secret ballot (at least 2 are needed)." in chat[0][2]
-    assert "Strongly agree" not in chat[0][2]
+    assert [kind for kind, _, _ in chat] == ["SendMessage"] * 8  # no chart, to nobody
+    to_facilitator = [text for _, chat_id, text in chat if chat_id == facilitator.chat_id]
+    assert len(to_facilitator) == 2
+    for text in to_facilitator:
+        assert "Too few answers to show the result of this secret ballot (at least 2 are needed)." in text
+        assert "Strongly agree" not in text
 
-    # The one ballot becomes another: not one surface changes.
-    await _reopen(room, poll)
-    await _change_every_ballot(room, poll, 4)
+    # Each one ballot becomes another: not one surface changes, for the whole session or a table.
+    await _reopen(room, [whole, table])
+    await _change_every_ballot(room, 4)
     again = await _see(surfaces, OPEN_SURFACES)
     again |= await _see(surfaces, CLOSED_SURFACES)
     for name, value in seen.items():
         assert again[name] == value, name
 
     # With the minimum reached the result is shown, so the same change does show: the check can fail.
-    await _reopen(room, poll)
-    await room.send(room.press(people[1], f"pv:{poll.id}:c:0"))
-    live = await surfaces.live()
-    assert "Strongly" not in str(live)  # still no running result while open
+    surfaces = Surfaces(room, [whole], organiser, tmp_path)
+    await _reopen(room, [whole])
+    await room.send(room.press(people[1], f"pv:{whole.id}:c:0"))
+    assert "Strongly" not in str(await surfaces.live())  # still no running result while open
     shown = await surfaces.chat()
     assert isinstance(shown, list)
-    await _reopen(room, poll)
-    await _change_every_ballot(room, poll, 3)
+    await _reopen(room, [whole])
+    await _change_every_ballot(room, 3)
     assert await surfaces.chat() != shown
     assert "Strongly agree: 1 (50 %)" in shown[0][2]
 
@@ -244,7 +244,7 @@ async def test_an_open_table_poll_shows_its_running_result_only_from_the_minimum
             update(PollRow).where(PollRow.id == poll.id).values(spec=dataclasses.asdict(open_spec))
         )
     poll = dataclasses.replace(poll, spec=open_spec)
-    surfaces = Surfaces(room, poll, facilitator, facilitator, Path())
+    surfaces = Surfaces(room, [poll], facilitator, Path())
     await room.send(room.press(people[0], f"pv:{poll.id}:c:0"))
     assert "Strongly agree" not in str(await surfaces.live())
     await room.send(room.press(people[1], f"pv:{poll.id}:c:1"))

@@ -20,6 +20,7 @@ from bot.telegram.api import TelegramApi
 from bot.telegram.runner import Runner
 from bot.telegram.sender import OutboxSender
 from flows.events import ButtonPress, Event, Sender, Text, storable
+from flows.polls.votes import Choice, Written, all_of
 
 NOTE = "Dialysis on Saturdays, call +32470111222"
 
@@ -69,3 +70,11 @@ async def test_a_database_error_never_shows_the_parameters(db: Database) -> None
             )
     assert "Dialysis" not in str(error.value)
     assert "hidden" in str(error.value)
+
+
+def test_a_ballot_of_the_wrong_kind_is_reported_without_what_it_says() -> None:
+    """Such an error reaches the log through the update loop: it names kinds, never answers."""
+    with pytest.raises(TypeError) as error:
+        all_of(Choice, [Choice(0), Written(NOTE)])
+    assert "Dialysis" not in str(error.value)
+    assert "Written" in str(error.value)

@@ -125,6 +125,12 @@ async def _sessions_of(session: AsyncSession, participant_id: int) -> dict[str, 
         .where(FeedbackCommentRow.participant_id == participant_id)
     )
     roles = await rows(select(RoleRow.role, RoleRow.name).where(RoleRow.participant_id == participant_id))
+    started = await rows(
+        select(SessionRow.key, PollRow.spec)
+        .join(SessionRow, SessionRow.id == PollRow.session_id)
+        .where(PollRow.facilitator_id == participant_id)
+        .order_by(PollRow.id)
+    )
     pin = await session.get(TablePin, participant_id)
     return {
         "rsvps": [
@@ -141,6 +147,11 @@ async def _sessions_of(session: AsyncSession, participant_id: int) -> dict[str, 
             "comments": [{"session": key, "text": text} for key, text in comments],
         },
         "roles": [{"role": role, "name": name} for role, name in roles],
+        "polls_written": [
+            {"session": key, "question": spec["question"], "options": spec.get("options", [])}
+            for key, spec in started
+            if spec.get("composed")
+        ],
         "table_pin": None if pin is None else pin.table_no,
     }
 
@@ -164,6 +175,7 @@ def _typed(data: dict[str, Any]) -> set[str]:
     found |= set(_texts([answer["answer"] for answer in data["poll_answers"]]))
     found |= {c["text"] for c in data["feedback"]["comments"]}
     found |= {r["name"] for r in data["roles"] if r["name"]}
+    found |= set(_texts(data["polls_written"]))
     return {text for text in found if len(text) >= SHORTEST and not CHOICE_ID.match(text)}
 
 
@@ -235,7 +247,10 @@ async def erase(session: AsyncSession, participant_id: int, status: ParticipantS
         else:
             answer.ballot = kept
     await session.execute(update(TableRow).where(TableRow.facilitator_id == mine).values(facilitator_id=None))
-    await session.execute(update(PollRow).where(PollRow.facilitator_id == mine).values(facilitator_id=None))
+    for poll in (await session.execute(select(PollRow).where(PollRow.facilitator_id == mine))).scalars():
+        if poll.spec.get("composed"):  # the facilitator's own words, shown to nobody any more
+            poll.spec = _redacted(poll.spec, texts)
+        poll.facilitator_id = None
     await session.execute(update(RoleInviteRow).where(RoleInviteRow.used_by == mine).values(used_by=None))
     await session.execute(
         update(InvitationRow).where(InvitationRow.participant_id == mine).values(participant_id=None)

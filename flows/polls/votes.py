@@ -57,5 +57,7 @@ def all_of(kind: type[BallotT], ballots: Sequence[Ballot]) -> list[BallotT]:
     """The ballots as the one type their poll takes; a ballot of another type is a bug, not a vote."""
     found = [ballot for ballot in ballots if isinstance(ballot, kind)]
     if len(found) != len(ballots):
-        raise TypeError(f"a {kind.__name__} poll holds other ballots: {ballots!r}")
+        # Kinds only, never the ballots: an open answer or a block reason must not reach a log.
+        kinds = ", ".join(sorted({type(ballot).__name__ for ballot in ballots}))
+        raise TypeError(f"a {kind.__name__} poll holds other ballots: {kinds}")
     return found
