@@ -215,7 +215,7 @@ async def _check_store(db: Database, flows: set[str]) -> None:
 
 
 @settings(
-    max_examples=25,
+    max_examples=50,
     deadline=None,
     derandomize=True,
     database=None,
