@@ -111,3 +111,28 @@ async def test_a_voice_note_as_the_comment_keeps_the_step_and_ratings_wait_for_t
         ratings = sorted(row.value for row in (await session.execute(select(FeedbackRatingRow))).scalars())
     assert comments == ["Très bien organisé, merci."]
     assert ratings == [2, 4]  # the early 5 was not kept
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"update_id": 2, "edited_message": {**_update({"text": "hi"})["message"], "edit_date": 1}},
+        {
+            "update_id": 3,
+            "message": {**_update({"text": "hi"})["message"], "chat": {"id": -5, "type": "group"}},
+        },
+        {
+            "update_id": 4,
+            "my_chat_member": {
+                "chat": {"id": 42, "type": "private"},
+                "from": USER,
+                "date": 0,
+                "old_chat_member": {"status": "member", "user": USER},
+                "new_chat_member": {"status": "kicked", "user": USER, "until_date": 0},
+            },
+        },
+    ],
+)
+def test_update_kinds_the_bot_ignores_carry_no_event(update: dict[str, Any]) -> None:
+    assert to_event(AiogramUpdate.model_validate(update)) is None  # type: ignore[arg-type]
+    assert to_event(PtbUpdate.de_json(update, None)) is None  # type: ignore[arg-type]
