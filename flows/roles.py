@@ -64,9 +64,9 @@ async def join(turn: Turn[Command]) -> StepResult:
         return StepResult((SendMessage(chat, text),), turn.state)
     name = turn.ctx.assembly.text(turn.ctx.assembly.name, tr.language)
     if role == ORGANISER:
-        text = tr.gettext("Welcome! You are now an organiser of {assembly}.").format(assembly=name)
+        text = tr.gettext("Welcome! You are now an organiser of the {assembly}.").format(assembly=name)
     else:
-        text = tr.gettext("Welcome! You are now a facilitator of {assembly}.").format(assembly=name)
+        text = tr.gettext("Welcome! You are now a facilitator of the {assembly}.").format(assembly=name)
     hint = tr.gettext("Your new commands are now in the menu of this chat.")
     roles = await store.roles(turn.participant.id)
     return StepResult((SetMenu(chat, menu(tr, roles)), SendMessage(chat, f"{text}\n{hint}")), turn.state)

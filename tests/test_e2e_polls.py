@@ -131,7 +131,7 @@ async def test_polls_for_a_table_and_the_session_in_several_languages(
         "Abstain: 0 (0 %)",
         "Disagree: 1 (25 %)",
         "Block: 0 (0 %)",
-        "Quorum not reached (4 of 5 needed).",
+        "Quorum not reached: 4 answers, at least 5 are needed.",
         "Support 75 %, threshold 80 %.",
         "❌ Not passed.",
     ]

@@ -117,7 +117,7 @@ async def test_check_in_by_qr_link_and_typed_code_late_wrong_and_expired(
     welcome = (await layla.wait_for_messages(2))[-1]
     assert (
         welcome.text
-        == "أهلاً بك! تم تسجيل حضورك في الجلسة 1: التعارف وفهم المناخ. سجّلنا أنك وصلت عند الساعة 9:50 ص."
+        == "أهلاً بك! تم تسجيل حضورك في الجلسة 1: التعارف وفهم المناخ. سجّلنا أنك وصلت عند الساعة 9:50."
     )
     await jan.send_text("/checkin")
     await jan.wait_for_messages(2)

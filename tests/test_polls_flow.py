@@ -74,7 +74,7 @@ async def test_proposal_for_the_session_counts_a_changed_answer_once_and_passes_
         "Abstain: 1 (17 %)",
         "Disagree: 1 (17 %)",
         "Block: 0 (0 %)",
-        "Quorum reached (6 of 5 needed).",
+        "Quorum reached: 6 answers, at least 5 were needed.",
         "Support 80 %, threshold 80 %.",
         "✅ Passed.",
     ]

@@ -63,18 +63,21 @@ def verdict_lines(tr: Translator, spec: PollSpec, tally: Tally) -> list[str]:
         return []
     lines: list[str] = []
     if spec.quorum is not None:
+        count = {"answers": tr.number(tally.answers), "quorum": tr.number(spec.quorum)}
         if tally.answers >= spec.quorum:
-            lines.append(
-                tr.gettext("Quorum reached ({answers} of {quorum} needed).").format(
-                    answers=tr.number(tally.answers), quorum=tr.number(spec.quorum)
-                )
+            reached = tr.ngettext(
+                "Quorum reached: {answers} answer, at least {quorum} were needed.",
+                "Quorum reached: {answers} answers, at least {quorum} were needed.",
+                tally.answers,
             )
+            lines.append(reached.format(**count))
         else:
-            lines.append(
-                tr.gettext("Quorum not reached ({answers} of {quorum} needed).").format(
-                    answers=tr.number(tally.answers), quorum=tr.number(spec.quorum)
-                )
+            missed = tr.ngettext(
+                "Quorum not reached: {answers} answer, at least {quorum} are needed.",
+                "Quorum not reached: {answers} answers, at least {quorum} are needed.",
+                tally.answers,
             )
+            lines.append(missed.format(**count))
     if tally.blocked:
         lines.append(tr.gettext("Blocked: at least one participant blocked it."))
     if spec.threshold is not None and tally.support is not None:
