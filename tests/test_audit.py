@@ -17,6 +17,7 @@ import aiohttp
 import pytest
 from conftest import FlowHarness, mirror_sessions
 from polls_room import PEOPLE, S1_START, check_in, close, invite, room_assembly, start
+from prometheus_client import REGISTRY
 from sqlalchemy import delete, select, update
 
 from bot.adapters.charts import BarCharts
@@ -85,7 +86,9 @@ async def _perform_every_action(db: Database, assembly: Assembly, tmp_path: Path
     await _pool(db, room, 40)
     kit = build_kit(room)
     now = datetime.now(UTC)
+    draws = REGISTRY.get_sample_value("assembly_bot_draws_total") or 0.0
     await run_selection(db, room, kit.translations, seats=6, seed=77, algorithm="legacy", reserves=4, now=now)
+    assert REGISTRY.get_sample_value("assembly_bot_draws_total") == draws + 1  # and its time is measured
     async with db.transaction() as session:
         await expire_overdue(session, room, now + timedelta(days=30), kit.translations)
 

@@ -219,6 +219,7 @@ async def test_a_worker_started_by_the_deploy_script_is_healthy_and_stops_cleanl
         "LISTEN": f"127.0.0.1:{port}",
         "HEALTH_URL": f"http://127.0.0.1:{port}/healthz",
         "PYTHON": sys.executable,
+        "LOG_FORMAT": "json",
     }
     log = tmp_path / "bot.log"
     bot = _start_worker(project_root, env, log)
@@ -242,6 +243,9 @@ async def test_a_worker_started_by_the_deploy_script_is_healthy_and_stops_cleanl
         if bot.poll() is None:
             bot.kill()
     assert status == 0, log.read_text()
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert {"time", "level", "logger", "message"} <= set(lines[0])
+    assert any(line["message"].startswith("webhook set") for line in lines)
     acknowledged = {d.update_id for d in emulator.webhook_deliveries if d.status == 200}
     # Every update the bot acknowledged was answered before it exited; the others wait at Telegram.
     answered = [p for p in people if p.messages]
@@ -307,3 +311,26 @@ async def test_polling_deletes_a_left_over_webhook_keeping_its_updates_and_serve
     assert not deleted.params.get("drop_pending_updates")
     assert emulator.state.webhook.url == ""
     assert figures["assembly_bot_leader"] == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            ["--webhook", "ftp://bot.example.org/hook"],
+            "--webhook: 'ftp://bot.example.org/hook' is not an https:// URL",
+        ),
+        (
+            ["--webhook", "https://bot.example.org/hook", "--listen", "8080"],
+            "--listen: '8080' is not HOST:PORT, e.g. 127.0.0.1:8080",
+        ),
+        (["--metrics", "localhost"], "--metrics: 'localhost' is not HOST:PORT, e.g. 127.0.0.1:8080"),
+    ],
+)
+def test_a_wrong_address_is_refused_in_one_line(
+    options: list[str], message: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+    assert main(["run", *options]) == 2
+    assert capsys.readouterr().err == f"assembly-bot: error: {message}\n"

@@ -31,15 +31,20 @@ def _webhook(args: argparse.Namespace) -> Webhook | None:
         raise CliError(f"--webhook: '{args.webhook}' is not an https:// URL", 2)
     try:
         secret = check_secret(os.environ.get("TELEGRAM_WEBHOOK_SECRET"))
-        host, port = parse_listen(args.listen)
     except ValueError as error:
         raise CliError(str(error), 2) from None
-    return Webhook(args.webhook, secret, host, port, args.max_connections)
+    return Webhook(args.webhook, secret, *_address(args.listen, "--listen"), args.max_connections)
 
 
-def _listen(value: str | None, option: str) -> tuple[str, int] | None:
+def _connections(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 100:
+        raise argparse.ArgumentTypeError("Telegram allows 1 to 100 connections")
+    return int(value)
+
+
+def _address(value: str, option: str) -> tuple[str, int]:
     try:
-        return None if value is None else parse_listen(value)
+        return parse_listen(value)
     except ValueError as error:
         raise CliError(f"{option}: {error}", 2) from None
 
@@ -63,7 +68,7 @@ async def _run(args: argparse.Namespace) -> None:
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
         raise CliError("TELEGRAM_BOT_TOKEN is not set; create a bot with @BotFather and export its token", 2)
     webhook = _webhook(args)
-    health = _listen(args.metrics, "--metrics") if webhook is None else None
+    health = _address(args.metrics, "--metrics") if webhook is None and args.metrics else None
     dashboard_url = str(settings.dashboard_url) if settings.dashboard_url else None
     try:
         core = build_core(assembly, settings.database_url, dashboard_url=dashboard_url)
@@ -122,8 +127,7 @@ def register(commands: Any) -> None:
     )
     run.add_argument(
         "--max-connections",
-        type=int,
-        choices=range(1, 101),
+        type=_connections,
         metavar="N",
         default=40,
         help="deliveries Telegram may have open at once, 1-100 (default: 40)",
