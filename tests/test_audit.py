@@ -112,7 +112,7 @@ async def _perform_every_action(db: Database, assembly: Assembly, tmp_path: Path
         )
     async with db.transaction() as session:
         assert await dashboard_access.sign_in(session, room, token, flow.clock.now()) is not None
-    await export(db, room, "json", tmp_path / "export")
+    await export(db, room, "json", tmp_path / "export", translations=kit.translations)
     await queue_announcement(db, room, {language: PRIVATE[2] for language in room.languages})
     await send_digests(db, room, kit.translations, BarCharts(), now)
 

@@ -235,7 +235,7 @@ async def _draw(flow: FlowHarness, drawn: Sender, reserve: Sender) -> None:
     now = flow.clock.now()
     async with flow.db.transaction() as session:
         store = SqlStore(session, flow.kit.assembly.id)
-        draw = lottery.DrawRecord(1, 7, "maximin", "maximin", 2, "")
+        draw = lottery.DrawRecord(1, 7, "maximin", "maximin", 2, "", "", "", None, {})
         assert await lottery.record_draw(session, flow.kit.assembly.id, draw, now) == SELECTION
         for sender, status in ((drawn, ParticipantStatus.SELECTED), (reserve, ParticipantStatus.RESERVE)):
             person = await store.participant(sender.user_id)

@@ -11,6 +11,7 @@ from statistics import mean
 
 from dashboard_data import populate_results
 
+from bot.bootstrap import build_kit
 from bot.organiser.exports import export
 from bot.store.database import Database
 from bot.store.participants import SqlStore
@@ -33,7 +34,15 @@ async def test_results_and_ratings_in_the_export_and_a_progress_that_completes(
     def tick(name: str, rows: int) -> None:
         ticked[name] += rows
 
-    (path,) = await export(db, room.assembly, "json", tmp_path / "plain", on_start=totals.update, tick=tick)
+    (path,) = await export(
+        db,
+        room.assembly,
+        "json",
+        tmp_path / "plain",
+        on_start=totals.update,
+        tick=tick,
+        translations=build_kit(room.assembly).translations,
+    )
     assert {name: ticked[name] for name in totals} == totals  # every bar reaches its total
     data = json.loads(path.read_text(encoding="utf-8"))
     assert "Zoë" not in path.read_text(encoding="utf-8")
@@ -60,7 +69,14 @@ async def test_results_and_ratings_in_the_export_and_a_progress_that_completes(
     assert "feedback_comments" not in data
     assert not any(text in json.dumps(data, ensure_ascii=False) for _, text, _ in room.comments)
 
-    (path,) = await export(db, room.assembly, "json", tmp_path / "comments", include_comments=True)
+    (path,) = await export(
+        db,
+        room.assembly,
+        "json",
+        tmp_path / "comments",
+        include_comments=True,
+        translations=build_kit(room.assembly).translations,
+    )
     data = json.loads(path.read_text(encoding="utf-8"))
     assert sorted(c["comment"] for c in data["feedback_comments"]) == sorted(t for _, t, _ in room.comments)
     texts = [r["option"] for r in data["poll_results"] if r["kind"] == "text" and r["poll"] in room.ballots]

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from test_reports import populate
 
+from bot.bootstrap import build_kit
 from bot.cli.main import main
 from bot.organiser.exports import export
 from bot.store.database import Database
@@ -57,8 +58,15 @@ async def test_default_export_has_no_personal_data(
     db: Database, assembly: Assembly, tmp_path: Path, fmt: str
 ) -> None:
     await _with_personal_answers(db, assembly)
-    plain = await export(db, assembly, fmt, tmp_path / "plain")
-    personal = await export(db, assembly, fmt, tmp_path / "personal", include_personal=True)
+    plain = await export(db, assembly, fmt, tmp_path / "plain", translations=build_kit(assembly).translations)
+    personal = await export(
+        db,
+        assembly,
+        fmt,
+        tmp_path / "personal",
+        include_personal=True,
+        translations=build_kit(assembly).translations,
+    )
     plain_text, personal_text = _all_text(plain), _all_text(personal)
     for value in PERSONAL:
         assert value not in plain_text, value
@@ -72,14 +80,16 @@ async def test_default_export_has_no_personal_data(
 async def test_exports_hold_every_row(db: Database, assembly: Assembly, tmp_path: Path) -> None:
     await populate(db, assembly, size=30)
     counted: dict[str, int] = {}
-    (path,) = await export(db, assembly, "json", tmp_path, on_start=counted.update)
+    (path,) = await export(
+        db, assembly, "json", tmp_path, on_start=counted.update, translations=build_kit(assembly).translations
+    )
     data = json.loads(path.read_text(encoding="utf-8"))
     assert len(data["participants"]) == counted["participants"] == 30
     assert len(data["answers"]) == 30 * len(assembly.registration.features)  # type: ignore[union-attr]
     assert {row["session"] for row in data["attendance"]} == {"s1"}
     strata = {(r["feature"], r["value"]): r["registered"] for r in data["strata"]}
     assert sum(v for (f, _), v in strata.items() if f == "gender") == 27  # 30 minus 3 still registering
-    files = await export(db, assembly, "csv", tmp_path / "csv")
+    files = await export(db, assembly, "csv", tmp_path / "csv", translations=build_kit(assembly).translations)
     with next(p for p in files if p.name.endswith("-rsvps.csv")).open(encoding="utf-8") as handle:
         assert len(list(csv.DictReader(handle))) == len(data["rsvps"]) > 0
 
@@ -93,6 +103,7 @@ def test_export_and_digest_commands(
 
     assert main(["export", *assembly, "--format", "xlsx", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "brussels-climate-2027.xlsx").exists()
+    assert main(["sessions", "sync", *assembly]) == 0  # what the bot stores at start-up; digest only reads
     capsys.readouterr()
     assert main(["digest", *assembly, "--language", "de"]) == 0
     printed = capsys.readouterr().out

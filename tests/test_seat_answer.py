@@ -22,7 +22,16 @@ async def _drawn(flow: FlowHarness, user_id: int, language: str) -> int:
         person = await store.add_participant(user_id, user_id, language)
         await store.registrations.set_status(person.id, ParticipantStatus.SELECTED, now)
         draw = DrawRecord(
-            seats=1, seed=1, requested_algorithm="maximin", algorithm="maximin", pool_size=1, report=""
+            seats=1,
+            seed=1,
+            requested_algorithm="maximin",
+            algorithm="maximin",
+            pool_size=1,
+            report="",
+            input_hash="",
+            versions="",
+            gap=None,
+            transparency={},
         )
         selection = await record_draw(session, flow.kit.assembly.id, draw, now)
         offer_seat(session, selection, person.id, now, now + timedelta(days=7))

@@ -128,7 +128,14 @@ class Surfaces:
         files: list[bytes] = []
         for fmt in ("csv", "json"):
             out = self.tmp / f"{fmt}-{self.runs}"
-            for path in await export(self.room.db, self.room.kit.assembly, fmt, out, include_personal=True):
+            for path in await export(
+                self.room.db,
+                self.room.kit.assembly,
+                fmt,
+                out,
+                include_personal=True,
+                translations=self.room.kit.translations,
+            ):
                 files.append(path.read_bytes())
         return files
 

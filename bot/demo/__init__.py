@@ -90,7 +90,9 @@ async def run_demo(assembly: Assembly, out: Path, runtime: str, console: Console
         exported = [
             path.name
             for fmt in FORMATS
-            for path in await export(app.db, assembly, fmt, out / "exports" / fmt)
+            for path in await export(
+                app.db, assembly, fmt, out / "exports" / fmt, translations=app.core.kit.translations
+            )
         ]
         console.print(f"[green]✓[/] exports [dim]({len(exported)} files in {out / 'exports'})[/]")
         title = f"Demo transcript: {assembly.text(assembly.name, 'en')} ({runtime})"

@@ -17,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.adapters.i18n import Catalogs
 from bot.organiser.results import results
 from bot.store import audit
 from bot.store.database import Database, Session
@@ -103,7 +102,7 @@ async def export(
     *,
     include_personal: bool = False,
     include_comments: bool = False,
-    translations: Translations | None = None,
+    translations: Translations,
     on_start: Callable[[dict[str, int]], None] = lambda totals: None,
     tick: Tick = lambda name, n: None,
 ) -> list[Path]:
@@ -116,9 +115,7 @@ async def export(
     suffix = "-personal" if include_personal else ""
     stem = f"{assembly.id}{suffix}"
     questions = None if include_personal else _impersonal_questions(assembly)
-    tr = (translations or Catalogs(assembly.languages, assembly.zone)).for_language(
-        assembly.fallback_language
-    )
+    tr = translations.for_language(assembly.fallback_language)
     async with db.transaction() as session:
         computed = await results(session, assembly, tr, include_comments)
         tables = stored.datasets(include_personal)
