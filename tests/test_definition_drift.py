@@ -4,9 +4,10 @@ line, and what changed is handled for the people already in the middle of someth
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from flows.actions import Action, AnswerButton, SendMessage
 from flows.assembly import Assembly
 from flows.confirmation import SeatButton
 from flows.engine import ConversationState, Step
-from flows.events import Command, ContactShared, Event, Sender, Text
+from flows.events import ButtonPress, Command, ContactShared, Event, Sender, Text
 from flows.feedback import RatingButton
 from flows.polls.ballots import VoteButton
 from flows.polls.compose import spec_of
@@ -223,11 +224,24 @@ def answer_to(flow: FlowHarness, sender: Sender, step: str) -> list[Event]:
 
 async def _register(flow: FlowHarness, sender: Sender, until: str = "") -> None:
     """Through registration's real conversation up to step `until`, or to its end."""
-    await flow.send(Command(sender, "start", "register"))
+    shown = await flow.send(Command(sender, "start", "register"))
     steps = REGISTRATION_STEPS[: REGISTRATION_STEPS.index(until)] if until else REGISTRATION_STEPS
     for step in steps:
         for event in answer_to(flow, sender, step):
-            await flow.send(event)
+            shown = await flow.send(_as_shown(event, shown) or event)
+
+
+def _as_shown(event: Event, shown: Sequence[Action]) -> Event | None:
+    """`event` pressing the button as the bot last showed it: a multiple-choice question's buttons
+    also name the copy of the question they are on."""
+    if not isinstance(event, ButtonPress):
+        return None
+    for action in shown:
+        for row in getattr(action, "buttons", ()):
+            for button in row:
+                if button.data.startswith(f"{event.data}:"):
+                    return dataclasses.replace(event, data=button.data)
+    return None
 
 
 async def _draw(flow: FlowHarness, drawn: Sender, reserve: Sender) -> None:

@@ -176,13 +176,10 @@ async def _take_part(talk: Conversation, person: Sender) -> tuple[int, Sender]:
         )
     facilitator = await join(room, "facilitator", 900)
     organiser = await join(room, "organiser", 901)
-    code = await invite(room.db, assembly, "facilitator", room.clock.now())
-    await talk.send(Command(person, "start", f"role-{code}"))  # staff too, under their Telegram name
 
     # Can't come to the second session, with a reason.
     await talk.send(room.press(person, "rsvp:s2:no"))
     await talk.text(person, TYPED["reason for not coming"])
-    await talk.send(Command(organiser, "tables"))  # notices name each table's facilitator
 
     # An open question for the whole session, and a proposal blocked with a reason.
     await talk.send(room.press(facilitator, "pt:ideas"))
@@ -196,7 +193,11 @@ async def _take_part(talk: Conversation, person: Sender) -> tuple[int, Sender]:
     await talk.send(room.press(person, f"pv:{proposal}:c:3"))
     await talk.text(person, TYPED["reason for a block"])
 
-    # As a facilitator, a poll of their own words for the whole session.
+    # Then staff too, under their Telegram name (staff are not asked in polls, so only now), named to
+    # the others in the table notices; as a facilitator, a poll of their own words for the session.
+    code = await invite(room.db, assembly, "facilitator", room.clock.now())
+    await talk.send(Command(person, "start", f"role-{code}"))
+    await talk.send(Command(organiser, "tables"))
     await talk.send(room.press(person, "pk:single"))
     await talk.text(person, TYPED["question of a poll they wrote"])
     await talk.text(person, f"{TYPED['option of a poll they wrote']}\nNo change")

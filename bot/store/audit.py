@@ -3,7 +3,8 @@
 
 Who acted is recorded as a name an organiser recognises, never as a participant's data: a staff
 member by the name their role carries ("Sam (organiser)"), a command by the operator's account
-("command line (alice)"), timed work as "the bot", and an erasure by nobody at all.
+("command line (alice)"), timed work as "the bot", and an erasure by nobody at all. A staff member
+who erases their data is named in their rows as ERASED_ACTOR from then on (`forget_actor`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.logs import CHAT_ID
@@ -39,6 +40,9 @@ ACTIONS = (
 
 BOT = "the bot"
 NOBODY = ""
+ERASED_ACTOR = "an erased staff member"
+"""What a staff member's name becomes in the rows they acted in once they erase their data: the
+only change the database lets anyone make to the log."""
 
 
 def operator() -> str:
@@ -105,3 +109,19 @@ async def latest(session: AsyncSession, assembly_id: str, limit: int = 200) -> l
         select(AuditRow).where(AuditRow.assembly_id == assembly_id).order_by(AuditRow.id.desc()).limit(limit)
     )
     return [Entry(r.at, r.actor, r.action, r.detail) for r in (await session.execute(query)).scalars()]
+
+
+async def forget_actor(session: AsyncSession, participant_id: int) -> None:
+    """Replace this staff member's name as the actor of their rows (called by the erasure, before
+    their roles go). Rows are matched by the "Name (" prefix `staff` writes."""
+    names = set(
+        (
+            await session.execute(select(RoleRow.name).where(RoleRow.participant_id == participant_id))
+        ).scalars()
+    )
+    for name in names:
+        await session.execute(
+            update(AuditRow)
+            .where(AuditRow.actor.startswith(f"{name or '?'} (", autoescape=True))
+            .values(actor=ERASED_ACTOR)
+        )

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.store import audit
 from bot.store.dashboard_access import forget_viewer
 from bot.store.lottery import latest_chance
 from bot.store.models import (
@@ -235,6 +236,7 @@ async def erase(session: AsyncSession, participant_id: int, status: ParticipantS
     chat_id = row.chat_id
     texts = _typed(await personal_data(session, participant_id))
     mine = participant_id
+    await audit.forget_actor(session, mine)
     for table in (AnswerRow, ConversationRow, FeedbackCommentRow, RoleRow, TablePin):
         await session.execute(delete(table).where(table.participant_id == mine))
     await forget_viewer(session, mine)

@@ -4,8 +4,10 @@ Revision ID: 0008_audit
 Revises: 0007_dashboard
 Create Date: 2026-12-01
 
-Triggers make the table append-only on both databases: an UPDATE or DELETE fails, so a mistake in
-the code (or a curious hand at the SQL prompt) cannot rewrite what happened.
+Triggers make the table append-only on both databases: a DELETE fails, and so does an UPDATE, so a
+mistake in the code (or a curious hand at the SQL prompt) cannot rewrite what happened. The one
+change allowed is the erasure of a staff member: their name as the actor becomes the fixed
+ERASED_ACTOR text, everything else of the row unchanged.
 """
 
 from collections.abc import Sequence
@@ -18,14 +20,28 @@ down_revision: str | None = "0008_staff_counts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+ERASED_ACTOR = "an erased staff member"
+"""The same text as `bot.store.audit.ERASED_ACTOR` (a migration keeps its own copy of what it needs)."""
+
 _SQLITE = [
-    f"""CREATE TRIGGER audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log
-        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"""
-    for verb in ("UPDATE", "DELETE")
+    """CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+    f"""CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        WHEN NEW.actor IS NOT '{ERASED_ACTOR}' OR NEW.id IS NOT OLD.id
+          OR NEW.assembly_id IS NOT OLD.assembly_id OR NEW.at IS NOT OLD.at
+          OR NEW.action IS NOT OLD.action OR NEW.detail IS NOT OLD.detail
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
 ]
 _POSTGRESQL = [
-    """CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$""",
+    f"""CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF TG_OP = 'UPDATE' AND NEW.actor = '{ERASED_ACTOR}' AND NEW.id = OLD.id
+             AND NEW.assembly_id = OLD.assembly_id AND NEW.at = OLD.at AND NEW.action = OLD.action
+             AND NEW.detail::text = OLD.detail::text THEN
+            RETURN NEW;
+          END IF;
+          RAISE EXCEPTION 'the audit log is append-only';
+        END $$""",
     """CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
         FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()""",
 ]
