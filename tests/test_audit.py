@@ -87,7 +87,9 @@ async def _perform_every_action(db: Database, assembly: Assembly, tmp_path: Path
     kit = build_kit(room)
     now = datetime.now(UTC)
     draws = REGISTRY.get_sample_value("assembly_bot_draws_total") or 0.0
-    await run_selection(db, room, kit.translations, seats=6, seed=77, algorithm="library-legacy", reserves=4, now=now)
+    await run_selection(
+        db, room, kit.translations, seats=6, seed=77, algorithm="library-legacy", reserves=4, now=now
+    )
     assert REGISTRY.get_sample_value("assembly_bot_draws_total") == draws + 1  # and its time is measured
     async with db.transaction() as session:
         await expire_overdue(session, room, now + timedelta(days=30), kit.translations)
