@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -92,21 +93,22 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._writer = asyncio.Lock()
+        self._queue, self._writer = asyncio.Lock(), asyncio.Lock()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
         """One unit of work that may write: committed on success, rolled back on any error.
 
         SQLite has one writer at a time: this process's writers queue here, in order and without
-        polling, and each then holds SQLite's write lock from its first statement to its commit.
-        A transaction opened inside another one of the same task skips the queue (it would wait
-        for itself) and behaves as SQLite always did."""
+        polling, and each then holds SQLite's write lock from its first statement to its commit;
+        an `urgent` writer (recording fetched updates) passes the queue and waits for at most the
+        writer in progress and the one next in line. A transaction opened inside another one of the
+        same task skips the queue (it would wait for itself) and behaves as SQLite always did."""
         if not self.single_writer or _writing.get():
             async with self.sessions() as session, session.begin():
                 yield session
             return
-        async with self._writer:
+        async with contextlib.nullcontext() if urgent else self._queue, self._writer:
             token = _writing.set(True)
             try:
                 async with self.sessions() as session, session.begin():

@@ -16,7 +16,7 @@ from bot.telegram.workers import KeyedWorkers
 from flows.actions import SendMessage
 from flows.basics import menu_commands
 from flows.engine import Kit, StepResult, run_step
-from flows.events import Event
+from flows.events import ButtonPress, Event
 from flows.markers import N_
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class Runner:
             self.scheduler.start()
         sender = asyncio.create_task(self.sender.run())
         try:
-            async with self.db.transaction() as session:
+            async with self.db.reading() as session:
                 for chat_id in await updates.pending_chats(session):
                     self.workers.kick(chat_id)
             await self._poll()
@@ -112,7 +112,12 @@ class Runner:
             backoff = 1.0
             if not batch:
                 continue
-            async with self.db.transaction() as session:
+            # Answering a press is not acknowledging its update: the spinner may stop before the
+            # update is stored (a crash before then brings the update back, and it is handled).
+            for item in batch:
+                if isinstance(item.event, ButtonPress) and item.event.query_id:
+                    self.sender.expect_answer(item.event.query_id)
+            async with self.db.transaction(urgent=True) as session:
                 fresh = await updates.record(session, batch)
             # Only now may the next getUpdates confirm this batch to the Bot API.
             offset = max(item.update_id for item in batch) + 1
@@ -120,7 +125,7 @@ class Runner:
                 self.workers.kick(chat_id)
 
     async def _drain_chat(self, chat_id: int) -> None:
-        async with self.db.transaction() as session:
+        async with self.db.reading() as session:
             pending = await updates.pending_for_chat(session, chat_id)
         for update_id in pending:
             try:
