@@ -5,14 +5,22 @@ from __future__ import annotations
 import io
 import textwrap
 from collections.abc import Sequence
-
-import matplotlib as mpl
-
-mpl.use("Agg")
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Any
 
 from flows.ports import QuotaBar
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def _figure(**options: Any) -> Figure:
+    """A new figure; matplotlib (tens of MiB) is imported by the first chart, not by the bot's start."""
+    import matplotlib as mpl  # noqa: PLC0415 (only a chart needs it)
+
+    mpl.use("Agg")
+    from matplotlib.figure import Figure  # noqa: PLC0415 (after choosing the backend)
+
+    return Figure(**options)
 
 
 def _png(figure: Figure) -> bytes:
@@ -32,7 +40,7 @@ class BarCharts:
     def bars(self, title: str, labels: Sequence[str], values: Sequence[float]) -> bytes:
         """One bar per answer, long labels shortened."""
         height = 1.2 + 0.45 * max(1, len(labels))
-        figure = Figure(figsize=(7.0, height), dpi=100)
+        figure = _figure(figsize=(7.0, height), dpi=100)
         axes = figure.subplots()
         wrapped = [textwrap.shorten(label, 60, placeholder="…") for label in labels]
         positions = list(range(len(labels)))[::-1]
@@ -51,7 +59,7 @@ class BarCharts:
     ) -> bytes:
         """Registered (wide bar) and confirmed (narrow bar) per value, the quota's minimum as a tick."""
         labels = [bar.label for bar in bars] or ["-"]
-        figure = Figure(figsize=(8, max(3.0, 0.28 * len(labels) + 1.2)), dpi=100)
+        figure = _figure(figsize=(8, max(3.0, 0.28 * len(labels) + 1.2)), dpi=100)
         axes = figure.subplots()
         positions = list(range(len(labels)))
         axes.barh(
