@@ -58,6 +58,7 @@ class Runner:
         self.db, self.api, self.kit, self.sender = db, api, kit, sender
         self.scheduler, self.startup = scheduler, tuple(startup)
         self.poll_timeout = poll_timeout
+        self.concurrency = concurrency
         self.workers = KeyedWorkers(self._drain_chat, concurrency)
         self.username = ""
 
@@ -114,9 +115,10 @@ class Runner:
                 continue
             # Answering a press is not acknowledging its update: the spinner may stop before the
             # update is stored (a crash before then brings the update back, and it is handled).
+            crowded = self.workers.busy + len(batch) >= self.concurrency // 2
             for item in batch:
                 if isinstance(item.event, ButtonPress) and item.event.query_id:
-                    self.sender.expect_answer(item.event.query_id)
+                    self.sender.expect_answer(item.event.query_id, crowded=crowded)
             async with self.db.transaction(urgent=True) as session:
                 fresh = await updates.record(session, batch)
             # Only now may the next getUpdates confirm this batch to the Bot API.

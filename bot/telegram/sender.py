@@ -39,19 +39,21 @@ class ChatLimiters:
 
 
 class EarlyAnswers:
-    """Button presses received but not yet answered, so a press is acknowledged within `grace` even
-    when its flow step waits behind others: Telegram shows a spinner until the answer, and refuses
-    an answer to a query that is too old. Each query is answered once: by the flow's own answer
-    when it comes in time, else here, without text."""
+    """Button presses received but not yet answered, so a press is acknowledged in time even when
+    its flow step waits behind others: Telegram shows a spinner until the answer, and refuses an
+    answer to a query that is too old. Each query is answered once: by the flow's own answer (with
+    its notice) when it comes in time, else here, without text. In time is `grace` when the bot is
+    crowded (a plenary pressing at once), `calm` otherwise, when a step is slow only by chance."""
 
-    def __init__(self, grace: float) -> None:
-        self.grace = grace
+    def __init__(self, grace: float, calm: float) -> None:
+        self.grace, self.calm = grace, calm
         self._waiting: dict[str, float] = {}
         self._answered: dict[str, float] = {}
 
-    def expect(self, query_id: str) -> None:
+    def expect(self, query_id: str, *, crowded: bool) -> None:
         if query_id not in self._answered:  # a redelivered press is acknowledged once
-            self._waiting.setdefault(query_id, time.monotonic() + self.grace)
+            delay = self.grace if crowded else self.calm
+            self._waiting.setdefault(query_id, time.monotonic() + delay)
 
     def take(self, query_id: str) -> bool:
         """The flow's answer is about to leave: False when the press was already acknowledged."""
@@ -91,13 +93,14 @@ class OutboxSender:
         chat_burst: int = 3,
         max_attempts: int = 8,
         concurrency: int = 64,
-        answer_grace: float = 0.1,
+        answer_grace: float = 0.15,
+        calm_grace: float = 2.0,
     ) -> None:
         self.db, self.api, self.max_attempts = db, api, max_attempts
         self.global_limit = AsyncLimiter(global_per_second, 1.0)
         self.chat_limits = ChatLimiters(chat_per_second, chat_burst)
         self.workers = KeyedWorkers(self._drain_chat)
-        self.early = EarlyAnswers(answer_grace)
+        self.early = EarlyAnswers(answer_grace, calm_grace)
         self._in_flight = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._answers_wake = asyncio.Event()
@@ -111,9 +114,9 @@ class OutboxSender:
         self._wake.set()
         self._answers_wake.set()
 
-    def expect_answer(self, query_id: str) -> None:
-        """A button press was recorded: make sure it is acknowledged within the grace period."""
-        self.early.expect(query_id)
+    def expect_answer(self, query_id: str, *, crowded: bool) -> None:
+        """A button press arrived: make sure it is acknowledged in time (see `EarlyAnswers`)."""
+        self.early.expect(query_id, crowded=crowded)
         self._presses.set()
 
     async def run(self) -> None:
