@@ -40,9 +40,6 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-IMMEDIATE = "assembly_bot_immediate"
-"""Execution option naming a SQLite transaction that will write: it begins with BEGIN IMMEDIATE."""
-
 _writing: ContextVar[bool] = ContextVar("assembly_bot_writing", default=False)
 
 
@@ -58,12 +55,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection: Connection) -> None:
+def _begin_immediate(connection: Connection) -> None:
     # A deferred transaction that reads and then writes cannot wait for the write lock: SQLite
     # refuses it at once ("database is locked") when another writer committed since its read.
     # A writer therefore takes the lock up front; readers stay deferred and never wait.
-    immediate = connection.get_execution_options().get(IMMEDIATE, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _begin_deferred(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -85,14 +85,23 @@ class Database:
         connect_args = (
             {"server_settings": {"jit": "off"}} if self.url.startswith("postgresql+asyncpg") else {}
         )
+        self.single_writer = make_url(self.url).get_backend_name() == "sqlite"
+        # A file next to the process needs no liveness check before each transaction.
         self.engine: AsyncEngine = create_async_engine(
-            self.url, pool_pre_ping=True, connect_args=connect_args
+            self.url, pool_pre_ping=not self.single_writer, connect_args=connect_args
         )
-        self.single_writer = self.engine.dialect.name == "sqlite"
+        self._deferred = self._reads = self.engine
         if self.single_writer:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
+            # Pools on the one file: writers begin IMMEDIATE, a transaction nested in a writer
+            # begins deferred, and `reading` runs each statement on its own (autocommit).
+            self._deferred, self._reads = create_async_engine(self.url), create_async_engine(self.url)
+            for engine, begin in ((self.engine, _begin_immediate), (self._deferred, _begin_deferred)):
+                event.listen(engine.sync_engine, "begin", begin)
+            for engine in (self.engine, self._deferred, self._reads):
+                event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._nested = async_sessionmaker(self._deferred, expire_on_commit=False)
+        self._readers = async_sessionmaker(self._reads, expire_on_commit=False)
         self._queue, self._writer = asyncio.Lock(), asyncio.Lock()
 
     @asynccontextmanager
@@ -104,23 +113,28 @@ class Database:
         an `urgent` writer (recording fetched updates) passes the queue and waits for at most the
         writer in progress and the one next in line. A transaction opened inside another one of the
         same task skips the queue (it would wait for itself) and behaves as SQLite always did."""
-        if not self.single_writer or _writing.get():
+        if not self.single_writer:
             async with self.sessions() as session, session.begin():
+                yield session
+            return
+        if _writing.get():
+            async with self._nested() as session, session.begin():
                 yield session
             return
         async with contextlib.nullcontext() if urgent else self._queue, self._writer:
             token = _writing.set(True)
             try:
                 async with self.sessions() as session, session.begin():
-                    await session.connection(execution_options={IMMEDIATE: True})
                     yield session
             finally:
                 _writing.reset(token)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
-        """A unit of work that only reads: it never waits for a writer (WAL) and holds no lock."""
-        async with self.sessions() as session, session.begin():
+        """A unit of work that only reads: it never waits for a writer (WAL) and holds no lock. On
+        SQLite each statement sees the latest commit (no snapshot across statements): meant for
+        the one-query reads of the update loop and the sender."""
+        async with self._readers() as session, session.begin():
             yield session
 
     async def migrate(self, revision: str = "head") -> None:
@@ -139,4 +153,5 @@ class Database:
             await connection.run_sync(run)
 
     async def dispose(self) -> None:
-        await self.engine.dispose()
+        for engine in {self.engine, self._deferred, self._reads}:
+            await engine.dispose()

@@ -13,7 +13,7 @@ from bot.store.participants import SqlStore, ensure_assembly
 from bot.telegram.api import RetryLater, TelegramApi, Transient, Unauthorized
 from bot.telegram.sender import OutboxSender
 from bot.telegram.workers import KeyedWorkers
-from flows.actions import SendMessage
+from flows.actions import AnswerButton, SendMessage
 from flows.basics import menu_commands
 from flows.engine import Kit, StepResult, run_step
 from flows.events import ButtonPress, Event
@@ -131,17 +131,19 @@ class Runner:
             pending = await updates.pending_for_chat(session, chat_id)
         for update_id in pending:
             try:
-                await self._process(update_id)
+                if await self._process(update_id):
+                    self.sender.wake_answers()
             except Exception:
                 log.exception("update %s failed in a flow", update_id)
                 await self._give_up(update_id)
             self.sender.wake()
 
-    async def _process(self, update_id: int) -> None:
+    async def _process(self, update_id: int) -> bool:
+        """Handle one update; True when its step answered a button press."""
         async with self.db.transaction() as session:
             claimed = await updates.claim(session, update_id)
             if claimed is None:
-                return
+                return False
             result = await handle_event(session, self.kit, claimed.event)
             # An erasure has already scrubbed this update's row; its reply leaves no trace once sent.
             outbox.enqueue_each(
@@ -152,6 +154,7 @@ class Runner:
                 purge_after_send=result.erased,
             )
             await updates.finish(session, update_id)
+        return any(isinstance(action, AnswerButton) for action in result.actions)
 
     async def _give_up(self, update_id: int) -> None:
         """Mark a failing update handled, so it cannot loop, and tell the person in their language."""

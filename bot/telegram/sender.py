@@ -111,7 +111,11 @@ class OutboxSender:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
+        """Messages were queued."""
         self._wake.set()
+
+    def wake_answers(self) -> None:
+        """Button answers were queued."""
         self._answers_wake.set()
 
     def expect_answer(self, query_id: str, *, crowded: bool) -> None:
