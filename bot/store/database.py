@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -102,17 +100,15 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._nested = async_sessionmaker(self._deferred, expire_on_commit=False)
         self._readers = async_sessionmaker(self._reads, expire_on_commit=False)
-        self._queue, self._writer = asyncio.Lock(), asyncio.Lock()
 
     @asynccontextmanager
-    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work that may write: committed on success, rolled back on any error.
 
-        SQLite has one writer at a time: this process's writers queue here, in order and without
-        polling, and each then holds SQLite's write lock from its first statement to its commit;
-        an `urgent` writer (recording fetched updates) passes the queue and waits for at most the
-        writer in progress and the one next in line. A transaction opened inside another one of the
-        same task skips the queue (it would wait for itself) and behaves as SQLite always did."""
+        On SQLite it holds the write lock from its first statement to its commit (BEGIN IMMEDIATE),
+        and another writer waits for it in SQLite's busy handler, off the event loop. A transaction
+        opened inside another one of the same task begins deferred instead: taking the lock the
+        outer one holds would wait for itself."""
         if not self.single_writer:
             async with self.sessions() as session, session.begin():
                 yield session
@@ -121,13 +117,12 @@ class Database:
             async with self._nested() as session, session.begin():
                 yield session
             return
-        async with contextlib.nullcontext() if urgent else self._queue, self._writer:
-            token = _writing.set(True)
-            try:
-                async with self.sessions() as session, session.begin():
-                    yield session
-            finally:
-                _writing.reset(token)
+        token = _writing.set(True)
+        try:
+            async with self.sessions() as session, session.begin():
+                yield session
+        finally:
+            _writing.reset(token)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

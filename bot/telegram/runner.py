@@ -119,7 +119,7 @@ class Runner:
             for item in batch:
                 if isinstance(item.event, ButtonPress) and item.event.query_id:
                     self.sender.expect_answer(item.event.query_id, crowded=crowded)
-            async with self.db.transaction(urgent=True) as session:
+            async with self.db.transaction() as session:
                 fresh = await updates.record(session, batch)
             # Only now may the next getUpdates confirm this batch to the Bot API.
             offset = max(item.update_id for item in batch) + 1

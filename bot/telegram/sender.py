@@ -248,9 +248,9 @@ class OutboxSender:
             return False
         except Exception as error:
             return await self._not_sent(queued.id, error)
-        # Recorded at once, ahead of queued writers: a crash between Telegram's acceptance and this
-        # commit is the only way a message goes twice, so this window is kept as short as it can be.
-        async with self.db.transaction(urgent=True) as session:
+        # Recorded at once: a crash between Telegram's acceptance and this commit is the only way a
+        # message goes twice, so nothing else is done in between.
+        async with self.db.transaction() as session:
             await outbox.mark_sent(session, queued.id, delivery.message_id, delivery.poll_id)
         return True
 
