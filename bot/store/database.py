@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -37,6 +38,11 @@ def normalize_url(url: str) -> str:
         parsed = parsed.set(drivername=drivers[parsed.drivername])
     return parsed.render_as_string(hide_password=False)
 
+
+WRITERS = 3
+"""SQLite writers of this process at once: one holds the lock, the others wait in SQLite's busy
+handler. One alone would serialise every writer's round trips to the driver's thread (halving the
+fan-out rate); dozens (a burst of button presses) would starve some past the busy timeout."""
 
 _writing: ContextVar[bool] = ContextVar("assembly_bot_writing", default=False)
 
@@ -98,6 +104,7 @@ class Database:
             for engine in (self.engine, self._deferred, self._reads):
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._writers = asyncio.Semaphore(WRITERS)
         self._nested = async_sessionmaker(self._deferred, expire_on_commit=False)
         self._readers = async_sessionmaker(self._reads, expire_on_commit=False)
 
@@ -105,8 +112,8 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work that may write: committed on success, rolled back on any error.
 
-        On SQLite it holds the write lock from its first statement to its commit (BEGIN IMMEDIATE),
-        and another writer waits for it in SQLite's busy handler, off the event loop. A transaction
+        On SQLite it holds the write lock from its first statement to its commit (BEGIN IMMEDIATE);
+        at most `WRITERS` of this process contend for it, the rest queue here in order. A transaction
         opened inside another one of the same task begins deferred instead: taking the lock the
         outer one holds would wait for itself."""
         if not self.single_writer:
@@ -117,12 +124,13 @@ class Database:
             async with self._nested() as session, session.begin():
                 yield session
             return
-        token = _writing.set(True)
-        try:
-            async with self.sessions() as session, session.begin():
-                yield session
-        finally:
-            _writing.reset(token)
+        async with self._writers:
+            token = _writing.set(True)
+            try:
+                async with self.sessions() as session, session.begin():
+                    yield session
+            finally:
+                _writing.reset(token)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
