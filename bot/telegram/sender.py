@@ -175,7 +175,7 @@ class OutboxSender:
             except Exception:
                 log.exception("button answers: a pass failed; retrying")
                 await asyncio.sleep(1.0)
-            await self._nap(self._answers_wake, 1.0)
+            await self._nap(self._answers_wake, 5.0)  # woken by every queued answer; this is a safety net
 
     async def _record_answers(self) -> None:
         done, self._answered = self._answered, {}
