@@ -47,8 +47,10 @@ PAGES = (
 )
 
 
-async def measure(url: str, registrations: int, load: int) -> tuple[dict[str, float], float]:
-    """Median seconds per page, and the peak MiB of one round of every page."""
+async def measure(
+    url: str, registrations: int, load: int, fetches: int = 5
+) -> tuple[dict[str, list[float]], float]:
+    """Seconds of `fetches` loads of each page, and the peak MiB of one round of every page."""
     db = Database(url)
     try:
         await db.downgrade("base")
@@ -75,7 +77,7 @@ async def measure(url: str, registrations: int, load: int) -> tuple[dict[str, fl
 
             for path in PAGES:
                 await fetch(path)  # warm-up: imports, matplotlib, caches
-            times = {path: statistics.median([await fetch(path) for _ in range(3)]) for path in PAGES}
+            times = {path: [await fetch(path) for _ in range(fetches)] for path in PAGES}
             tracemalloc.start()
             for path in PAGES:
                 await fetch(path)
@@ -94,11 +96,11 @@ async def run(args: argparse.Namespace) -> None:
             results.append(times)
             print(f"dashboard on {registrations:,} registrations + {load:,} votes: peak {peak:.1f} MiB")
             for path, seconds in times.items():
-                print(f"  {path:<24} {seconds:.3f} s")
+                print(f"  {path:<24} {statistics.median(seconds):.3f} s (slowest {max(seconds):.3f} s)")
         small, big = results
         print(f"ratio full/baseline for {args.baseline}x the data, per page:")
         for path in PAGES:
-            print(f"  {path:<24} {big[path] / small[path]:.1f}x")
+            print(f"  {path:<24} {statistics.median(big[path]) / statistics.median(small[path]):.1f}x")
 
 
 def main() -> None:

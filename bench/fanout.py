@@ -55,15 +55,18 @@ async def _pending(db: Database) -> int:
         return int((await session.execute(query)).scalar_one())
 
 
-async def fan_out(participants: int, workdir: Path, *, limit: float = 30.0, timeout: float = 120.0) -> FanOut:
-    """Run one reminder fan-out to `participants` people with the emulator's bot-wide limit at `limit`."""
+async def fan_out(
+    participants: int, workdir: Path, *, limit: float = 30.0, timeout: float = 120.0, url: str | None = None
+) -> FanOut:
+    """Run one reminder fan-out to `participants` people with the emulator's bot-wide limit at `limit`,
+    on a fresh SQLite store in `workdir` or on the empty database at `url`."""
     definition = load_assembly(EXAMPLE_ASSEMBLY)
     assembly = definition.model_copy(update={"sessions": definition.sessions[:1]})
     due = assembly.start_of(assembly.sessions[0]) - timedelta(days=1)
     clock = ManualClock(due.astimezone(UTC) + timedelta(minutes=1))
     emulator = Emulator(TOKEN, limits=Limits(global_per_second=limit, global_burst=max(1, int(limit))))
     await emulator.start()
-    url = f"sqlite+aiosqlite:///{workdir / 'fanout.sqlite'}"
+    url = url or f"sqlite+aiosqlite:///{workdir / 'fanout.sqlite'}"
     db = Database(url)
     await db.migrate()
     async with db.transaction() as session:

@@ -32,15 +32,15 @@ class LangDetect:
 
     def __init__(self, offered: list[str], min_letters: int = 25, min_probability: float = 0.95) -> None:
         self.min_letters, self.min_probability = min_letters, min_probability
-        self._all = _factory(None)
-        self._offered = _factory(tuple(offered))
+        self._codes = tuple(offered)
 
     def detect(self, text: str) -> str | None:
         if sum(ch.isalpha() for ch in text) < self.min_letters:
             return None
         try:
-            top = self._probabilities(self._all, text)[0]
-            ranked = self._probabilities(self._offered, text)
+            # The profiles (tens of MiB) are read by the first text long enough to tell, not at start.
+            top = self._probabilities(_factory(None), text)[0]
+            ranked = self._probabilities(_factory(self._codes), text)
         except LangDetectException:
             return None
         best = ranked[0]

@@ -11,7 +11,6 @@ from rich.console import Console
 
 from bot.cli.common import Access, CliError, organiser_core, read_settings, until_signal
 from bot.cli.options import add_assembly_options, whole
-from bot.dashboard.app import make_app
 
 
 async def _forever() -> None:
@@ -19,6 +18,8 @@ async def _forever() -> None:
 
 
 async def _dashboard(args: argparse.Namespace) -> None:
+    from bot.dashboard.app import make_app  # noqa: PLC0415 (only this command serves pages)
+
     settings = read_settings()
     async with organiser_core(args, Access.READ) as core:
         runner = web.AppRunner(

@@ -45,8 +45,10 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-IMMEDIATE = "assembly_bot_immediate"
-"""Execution option naming a SQLite transaction that will write: it begins with BEGIN IMMEDIATE."""
+WRITERS = 3
+"""SQLite writers of this process at once: one holds the lock, the others wait in SQLite's busy
+handler. One alone would serialise every writer's round trips to the driver's thread (halving the
+fan-out rate); dozens (a burst of button presses) would starve some past the busy timeout."""
 
 _writing: ContextVar[bool] = ContextVar("assembly_bot_writing", default=False)
 
@@ -66,12 +68,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection: Connection) -> None:
+def _begin_immediate(connection: Connection) -> None:
     # A deferred transaction that reads and then writes cannot wait for the write lock: SQLite
     # refuses it at once ("database is locked") when another writer committed since its read.
     # A writer therefore takes the lock up front; readers stay deferred and never wait.
-    immediate = connection.get_execution_options().get(IMMEDIATE, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _begin_deferred(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -93,44 +98,61 @@ class Database:
         connect_args = (
             {"server_settings": {"jit": "off"}} if self.url.startswith("postgresql+asyncpg") else {}
         )
+        self.single_writer = make_url(self.url).get_backend_name() == "sqlite"
         # Statement parameters are what people typed: never in an exception message or a log line.
+        # A file next to the process needs no liveness check before each transaction.
         self.engine: AsyncEngine = create_async_engine(
-            self.url, pool_pre_ping=True, connect_args=connect_args, hide_parameters=True
+            self.url, pool_pre_ping=not self.single_writer, connect_args=connect_args, hide_parameters=True
         )
-        self.single_writer = self.engine.dialect.name == "sqlite"
+        self._deferred = self._reads = self.engine
         if self.single_writer:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
+            # Pools on the one file: writers begin IMMEDIATE, a transaction nested in a writer
+            # begins deferred, and `reading` runs each statement on its own (autocommit).
+            self._deferred, self._reads = (
+                create_async_engine(self.url, hide_parameters=True),
+                create_async_engine(self.url, hide_parameters=True),
+            )
+            for engine, begin in ((self.engine, _begin_immediate), (self._deferred, _begin_deferred)):
+                event.listen(engine.sync_engine, "begin", begin)
+            for engine in (self.engine, self._deferred, self._reads):
+                event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             # aiosqlite logs each statement with its parameters at DEBUG: never, whatever the level.
             logging.getLogger("aiosqlite").setLevel(logging.INFO)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._writer = asyncio.Lock()
+        self._writers = asyncio.Semaphore(WRITERS)
+        self._nested = async_sessionmaker(self._deferred, expire_on_commit=False)
+        self._readers = async_sessionmaker(self._reads, expire_on_commit=False)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work that may write: committed on success, rolled back on any error.
 
-        SQLite has one writer at a time: this process's writers queue here, in order and without
-        polling, and each then holds SQLite's write lock from its first statement to its commit.
-        A transaction opened inside another one of the same task skips the queue (it would wait
-        for itself) and behaves as SQLite always did."""
-        if not self.single_writer or _writing.get():
+        On SQLite it holds the write lock from its first statement to its commit (BEGIN IMMEDIATE);
+        at most `WRITERS` of this process contend for it, the rest queue here in order. A transaction
+        opened inside another one of the same task begins deferred instead: taking the lock the
+        outer one holds would wait for itself."""
+        if not self.single_writer:
             async with self.sessions() as session, session.begin():
                 yield session
             return
-        async with self._writer:
+        if _writing.get():
+            async with self._nested() as session, session.begin():
+                yield session
+            return
+        async with self._writers:
             token = _writing.set(True)
             try:
                 async with self.sessions() as session, session.begin():
-                    await session.connection(execution_options={IMMEDIATE: True})
                     yield session
             finally:
                 _writing.reset(token)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
-        """A unit of work that only reads: it never waits for a writer (WAL) and holds no lock."""
-        async with self.sessions() as session, session.begin():
+        """A unit of work that only reads: it never waits for a writer (WAL) and holds no lock. On
+        SQLite each statement sees the latest commit (no snapshot across statements): meant for
+        the one-query reads of the update loop and the sender."""
+        async with self._readers() as session, session.begin():
             yield session
 
     async def migrate(self, revision: str = "head") -> None:
@@ -150,4 +172,5 @@ class Database:
             await connection.run_sync(run)
 
     async def dispose(self) -> None:
-        await self.engine.dispose()
+        for engine in {self.engine, self._deferred, self._reads}:
+            await engine.dispose()

@@ -14,6 +14,8 @@ from bot.store.models import OutboxMessage, ParticipantRow, utcnow
 from flows.actions import Action
 
 PENDING, SENT, FAILED, BLOCKED = "pending", "sent", "failed", "blocked"
+ANSWER = "AnswerButton"
+"""The kind of a button acknowledgement: not a message, so it leaves outside the chat's order and budget."""
 CANCELLED = "cancelled"
 """Withdrawn before sending, e.g. a reminder for a session that moved; `last_error` says why."""
 
@@ -25,6 +27,7 @@ class Queued:
     id: int
     chat_id: int
     action: Action
+    update_id: int | None = None
 
 
 def enqueue(
@@ -121,7 +124,11 @@ async def due_chats(session: AsyncSession, limit: int = 1000) -> list[int]:
     whatever clock the flows run on: they pace real Bot API calls."""
     query = (
         select(OutboxMessage.chat_id)
-        .where(OutboxMessage.status == PENDING, OutboxMessage.not_before <= utcnow())
+        .where(
+            OutboxMessage.status == PENDING,
+            OutboxMessage.kind != ANSWER,
+            OutboxMessage.not_before <= utcnow(),
+        )
         .group_by(OutboxMessage.chat_id)
         .order_by(func.min(OutboxMessage.id))
         .limit(limit)
@@ -131,17 +138,53 @@ async def due_chats(session: AsyncSession, limit: int = 1000) -> list[int]:
 
 async def next_due(session: AsyncSession, chat_id: int) -> Queued | None:
     """The chat's oldest pending message, if it is due: a chat's messages leave strictly in order,
-    so a postponed one holds back those behind it."""
+    so a postponed one holds back those behind it. Button answers are not in this order."""
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == PENDING, OutboxMessage.chat_id == chat_id)
+        .where(
+            OutboxMessage.status == PENDING,
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.kind != ANSWER,
+        )
         .order_by(OutboxMessage.id)
         .limit(1)
     )
     row = (await session.execute(query)).scalar_one_or_none()
     if row is None or row.not_before > utcnow():
         return None
-    return Queued(row.id, row.chat_id, decode(row))
+    return _queued(row)
+
+
+async def due_answers(session: AsyncSession, skip: Iterable[int] = (), limit: int = 500) -> list[Queued]:
+    """Button answers due now, oldest first, whatever their chats have queued (`skip`: in flight)."""
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == PENDING,
+            OutboxMessage.kind == ANSWER,
+            OutboxMessage.not_before <= utcnow(),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    busy = set(skip)
+    if busy:
+        query = query.where(OutboxMessage.id.not_in(busy))
+    return [_queued(row) for row in (await session.execute(query)).scalars()]
+
+
+async def step_replies(session: AsyncSession, update_id: int, chat_id: int) -> int:
+    """How many outbox rows the handling of `update_id` queued for `chat_id`."""
+    query = (
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.update_id == update_id, OutboxMessage.chat_id == chat_id)
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+def _queued(row: OutboxMessage) -> Queued:
+    return Queued(row.id, row.chat_id, decode(row), row.update_id)
 
 
 async def earliest_due(session: AsyncSession) -> datetime | None:
@@ -177,8 +220,22 @@ async def mark_sent(session: AsyncSession, row_id: int, message_id: int | None, 
     What was sent is dropped (texts, files): it was needed only to send it. The row keeps what
     exactly-once and the live message need: its status, topic and Telegram message id."""
     row = await session.get(OutboxMessage, row_id)
-    if row is None:  # erased meanwhile by /forget
+    if row is not None:  # else erased meanwhile by /forget
+        await _sent(session, row, message_id, poll_id)
+
+
+async def mark_all_sent(session: AsyncSession, deliveries: dict[int, int | None]) -> None:
+    """Record several deliveries (row id -> Telegram message id) with one read."""
+    if not deliveries:
         return
+    query = select(OutboxMessage).where(OutboxMessage.id.in_(list(deliveries)))
+    for row in (await session.execute(query)).scalars():
+        await _sent(session, row, deliveries[row.id], None)
+
+
+async def _sent(
+    session: AsyncSession, row: OutboxMessage, message_id: int | None, poll_id: str | None
+) -> None:
     if row.purge_after_send:
         await session.delete(row)
         return

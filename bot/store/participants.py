@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.dashboard_access import SqlDashboardLinks
@@ -45,6 +45,7 @@ class SqlStore:
         self._dashboard = SqlDashboardLinks(session, assembly_id)
         self._registrations = SqlRegistrations(session, assembly_id)
         self._reports = SqlReports(session, assembly_id)
+        self._known: dict[int, ParticipantRow | None] = {}
 
     @property
     def sessions(self) -> SqlSessions:
@@ -99,6 +100,7 @@ class SqlStore:
         )
         self.session.add(row)
         await self.session.flush()
+        self._known[user_id] = row
         return as_participant(row)
 
     async def set_language(self, participant_id: int, language: str) -> None:
@@ -112,8 +114,21 @@ class SqlStore:
             row.blocked_at = None
 
     async def _row(self, user_id: int) -> ParticipantRow | None:
+        """The participant's row, read once per unit of work: an update asks for it several times
+        (reachable, state, the step, saving the state). The session's identity map keeps the row
+        current as the step changes it; a row deleted or detached meanwhile is read again, and
+        someone unknown stays unknown until `add_participant` (the one place people are added)."""
+        if user_id in self._known:
+            row = self._known[user_id]
+            if row is None:  # a stranger so far: only `add_participant` adds people
+                return None
+            state = inspect(row)
+            if not (state.deleted or state.was_deleted or state.detached) and row.telegram_user_id == user_id:
+                return row
         query = select(ParticipantRow).where(ParticipantRow.telegram_user_id == user_id)
-        return (await self.session.execute(query)).scalar_one_or_none()
+        row = (await self.session.execute(query)).scalar_one_or_none()
+        self._known[user_id] = row
+        return row
 
     async def load_state(self, user_id: int) -> ConversationState:
         row = await self._row(user_id)

@@ -15,10 +15,10 @@ from bot.store.participants import SqlStore, ensure_assembly
 from bot.telegram.api import RetryLater, TelegramApi, Transient, Unauthorized
 from bot.telegram.sender import OutboxSender
 from bot.telegram.workers import KeyedWorkers
-from flows.actions import SendMessage
+from flows.actions import AnswerButton, SendMessage
 from flows.basics import menu_commands
 from flows.engine import Kit, StepResult, run_step
-from flows.events import Event
+from flows.events import ButtonPress, Event
 from flows.markers import N_
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class Runner:
         self.db, self.api, self.kit, self.sender = db, api, kit, sender
         self.scheduler, self.startup = scheduler, tuple(startup)
         self.poll_timeout = poll_timeout
+        self.concurrency = concurrency
         self.workers = KeyedWorkers(self._drain_chat, concurrency)
         self.username = ""
 
@@ -84,7 +85,7 @@ class Runner:
             self.scheduler.start()
         sender = asyncio.create_task(self.sender.run())
         try:
-            async with self.db.transaction() as session:
+            async with self.db.reading() as session:
                 for chat_id in await updates.pending_chats(session):
                     self.workers.kick(chat_id)
             await self._poll()
@@ -114,6 +115,12 @@ class Runner:
             backoff = 1.0
             if not batch:
                 continue
+            # Answering a press is not acknowledging its update: the spinner may stop before the
+            # update is stored (a crash before then brings the update back, and it is handled).
+            crowded = self.workers.busy + len(batch) >= self.concurrency // 2
+            for item in batch:
+                if isinstance(item.event, ButtonPress) and item.event.query_id:
+                    self.sender.expect_answer(item.event.query_id, crowded=crowded)
             async with self.db.transaction() as session:
                 fresh = await updates.record(session, batch)
             # Only now may the next getUpdates confirm this batch to the Bot API.
@@ -122,22 +129,24 @@ class Runner:
                 self.workers.kick(chat_id)
 
     async def _drain_chat(self, chat_id: int) -> None:
-        async with self.db.transaction() as session:
+        async with self.db.reading() as session:
             pending = await updates.pending_for_chat(session, chat_id)
         for update_id in pending:
             with update_context(update_id, chat_id), timed_update():
                 try:
-                    await self._process(update_id)
+                    if await self._process(update_id):
+                        self.sender.wake_answers()
                 except Exception:
                     log.exception("update %s failed in a flow", update_id)
                     await self._give_up(update_id)
             self.sender.wake()
 
-    async def _process(self, update_id: int) -> None:
+    async def _process(self, update_id: int) -> bool:
+        """Handle one update; True when its step answered a button press."""
         async with self.db.transaction() as session:
             claimed = await updates.claim(session, update_id)
             if claimed is None:
-                return
+                return False
             result = await handle_event(session, self.kit, claimed.event)
             # An erasure has already scrubbed this update's row; its reply leaves no trace once sent.
             outbox.enqueue_each(
@@ -148,6 +157,7 @@ class Runner:
                 purge_after_send=result.erased,
             )
             await updates.finish(session, update_id)
+        return any(isinstance(action, AnswerButton) for action in result.actions)
 
     async def _give_up(self, update_id: int) -> None:
         """Mark a failing update handled, so it cannot loop, and tell the person in their language."""

@@ -6,15 +6,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 
 from aiolimiter import AsyncLimiter
 
 from bot.store import outbox
 from bot.store.database import Database
-from bot.telegram.api import Blocked, RetryLater, TelegramApi, Transient
+from bot.telegram.api import ApiError, Blocked, RetryLater, TelegramApi, Transient
 from bot.telegram.workers import KeyedWorkers
-from flows.actions import Action, AnswerButton
+from flows.actions import AnswerButton, SendMessage
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,50 @@ class ChatLimiters:
         return limiter
 
 
+class EarlyAnswers:
+    """Button presses received but not yet answered, so a press is acknowledged in time even when
+    its flow step waits behind others: Telegram shows a spinner until the answer, and refuses an
+    answer to a query that is too old. Each query is answered once: by the flow's own answer (with
+    its notice) when it comes in time, else here, without text. In time is `grace` when the bot is
+    crowded (a plenary pressing at once), `calm` otherwise, when a step is slow only by chance."""
+
+    def __init__(self, grace: float, calm: float) -> None:
+        self.grace, self.calm = grace, calm
+        self._waiting: dict[str, float] = {}
+        self._answered: dict[str, float] = {}
+
+    def expect(self, query_id: str, *, crowded: bool) -> None:
+        if query_id not in self._answered:  # a redelivered press is acknowledged once
+            delay = self.grace if crowded else self.calm
+            self._waiting.setdefault(query_id, time.monotonic() + delay)
+
+    def take(self, query_id: str) -> bool:
+        """The flow's answer is about to leave: False when the press was already acknowledged."""
+        self._waiting.pop(query_id, None)
+        return self._answered.pop(query_id, None) is None
+
+    def overdue(self) -> list[str]:
+        """Presses past their grace, now counted as answered (the caller answers them)."""
+        now = time.monotonic()
+        due = [query for query, deadline in self._waiting.items() if deadline <= now]
+        for query in due:
+            del self._waiting[query]
+            self._answered[query] = now
+        if len(self._answered) > 10_000:  # steps that never answer their press: forget old ones
+            horizon = now - 3600
+            self._answered = {q: t for q, t in self._answered.items() if t > horizon}
+        return due
+
+    def next_deadline(self) -> float | None:
+        return min(self._waiting.values(), default=None)
+
+
 class OutboxSender:
-    """Sends pending outbox rows, in order per chat, never more than the Bot API allows."""
+    """Sends pending outbox rows, in order per chat, never more than the Bot API allows.
+
+    Button answers are not messages: they leave at once, outside their chat's order and the
+    message budget. A chat waiting for the budget holds no sending slot: the slots (`concurrency`)
+    bound the calls in flight, not the chats that wait."""
 
     def __init__(
         self,
@@ -51,65 +93,172 @@ class OutboxSender:
         chat_burst: int = 3,
         max_attempts: int = 8,
         concurrency: int = 64,
+        answer_grace: float = 0.15,
+        calm_grace: float = 2.0,
     ) -> None:
         self.db, self.api, self.max_attempts = db, api, max_attempts
         self.global_limit = AsyncLimiter(global_per_second, 1.0)
         self.chat_limits = ChatLimiters(chat_per_second, chat_burst)
-        self.workers = KeyedWorkers(self._drain_chat, concurrency)
+        self.workers = KeyedWorkers(self._drain_chat)
+        self.early = EarlyAnswers(answer_grace, calm_grace)
+        self._in_flight = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
+        self._answers_wake = asyncio.Event()
+        self._presses = asyncio.Event()
+        self._recording: asyncio.Task[None] | None = None
+        self._answering: set[int] = set()
+        self._answered: dict[int, int | None] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
+        """Messages were queued."""
         self._wake.set()
+
+    def wake_answers(self) -> None:
+        """Button answers were queued."""
+        self._answers_wake.set()
+
+    def expect_answer(self, query_id: str, *, crowded: bool) -> None:
+        """A button press arrived: make sure it is acknowledged in time (see `EarlyAnswers`)."""
+        self.early.expect(query_id, crowded=crowded)
+        self._presses.set()
 
     async def run(self) -> None:
         """Find chats with due messages and start a worker for each, until cancelled."""
+        lanes = [asyncio.create_task(self._answer_loop()), asyncio.create_task(self._press_loop())]
         try:
             while True:
                 self._wake.clear()
-                async with self.db.transaction() as session:
+                async with self.db.reading() as session:
                     chats = await outbox.due_chats(session)
                 for chat_id in chats:
                     self.workers.kick(chat_id)
                 # asyncio.timeout, not wait_for: Python 3.11's wait_for returns normally when the wake-up
                 # and a cancellation coincide, and this loop would never stop (a hung shutdown).
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(1.0):
-                        await self._wake.wait()
+                await self._nap(self._wake, 1.0)
         finally:
+            for task in (*lanes, *self._tasks):
+                task.cancel()
+            await asyncio.gather(*lanes, *self._tasks, return_exceptions=True)
             await self.workers.cancel()
+
+    @staticmethod
+    async def _nap(event: asyncio.Event, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await event.wait()
+
+    async def _press_loop(self) -> None:
+        """Acknowledge presses whose step has not answered within the grace period; touches no
+        store, so a queue of writers never delays it."""
+        while True:
+            self._presses.clear()
+            for query_id in self.early.overdue():
+                self._spawn(self._acknowledge(query_id))
+            deadline = self.early.next_deadline()
+            wait = 1.0 if deadline is None else max(0.0, min(1.0, deadline - time.monotonic()))
+            await self._nap(self._presses, wait)
+
+    async def _answer_loop(self) -> None:
+        """Queued button answers, sent side by side as soon as they are due, whatever their chats
+        wait for; deliveries are recorded together, in the background."""
+        while True:
+            self._answers_wake.clear()
+            try:
+                async with self.db.reading() as session:
+                    due = await outbox.due_answers(session, skip=self._answering)
+                for queued in due:
+                    self._answering.add(queued.id)
+                    self._spawn(self._answer(queued))
+                if self._answered and (self._recording is None or self._recording.done()):
+                    self._recording = self._spawn(self._record_answers())
+            except Exception:
+                log.exception("button answers: a pass failed; retrying")
+                await asyncio.sleep(1.0)
+            await self._nap(self._answers_wake, 5.0)  # woken by every queued answer; this is a safety net
+
+    async def _record_answers(self) -> None:
+        done, self._answered = self._answered, {}
+        try:
+            async with self.db.transaction() as session:
+                await outbox.mark_all_sent(session, done)
+        except Exception:
+            self._answered.update(done)
+            raise
+        self._answering.difference_update(done)
+        self._answers_wake.set()
+
+    def _spawn(self, work: Coroutine[None, None, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _acknowledge(self, query_id: str) -> None:
+        """Stop the spinner of a press whose step has not answered it yet; nothing is recorded:
+        if this fails, the step's own answer is still refused as too old, as it would have been."""
+        try:
+            async with self._in_flight:
+                await self.api.perform(AnswerButton(query_id))
+        except ApiError as error:
+            log.info("early answer to a button press failed: %s", error)
+
+    async def _answer(self, queued: outbox.Queued) -> None:
+        action = queued.action
+        assert isinstance(action, AnswerButton)
+        try:
+            if self.early.take(action.query_id):
+                async with self._in_flight:
+                    await self.api.perform(action)
+            elif action.text and await self._only_reply(queued):
+                # Acknowledged already, without the step's notice, and nothing else of that step
+                # tells the person what happened: the notice becomes a message.
+                async with self._limits(queued.chat_id):
+                    await self.api.perform(SendMessage(queued.chat_id, action.text))
+        except Exception as error:
+            await self._not_sent(queued.id, error)
+            self._answering.discard(queued.id)
+        else:
+            self._answered[queued.id] = None
+        self._answers_wake.set()
+
+    async def _only_reply(self, queued: outbox.Queued) -> bool:
+        if queued.update_id is None:
+            return True
+        async with self.db.reading() as session:
+            return await outbox.step_replies(session, queued.update_id, queued.chat_id) <= 1
 
     async def _drain_chat(self, chat_id: int) -> None:
         while await self._send_next(chat_id):
             pass
 
     async def _send_next(self, chat_id: int) -> bool:
-        """Send the chat's oldest pending row if it is due; True when the chat may have more."""
-        async with self.db.transaction() as session:
+        """Send the chat's oldest pending message if it is due; True when the chat may have more."""
+        async with self.db.reading() as session:
             queued = await outbox.next_due(session, chat_id)
         if queued is None:
             return False
-        async with self._limits(chat_id, queued.action):
-            try:
+        try:
+            async with self._limits(chat_id):
                 delivery = await self.api.perform(queued.action)
-            except Blocked as error:
-                async with self.db.transaction() as session:
-                    await outbox.mark_blocked(session, chat_id, str(error))
-                log.info("chat %s blocked the bot; its pending messages are stopped", chat_id)
-                return False
-            except Exception as error:
-                return await self._not_sent(queued.id, error)
+        except Blocked as error:
+            async with self.db.transaction() as session:
+                await outbox.mark_blocked(session, chat_id, str(error))
+            log.info("chat %s blocked the bot; its pending messages are stopped", chat_id)
+            return False
+        except Exception as error:
+            return await self._not_sent(queued.id, error)
+        # Recorded at once: a crash between Telegram's acceptance and this commit is the only way a
+        # message goes twice, so nothing else is done in between.
         async with self.db.transaction() as session:
             await outbox.mark_sent(session, queued.id, delivery.message_id, delivery.poll_id)
         return True
 
     @contextlib.asynccontextmanager
-    async def _limits(self, chat_id: int, action: Action) -> AsyncIterator[None]:
-        """Wait for the buckets a call must pass. A button acknowledgement is not a message,
-        so it waits for neither: Telegram's flood limits count messages and edits."""
-        if isinstance(action, AnswerButton):
-            yield
-            return
-        async with self.chat_limits.get(chat_id), self.global_limit:
+    async def _limits(self, chat_id: int) -> AsyncIterator[None]:
+        """Wait for the buckets a message must pass, then for a sending slot: waiting for the
+        budget holds no slot."""
+        async with self.chat_limits.get(chat_id), self.global_limit, self._in_flight:
             yield
 
     async def _not_sent(self, row_id: int, error: Exception) -> bool:

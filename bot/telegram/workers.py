@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -12,11 +14,14 @@ log = logging.getLogger(__name__)
 class KeyedWorkers:
     """`kick(key)` makes sure `drain(key)` runs (again) until a pass finds nothing new."""
 
-    def __init__(self, drain: Callable[[int], Awaitable[None]], concurrency: int) -> None:
+    def __init__(self, drain: Callable[[int], Awaitable[None]], concurrency: int | None = None) -> None:
+        """`concurrency` bounds the keys drained at once; None leaves that to `drain` itself."""
         self._drain = drain
         self._dirty: set[int] = set()
         self._tasks: dict[int, asyncio.Task[None]] = {}
-        self._slots = asyncio.Semaphore(concurrency)
+        self._slots: contextlib.AbstractAsyncContextManager[Any] = (
+            asyncio.Semaphore(concurrency) if concurrency else contextlib.nullcontext()
+        )
 
     def kick(self, key: int) -> None:
         self._dirty.add(key)

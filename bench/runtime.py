@@ -1,0 +1,313 @@
+"""The running bot against bare echo bots, on the same emulator: processing rate, button answers
+under a burst of presses, start-up time and idle memory.
+
+Throughput and the burst run the bot in this process (as the echo bots are), so the emulator's own
+work weighs on both alike; start-up and memory run each bot as its own process. Not a test: figures
+depend on the machine and its load (compare ratios and medians from one run).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, timedelta
+from pathlib import Path
+from subprocess import DEVNULL
+
+import aiohttp
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench.echo import ECHO, Counter
+from bot.adapters.clock import ManualClock
+from bot.bootstrap import App, build_app, build_core
+from bot.definition import load_assembly
+from bot.emulator import Emulator, Limits
+from bot.settings import EXAMPLE_ASSEMBLY
+from bot.store.database import Database
+from bot.store.models import AttendanceRow, InboundUpdate, ParticipantRow, PollAnswerRow
+from bot.store.participants import SqlStore
+from bot.store.sessions import session_row
+from flows.polls.compose import spec_of
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456:BENCH-TOKEN"
+LANGUAGES = ("fr", "nl", "en", "de", "ar")
+FIRST_USER = 10_000
+PG_ADMIN = os.environ.get("TEST_PG_ADMIN", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+@contextlib.asynccontextmanager
+async def database(kind: str) -> AsyncIterator[str]:
+    """A fresh, empty store URL: an SQLite file, or a PostgreSQL database dropped afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite'}"
+        return
+    name = f"assembly_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+async def _count(db: Database, query: object) -> int:
+    async with db.reading() as session:
+        return int((await session.execute(query)).scalar_one())  # type: ignore[call-overload]
+
+
+async def _until(condition: object, timeout: float) -> None:
+    async with asyncio.timeout(timeout):
+        while not await condition():  # type: ignore[operator]  # noqa: ASYNC110 (polls the store)
+            await asyncio.sleep(0.02)
+
+
+async def echo_rate(runtime: str, updates: int, timeout: float = 120.0) -> float:
+    """Messages a second a bare echo bot handles, `updates` of them queued before it starts."""
+    async with Emulator(TOKEN, limits=Limits(enabled=False)) as emulator:
+        for i in range(updates):
+            await emulator.user(FIRST_USER + i, f"P{i}", LANGUAGES[i % 5]).send_text("/help")
+        counter = Counter(updates)
+        start = time.perf_counter()
+        task = asyncio.create_task(ECHO[runtime](TOKEN, emulator.url, counter))
+        try:
+            async with asyncio.timeout(timeout):
+                await counter.done.wait()
+            return updates / (time.perf_counter() - start)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def _started(url: str, emulator: Emulator, runtime: str, clock: ManualClock | None = None) -> App:
+    app = await build_app(
+        build_core(load_assembly(EXAMPLE_ASSEMBLY), url, clock=clock),
+        token=TOKEN,
+        api_url=emulator.url,
+        runtime=runtime,
+        poll_timeout=1,
+    )
+    await app.runner.prepare()
+    return app
+
+
+async def assembly_rate(runtime: str, url: str, updates: int, timeout: float = 300.0) -> float:
+    """Updates a second the assembly bot records, handles and queues replies for (`/help` from as
+    many people, each on first contact), until the last is processed; sending is not waited for."""
+    async with Emulator(TOKEN, limits=Limits(enabled=False)) as emulator:
+        app = await _started(url, emulator, runtime)
+        try:
+            for i in range(updates):
+                await emulator.user(FIRST_USER + i, f"P{i}", LANGUAGES[i % 5]).send_text("/help")
+            processed = select(func.count()).where(InboundUpdate.processed_at.is_not(None))
+            start = time.perf_counter()
+            task = asyncio.create_task(app.runner.run())
+            try:
+                await _until(lambda: _done(app.db, processed, updates), timeout)
+                return updates / (time.perf_counter() - start)
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        finally:
+            await app.close()
+
+
+async def _done(db: Database, query: object, expected: int) -> bool:
+    return await _count(db, query) >= expected
+
+
+@dataclass(frozen=True)
+class Burst:
+    """Button presses on a ballot within about a second: press-to-answer times and what was lost."""
+
+    presses: int
+    latencies: list[float]
+    votes: int
+
+    @property
+    def p50_ms(self) -> float:
+        return 1000 * statistics.median(self.latencies) if self.latencies else float("inf")
+
+    @property
+    def p99_ms(self) -> float:
+        if len(self.latencies) < self.presses:
+            return float("inf")
+        return 1000 * sorted(self.latencies)[max(0, int(0.99 * self.presses) - 1)]
+
+    @property
+    def lost(self) -> int:
+        return self.presses - self.votes
+
+    @property
+    def unanswered(self) -> int:
+        return self.presses - len(self.latencies)
+
+
+async def _ballot_room(app: App, voters: int) -> tuple[int, list[int]]:
+    """`voters` people checked in to session 1 and one live session poll for them: (poll id, user ids)."""
+    assembly = app.core.kit.assembly
+    start = assembly.start_of(assembly.sessions[0]).astimezone(UTC)
+    users = list(range(FIRST_USER, FIRST_USER + voters))
+    async with app.db.transaction() as session:
+        session.add_all(
+            ParticipantRow(
+                telegram_user_id=user,
+                chat_id=user,
+                language=LANGUAGES[i % 5],
+                assembly_id=assembly.id,
+                status="confirmed",
+            )
+            for i, user in enumerate(users)
+        )
+        await session.flush()
+        ids = list((await session.execute(select(ParticipantRow.id).order_by(ParticipantRow.id))).scalars())
+        s1 = await session_row(session, assembly.id, assembly.sessions[0].id)
+        assert s1 is not None
+        session.add_all(
+            AttendanceRow(
+                session_id=s1.id, participant_id=pid, checked_in_at=start, late=False, method="code"
+            )
+            for pid in ids
+        )
+        template = assembly.poll("car-free-2035")
+        assert template is not None
+        poll = await SqlStore(session, assembly.id).polls.create(
+            spec_of(template),
+            assembly.sessions[0].id,
+            table=None,
+            facilitator_id=ids[0],
+            recipients=ids,
+            now=start + timedelta(minutes=10),
+            closes_at=None,
+        )
+    return poll.id, users
+
+
+async def vote_burst(
+    runtime: str, url: str, presses: int, seconds: float = 1.0, timeout: float = 180.0
+) -> Burst:
+    """`presses` people press a ballot button within `seconds`, under Telegram's real limits."""
+    assembly = load_assembly(EXAMPLE_ASSEMBLY)
+    clock = ManualClock(assembly.start_of(assembly.sessions[0]).astimezone(UTC) + timedelta(minutes=10))
+    async with Emulator(TOKEN, limits=Limits(enabled=False)) as emulator:
+        app = await _started(url, emulator, runtime, clock)
+        try:
+            poll_id, users = await _ballot_room(app, presses)
+            people = [emulator.user(user, f"P{i}", LANGUAGES[i % 5]) for i, user in enumerate(users)]
+            # Each person holds a ballot message, as the bot would have sent it before the burst.
+            async with aiohttp.ClientSession() as client:
+                for person in people:
+                    markup = {"inline_keyboard": [[{"text": "ok", "callback_data": f"pv:{poll_id}:c:0"}]]}
+                    payload = {"chat_id": person.id, "text": "ballot", "reply_markup": markup}
+                    async with client.post(
+                        f"{emulator.url}/bot{TOKEN}/sendMessage", json=payload
+                    ) as response:
+                        assert response.status == 200, await response.text()
+            emulator.limits = Limits()
+            emulator.reset_rate_limits()
+            task = asyncio.create_task(app.runner.run())
+            try:
+                pressed: dict[str, float] = {}
+                chunk = max(1, presses // 20)
+                for i, person in enumerate(people):
+                    pressed[await person.press(f"pv:{poll_id}:c:0")] = time.monotonic()
+                    if i % chunk == chunk - 1:
+                        await asyncio.sleep(seconds / 20)
+
+                def answered() -> dict[str, float]:
+                    return {
+                        str(call.params["callback_query_id"]): call.at
+                        for call in emulator.calls
+                        if call.method == "answerCallbackQuery" and call.status == 200
+                    }
+
+                async def all_answered() -> bool:
+                    return len(answered()) >= presses
+
+                with contextlib.suppress(TimeoutError):
+                    await _until(all_answered, timeout)
+                processed = select(func.count()).where(InboundUpdate.processed_at.is_not(None))
+                with contextlib.suppress(TimeoutError):
+                    await _until(lambda: _done(app.db, processed, presses), timeout)
+                votes = await _count(app.db, select(func.count()).select_from(PollAnswerRow))
+                at = answered()
+                latencies = [at[query] - t for query, t in pressed.items() if query in at]
+                return Burst(presses, latencies, votes)
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        finally:
+            await app.close()
+
+
+@dataclass(frozen=True)
+class Process:
+    """One bot process: seconds from spawn to its first getUpdates, resident MiB once idle."""
+
+    startup: float
+    rss_mb: float
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def process(kind: str, runtime: str, url: str, idle: float = 2.0, timeout: float = 60.0) -> Process:
+    """Start the assembly bot (`kind` "assembly", on a migrated store at `url`) or a bare echo bot
+    ("echo") as its own process against an emulator; measure, then stop it."""
+    module = (
+        ["bot.cli", "run", "--runtime", runtime]
+        if kind == "assembly"
+        else ["bench.echo", "--runtime", runtime]
+    )
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "DATABASE_URL": url,
+        "POLL_TIMEOUT": "1",
+        "ASSEMBLY_CONFIG": str(EXAMPLE_ASSEMBLY),
+    }
+    async with Emulator(TOKEN) as emulator:
+        env["TELEGRAM_API_URL"] = emulator.url
+        start = time.monotonic()
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", *module, cwd=ROOT, env=env, stdout=DEVNULL, stderr=DEVNULL
+        )
+        try:
+
+            async def polling() -> bool:
+                if child.returncode is not None:
+                    raise RuntimeError(f"the {kind} bot exited with {child.returncode}")
+                return any(call.method == "getUpdates" for call in emulator.calls)
+
+            await _until(polling, timeout)
+            first = next(call.at for call in emulator.calls if call.method == "getUpdates")
+            await asyncio.sleep(idle)
+            return Process(first - start, _rss_mb(child.pid))
+        finally:
+            child.terminate()
+            try:
+                async with asyncio.timeout(10):
+                    await child.wait()
+            except TimeoutError:
+                child.kill()
+                await child.wait()
