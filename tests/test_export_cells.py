@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from test_reports import populate
 
+from bot.bootstrap import build_kit
 from bot.organiser.exports import FORMULA_STARTS, export
 from bot.store.database import Database
 from bot.store.participants import SqlStore
@@ -36,7 +37,10 @@ async def test_no_export_cell_is_a_formula(
     db: Database, assembly: Assembly, tmp_path: Path, personal: bool
 ) -> None:
     await _typed_by_people(db, assembly)
-    (book_path,) = await export(db, assembly, "xlsx", tmp_path / "x", include_personal=personal)
+    translations = build_kit(assembly).translations
+    (book_path,) = await export(
+        db, assembly, "xlsx", tmp_path / "x", include_personal=personal, translations=translations
+    )
     book = load_workbook(book_path)
     cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
     assert cells
@@ -44,7 +48,9 @@ async def test_no_export_cell_is_a_formula(
     texts = [cell.value for cell in cells if isinstance(cell.value, str)]
     assert not [text for text in texts if text.startswith(FORMULA_STARTS)]
 
-    csv_paths = await export(db, assembly, "csv", tmp_path / "c", include_personal=personal)
+    csv_paths = await export(
+        db, assembly, "csv", tmp_path / "c", include_personal=personal, translations=translations
+    )
     values = []
     for path in csv_paths:
         with path.open(newline="", encoding="utf-8") as handle:

@@ -47,6 +47,9 @@ def _definition(path: Path) -> Path:
     session = data["sessions"][0]
     session.update(starts=starts.isoformat(), ends=(starts + timedelta(hours=3)).isoformat())
     data["sessions"] = [session]
+    for question in data["registration"]["questions"]:  # availability is asked for session days only
+        if question.get("kind") == "availability":
+            question["dates"] = [starts.date().isoformat()]
     data["reminders"] = {"offsets": ["2h"], "grace": "3h"}
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
