@@ -238,7 +238,7 @@ async def test_running_bot_plans_the_digest_at_the_local_time_and_the_job_queues
         assert (planned.hour, planned.minute, str(planned.tzinfo)) == (7, 30, "Europe/Brussels")
         await app.scheduler.run("digest")
     finally:
-        app.scheduler.shutdown()
+        await app.scheduler.stop()
         await app.close()
     async with db.transaction() as session:
         kinds = list(

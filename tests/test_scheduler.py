@@ -33,7 +33,7 @@ async def test_periodic_job_runs_with_injected_time_and_outlives_a_failure() -> 
         clock.advance(timedelta(days=1))
         await asyncio.wait_for(enough.wait(), 5)
     finally:
-        scheduler.shutdown()
+        await scheduler.stop()
     assert seen[1:3] == [datetime(2027, 3, 6, 8, 31, tzinfo=UTC)] * 2
 
 
@@ -57,6 +57,6 @@ async def test_daily_job_is_planned_at_the_local_hour_and_once_job_runs_once() -
         assert (planned.hour, planned.minute, str(planned.tzinfo)) == (8, 0, "Europe/Brussels")
         await asyncio.wait_for(ran.wait(), 5)
     finally:
-        scheduler.shutdown()
+        await scheduler.stop()
     assert scheduler.next_run("close-poll-7") is None
     assert scheduler.names == ["digest", "close-poll-7"]

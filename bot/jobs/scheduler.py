@@ -7,6 +7,7 @@ pickled jobs). A job receives the injected clock's `now`, so tests drive time wi
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta, tzinfo
@@ -53,6 +54,7 @@ class Scheduler:
         self.clock = clock
         self._jobs: dict[str, Job] = {}
         self._periodic: list[str] = []
+        self._running: set[asyncio.Task[object]] = set()
         self._aps = AsyncIOScheduler(
             timezone=zone,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -87,10 +89,16 @@ class Scheduler:
 
     async def run(self, name: str) -> None:
         """Run one job now with the clock's time; errors are logged and the next run tries again."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
         try:
             await self._jobs[name](self.clock.now())
         except Exception:
             log.exception("scheduled job %s failed; it runs again at its next time", name)
+        finally:
+            if task is not None:
+                self._running.discard(task)
 
     async def catch_up(self) -> None:
         """Run every periodic job once, in the order registered: what fell due while the bot was down."""
@@ -100,6 +108,12 @@ class Scheduler:
     def start(self) -> None:
         self._aps.start()
 
-    def shutdown(self) -> None:
+    async def stop(self) -> None:
+        """No new runs, and the runs under way cancelled and awaited: none outlives the store it uses
+        (a cancelled run is taken up again at the next start, as after a crash)."""
         if self._aps.running:
             self._aps.shutdown(wait=False)
+        running = [task for task in self._running if task is not asyncio.current_task()]
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)

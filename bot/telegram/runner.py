@@ -91,7 +91,7 @@ class Runner:
             await self._poll()
         finally:
             if self.scheduler is not None:
-                self.scheduler.shutdown()
+                await self.scheduler.stop()
             sender.cancel()
             await asyncio.gather(sender, return_exceptions=True)
             await self.workers.cancel()
