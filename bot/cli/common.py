@@ -9,6 +9,7 @@ import contextlib
 import enum
 import re
 import signal
+import sys
 from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
 from typing import Any
@@ -164,6 +165,17 @@ def writable_folder(path: Path) -> None:
         raise CliError(f"{path} is a file, not a folder; give a folder for the files", 2)
     if not path.parent.is_dir():
         raise CliError(f"{path.parent} does not exist; create it first or choose another place", 2)
+
+
+def write_out(path: Path | None, text: str) -> None:
+    """`text` to standard output, or to `path` with one clear line if it cannot be written."""
+    if path is None:
+        sys.stdout.write(text)
+        return
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise CliError(f"cannot write {path}: {error.strerror}") from None
 
 
 def store_error(error: StoreError) -> CliError:

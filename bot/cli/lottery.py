@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from bot.cli.common import CliError, assembly_for, bot_username, open_core
+from bot.cli.common import CliError, assembly_for, bot_username, open_core, write_out
 from bot.cli.options import add_assembly_options, add_bot_username_option, whole
 from bot.organiser.lottery.confirmations import expire_overdue
 from bot.organiser.lottery.options import ALGORITHMS, DrawError, new_seed
@@ -59,13 +59,7 @@ async def _invites(args: argparse.Namespace) -> None:
         ]
         output = io.StringIO()
         csv.writer(output).writerows(rows)
-        if args.out is None:
-            sys.stdout.write(output.getvalue())
-        else:
-            try:
-                args.out.write_text(output.getvalue(), encoding="utf-8")
-            except OSError as error:
-                raise CliError(f"cannot write {args.out}: {error.strerror}") from None
+        write_out(args.out, output.getvalue())
     if args.out is not None:
         print(f"{args.count} invitation codes written to {args.out}", file=sys.stderr)
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import CliError, assembly_for, open_core
+from bot.cli.common import CliError, assembly_for, open_core, write_out
 from bot.cli.options import add_assembly_options
 from bot.organiser.registrations_import import check_file, import_registrations
 from bot.store import paper
@@ -63,13 +63,8 @@ async def _call_list(args: argparse.Namespace) -> None:
         deadline = person.deadline.isoformat() if person.deadline else ""
         answers = ["" if person.answers.get(q) is None else str(person.answers[q]) for q in personal]
         writer.writerow([person.participant_id, person.status, deadline, *answers])
-    if args.out is None:
-        sys.stdout.write(output.getvalue())
-    else:
-        try:
-            args.out.write_text(output.getvalue(), encoding="utf-8")
-        except OSError as error:
-            raise CliError(f"cannot write {args.out}: {error.strerror}") from None
+    write_out(args.out, output.getvalue())
+    if args.out is not None:
         print(f"{len(people)} people to call written to {args.out}", file=sys.stderr)
 
 
