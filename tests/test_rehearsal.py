@@ -28,16 +28,18 @@ class Typist:
         return next(self.lines, None)
 
 
-async def test_a_facilitator_triggers_watches_and_closes_a_table_poll(
-    db: Database, assembly: Assembly, tmp_path: Path
-) -> None:
+async def _rehearsal(
+    db: Database, assembly: Assembly, tmp_path: Path, user_id: int
+) -> tuple[ConsoleChat, io.StringIO]:
+    """A facilitator's console in a rehearsal of the first session, ten minutes in, its table seeded;
+    returns the chat and what it prints."""
     first = assembly.sessions[0]
     clock = ManualClock(assembly.start_of(first) + timedelta(minutes=10))
     out = io.StringIO()
     chat = ConsoleChat(
         db,
         build_kit(assembly, clock=clock),
-        Sender(91, 91, "Sofia", "en"),
+        Sender(user_id, user_id, "Sofia", "en"),
         Console(file=out, width=200, color_system=None),
         tmp_path / "files",
         queue=True,
@@ -45,6 +47,13 @@ async def test_a_facilitator_triggers_watches_and_closes_a_table_poll(
     rehearsal = Rehearsal(chat, first.id)
     chat.after = rehearsal.deliver
     await rehearsal.seed()
+    return chat, out
+
+
+async def test_a_facilitator_triggers_watches_and_closes_a_table_poll(
+    db: Database, assembly: Assembly, tmp_path: Path
+) -> None:
+    chat, out = await _rehearsal(db, assembly, tmp_path, 91)
     # /poll, the first template (a proposal), "My table (1)", then close it.
     await chat.run(Typist(["/poll", "1", "1", "1"]))
     lines = [line.strip() for line in out.getvalue().splitlines() if line.strip()]
@@ -65,20 +74,7 @@ async def test_a_facilitator_triggers_watches_and_closes_a_table_poll(
 async def test_the_simulated_table_answers_every_kind_and_a_poll_is_composed_line_by_line(
     db: Database, assembly: Assembly, tmp_path: Path
 ) -> None:
-    first = assembly.sessions[0]
-    clock = ManualClock(assembly.start_of(first) + timedelta(minutes=10))
-    out = io.StringIO()
-    chat = ConsoleChat(
-        db,
-        build_kit(assembly, clock=clock),
-        Sender(92, 92, "Sofia", "en"),
-        Console(file=out, width=200, color_system=None),
-        tmp_path / "files",
-        queue=True,
-    )
-    rehearsal = Rehearsal(chat, first.id)
-    chat.after = rehearsal.deliver
-    await rehearsal.seed()
+    chat, out = await _rehearsal(db, assembly, tmp_path, 92)
     kinds = [line for line in assembly.polls if line.kind in ("ranking", "dots")]
     assert [t.id for t in assembly.polls].index(kinds[0].id) == 1
     typed = [
