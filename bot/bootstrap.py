@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,6 +25,9 @@ from bot.metrics import MeteredApi
 from bot.store.database import Database, Session
 from bot.store.quotas import sync_quotas
 from bot.telegram.api import TelegramApi
+from bot.telegram.budget import RedisBudget, SendBudget
+from bot.telegram.fleet import Fleet, lock_sqlite_store
+from bot.telegram.identity import bot_id_of
 from bot.telegram.runner import Runner
 from bot.telegram.sender import OutboxSender
 from bot.telegram.webhook import Webhook, WebhookRunner
@@ -87,6 +91,9 @@ class App:
     api: TelegramApi
     runner: Runner
     scheduler: Scheduler
+    fleet: Fleet | None = None
+    budget: SendBudget | None = None
+    store_lock: int | None = None
 
     @property
     def db(self) -> Database:
@@ -94,7 +101,13 @@ class App:
 
     async def close(self) -> None:
         await self.api.close()
+        if self.budget is not None:
+            await self.budget.close()
+        if self.fleet is not None:
+            await self.fleet.close()
         await self.core.db.dispose()
+        if self.store_lock is not None:
+            os.close(self.store_lock)
 
 
 async def build_app(
@@ -109,20 +122,44 @@ async def build_app(
     send_rate: float = 30.0,
     chat_rate: float = 1.0,
     webhook: Webhook | None = None,
+    coordinate: bool = False,
+    redis_url: str | None = None,
 ) -> App:
     """`tick` is how often store-driven jobs look for due work (reminders are planned at that grain);
     `send_rate` is the bot-wide messages per second (Telegram allows about 30), `chat_rate` the
     messages per second to one chat (about 1, with short bursts); `poll_tick` how often live poll
     counts are refreshed and poll timers checked (at most one edit per live message per tick);
-    `webhook`: Telegram POSTs updates to it instead of the bot long-polling."""
+    `webhook`: Telegram POSTs updates to it instead of the bot long-polling; `coordinate`: this is an
+    `assembly-bot run` worker, which finds its place among the others on the store (alone on SQLite;
+    on PostgreSQL sharing the work, and the send budget through `redis_url`; FleetRefused if not)."""
     db, kit = core.db, core.kit
     assembly = kit.assembly
+    chat_burst = max(3, int(chat_rate))
+    fleet, budget, store_lock = None, None, None
+    if coordinate and db.single_writer:
+        store_lock = lock_sqlite_store(db.url)
+    elif coordinate:
+        fleet = Fleet(db.url, bot_id_of(token), shared_budget=redis_url is not None)
+        try:
+            await fleet.join()
+        except BaseException:
+            await fleet.close()
+            raise
+        if redis_url is not None:
+            budget = RedisBudget(redis_url, bot_id_of(token), send_rate, chat_rate, chat_burst)
     await db.migrate()
     api = MeteredApi(make_api(runtime, token, api_url))
     sender = OutboxSender(
-        db, api, global_per_second=send_rate, chat_per_second=chat_rate, chat_burst=max(3, int(chat_rate))
+        db,
+        api,
+        global_per_second=send_rate,
+        chat_per_second=chat_rate,
+        chat_burst=chat_burst,
+        budget=budget,
+        turns=None if fleet is None else fleet.send_turn,
     )
-    scheduler = Scheduler(assembly.zone, kit.clock)
+    claims = None if fleet is None else partial(fleet.job_turn, db)
+    scheduler = Scheduler(assembly.zone, kit.clock, claims)
     scheduler.every("reminders", tick, ReminderJob(db, assembly, kit.translations, sender.wake))
     scheduler.every("polls", poll_tick, PollJob(db, kit, sender.wake))
     deadlines = partial(expire_deadlines, db, assembly, kit.translations)
@@ -141,8 +178,12 @@ async def build_app(
 
     startup = [mirror_sessions, mirror_quotas]
     runner = (
-        Runner(db, api, kit, sender, scheduler=scheduler, startup=startup, poll_timeout=poll_timeout)
+        Runner(
+            db, api, kit, sender, scheduler=scheduler, startup=startup, poll_timeout=poll_timeout, fleet=fleet
+        )
         if webhook is None
-        else WebhookRunner(db, api, kit, sender, scheduler=scheduler, startup=startup, webhook=webhook)
+        else WebhookRunner(
+            db, api, kit, sender, scheduler=scheduler, startup=startup, webhook=webhook, fleet=fleet
+        )
     )
-    return App(core, api, runner, scheduler)
+    return App(core, api, runner, scheduler, fleet, budget, store_lock)

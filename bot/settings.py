@@ -14,8 +14,8 @@ is always installed as files (Alembic needs its migrations as files too)."""
 
 
 class Settings(BaseSettings):
-    """TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, DATABASE_URL, ASSEMBLY_CONFIG, DASHBOARD_URL; the token
-    never prints."""
+    """TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, DATABASE_URL, ASSEMBLY_CONFIG, DASHBOARD_URL, REDIS_URL;
+    the token never prints."""
 
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
@@ -26,3 +26,6 @@ class Settings(BaseSettings):
     poll_timeout: int = Field(default=10, ge=0, le=50)
     dashboard_url: HttpUrl | None = None
     """Where `assembly-bot dashboard` is reachable from facilitators' browsers (HTTPS in production)."""
+    redis_url: str | None = None
+    """The Redis through which several `assembly-bot run` workers on one PostgreSQL share the send
+    budget; without it a worker on PostgreSQL must be the only one."""

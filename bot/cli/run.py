@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot import metrics
 from bot.bootstrap import App, build_app, build_core
 from bot.cli.common import CliError, database_error, read_assembly, read_settings, until_signal
 from bot.cli.options import add_config_option, add_runtime_option
 from bot.telegram.api import ApiError, Transient, Unauthorized
+from bot.telegram.fleet import FleetRefused
 from bot.telegram.health import health_app, parse_listen, serve
 from bot.telegram.webhook import Webhook, check_secret
 
@@ -79,7 +79,11 @@ async def _run(args: argparse.Namespace) -> None:
             runtime=args.runtime,
             poll_timeout=settings.poll_timeout,
             webhook=webhook,
+            coordinate=True,
+            redis_url=settings.redis_url,
         )
+    except FleetRefused as error:
+        raise CliError(str(error)) from None
     except Exception as error:
         if type(error).__name__ == "TokenValidationError":
             raise CliError(
@@ -98,7 +102,6 @@ async def _run(args: argparse.Namespace) -> None:
             raise CliError(f"cannot reach the Bot API at {settings.telegram_api_url}") from None
         except ApiError as error:
             raise CliError(f"the Bot API refused to start the bot: {error}") from None
-        metrics.LEADER.set(1)  # one worker per store for now: it polls and runs every timed job
         mode = f"webhook {webhook.url}" if webhook else "long polling"
         log.info(
             "running as @%s for assembly %s on %s, %s", app.runner.username, assembly.id, args.runtime, mode

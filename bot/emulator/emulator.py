@@ -20,6 +20,9 @@ from bot.emulator.webhook import Delivery, WebhookPusher
 
 _TOKEN = re.compile(r"^(\d+):\S+$")
 
+MESSAGES = frozenset({"sendMessage", "sendPoll", "sendPhoto", "sendDocument", "sendVenue"})
+"""The calls Telegram counts against a bot's messages a second."""
+
 
 class Emulator:
     """A local Telegram Bot API for one bot token; both aiogram and PTB can poll it.
@@ -171,6 +174,21 @@ class Emulator:
     def pending_updates(self) -> int:
         """Updates not yet confirmed by a getUpdates offset."""
         return len(self.state.updates)
+
+    @property
+    def overlapping_polls(self) -> int:
+        """getUpdates calls made while another was open (each ended the older one with 409)."""
+        return self._api.overlapping_polls
+
+    def busiest_second(self, methods: frozenset[str] = MESSAGES) -> int:
+        """The most messages accepted (`methods`, status 200) within any one second."""
+        times = sorted(call.at for call in self.calls if call.method in methods and call.status == 200)
+        most, first = 0, 0
+        for last, at in enumerate(times):
+            while at - times[first] >= 1.0:
+                first += 1
+            most = max(most, last - first + 1)
+        return most
 
     def sent_count(self, method: str = "sendMessage") -> int:
         """Successful calls of `method`."""

@@ -54,6 +54,8 @@ class BotApi:
         self.clock = clock
         self.me = bot_user_json(state.bot_id, first_name, bot_username)
         self._poller: asyncio.Event | None = None
+        self.overlapping_polls = 0
+        """getUpdates calls that arrived while another was still open: two pollers of one bot."""
         self.methods: dict[str, tuple[str, Handler]] = {
             name.lower(): (name, handler)
             for name, handler in {
@@ -174,6 +176,7 @@ class BotApi:
             queue.allowed = [str(kind) for kind in allowed]
         queue.confirm(offset)
         if self._poller is not None:
+            self.overlapping_polls += 1
             self._poller.set()
         preempted = self._poller = asyncio.Event()
         try:

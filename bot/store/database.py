@@ -11,9 +11,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -32,6 +32,14 @@ StoreError = DBAPIError
 can tell it from their own errors without importing SQLAlchemy."""
 
 
+def unavailable(error: BaseException) -> bool:
+    """The database was unreachable or went away (a restart, a network cut): worth waiting for and
+    trying again, unlike a refused statement."""
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or isinstance(error, (OperationalError, InterfaceError))
+    return isinstance(error, (OSError, TimeoutError))
+
+
 def normalize_url(url: str) -> str:
     """Accept the plain URLs people paste (`postgresql://`, `sqlite:///`) and pick async drivers."""
     parsed = make_url(url)
@@ -44,6 +52,9 @@ def normalize_url(url: str) -> str:
         parsed = parsed.set(drivername=drivers[parsed.drivername])
     return parsed.render_as_string(hide_password=False)
 
+
+MIGRATION_LOCK = 0x617373656D626C79
+"""The advisory lock PostgreSQL migrations run under, the same for every bot sharing a database."""
 
 WRITERS = 3
 """SQLite writers of this process at once: one holds the lock, the others wait in SQLite's busy
@@ -169,7 +180,18 @@ class Database:
 
         # Not in a transaction of our own: the migrations environment commits each migration.
         async with self.engine.connect() as connection:
-            await connection.run_sync(run)
+            if self.single_writer:
+                await connection.run_sync(run)
+                return
+            # Workers starting together on PostgreSQL migrate one after the other: the later ones
+            # then find the schema at head and do nothing.
+            await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            await connection.commit()
+            try:
+                await connection.run_sync(run)
+            finally:
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+                await connection.commit()
 
     async def dispose(self) -> None:
         for engine in {self.engine, self._deferred, self._reads}:

@@ -6,13 +6,17 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+from bot import metrics
 from bot.jobs.scheduler import Scheduler
 from bot.logs import update_context
 from bot.metrics import timed_update
 from bot.store import outbox, updates
-from bot.store.database import Database, Session
+from bot.store.database import Database, Session, unavailable
+from bot.store.locks import wait_turn
 from bot.store.participants import SqlStore, ensure_assembly
+from bot.store.updates import Received
 from bot.telegram.api import RetryLater, TelegramApi, Transient, Unauthorized
+from bot.telegram.fleet import Fleet
 from bot.telegram.sender import OutboxSender
 from bot.telegram.workers import KeyedWorkers
 from flows.actions import AnswerButton, SendMessage
@@ -25,6 +29,10 @@ log = logging.getLogger(__name__)
 
 StartupStep = Callable[[Session], Awaitable[None]]
 """Work done once at start-up inside the preparing transaction, e.g. mirroring sessions into the store."""
+
+SCAN = 1.0
+"""Seconds between looks for recorded updates no worker is handling: those another worker recorded,
+or left when it died or the store went away."""
 
 APOLOGY = N_("Sorry, something went wrong on our side. Please try again in a moment.")
 
@@ -43,7 +51,10 @@ async def handle_event(session: Session, kit: Kit, event: Event) -> StepResult:
 
 class Runner:
     """Long polling with exactly-once handling: an update is stored before the next getUpdates
-    call acknowledges it, and marked processed in the same transaction as its replies."""
+    call acknowledges it, and marked processed in the same transaction as its replies.
+
+    In a `fleet`, only the leader polls (and answers button presses); every worker handles the
+    recorded updates, one chat's at a time under that chat's lock."""
 
     def __init__(
         self,
@@ -56,8 +67,9 @@ class Runner:
         startup: Sequence[StartupStep] = (),
         poll_timeout: int = 10,
         concurrency: int = 32,
+        fleet: Fleet | None = None,
     ) -> None:
-        self.db, self.api, self.kit, self.sender = db, api, kit, sender
+        self.db, self.api, self.kit, self.sender, self.fleet = db, api, kit, sender, fleet
         self.scheduler, self.startup = scheduler, tuple(startup)
         self.poll_timeout = poll_timeout
         self.concurrency = concurrency
@@ -83,18 +95,64 @@ class Runner:
             # Before anything is sent: reminders past their grace period are withdrawn first.
             await self.scheduler.catch_up()
             self.scheduler.start()
-        sender = asyncio.create_task(self.sender.run())
+        sender = asyncio.create_task(self.sender.run(answers=self.fleet is None))
+        scan = asyncio.create_task(self._scan())
         try:
-            async with self.db.reading() as session:
-                for chat_id in await updates.pending_chats(session):
-                    self.workers.kick(chat_id)
-            await self._poll()
+            if self.fleet is None:
+                metrics.LEADER.set(1)
+                await self._poll()
+            else:
+                await self._in_fleet(self.fleet)
         finally:
+            metrics.LEADER.set(0)
             if self.scheduler is not None:
                 await self.scheduler.stop()
-            sender.cancel()
-            await asyncio.gather(sender, return_exceptions=True)
+            for task in (sender, scan):
+                task.cancel()
+            await asyncio.gather(sender, scan, return_exceptions=True)
             await self.workers.cancel()
+
+    async def _in_fleet(self, fleet: Fleet) -> None:
+        """Poll and answer presses while leading, until cancelled (see `WebhookRunner` for the webhook)."""
+        await self._lead(fleet, self._poll)
+
+    async def _lead(self, fleet: Fleet, work: Callable[[], Awaitable[None]]) -> None:
+        """Run `work` and the button answers whenever this worker leads; a lost lead stops them."""
+        keep = asyncio.create_task(fleet.keep_membership())
+        try:
+            while True:
+                await fleet.lead()
+                metrics.LEADER.set(1)
+                led = asyncio.create_task(self._leading(work))
+                lost = asyncio.create_task(fleet.watch())
+                try:
+                    await asyncio.wait({led, lost}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    metrics.LEADER.set(0)
+                    led.cancel()
+                    lost.cancel()
+                    await asyncio.gather(led, lost, return_exceptions=True)
+                    await fleet.step_down()
+                if led.done() and not led.cancelled() and led.exception() is not None:
+                    raise led.exception()  # type: ignore[misc]
+        finally:
+            keep.cancel()
+            await asyncio.gather(keep, return_exceptions=True)
+
+    async def _leading(self, work: Callable[[], Awaitable[None]]) -> None:
+        await asyncio.gather(work(), self.sender.answering())
+
+    async def _scan(self) -> None:
+        while True:
+            try:
+                async with self.db.reading() as session:
+                    for chat_id in await updates.pending_chats(session):
+                        self.workers.kick(chat_id)
+            except Exception as error:
+                if not unavailable(error):
+                    raise
+                log.warning("cannot look for recorded updates (%s); looking again", type(error).__name__)
+            await asyncio.sleep(SCAN)
 
     async def _poll(self) -> None:
         offset: int | None = None
@@ -121,12 +179,26 @@ class Runner:
             for item in batch:
                 if isinstance(item.event, ButtonPress) and item.event.query_id:
                     self.sender.expect_answer(item.event.query_id, crowded=crowded)
-            async with self.db.transaction() as session:
-                fresh = await updates.record(session, batch)
+            fresh = await self._record(batch)
             # Only now may the next getUpdates confirm this batch to the Bot API.
             offset = max(item.update_id for item in batch) + 1
             for chat_id in {item.chat_id for item in fresh if item.event is not None}:
                 self.workers.kick(chat_id)
+
+    async def _record(self, batch: list[Received]) -> list[Received]:
+        """Store a fetched batch, waiting for the store if it is away: the batch is not confirmed
+        to the Bot API before it is stored."""
+        backoff = 0.5
+        while True:
+            try:
+                async with self.db.transaction() as session:
+                    return await updates.record(session, batch)
+            except Exception as error:
+                if not unavailable(error):
+                    raise
+                log.warning("updates not yet recorded (%s); retrying", type(error).__name__)
+                await asyncio.sleep(backoff)
+                backoff = min(2 * backoff, 5.0)
 
     async def _drain_chat(self, chat_id: int) -> None:
         async with self.db.reading() as session:
@@ -134,16 +206,21 @@ class Runner:
         for update_id in pending:
             with update_context(update_id, chat_id), timed_update():
                 try:
-                    if await self._process(update_id):
+                    if await self._process(update_id, chat_id):
                         self.sender.wake_answers()
-                except Exception:
+                except Exception as error:
+                    if unavailable(error):  # left recorded: handled once the store is back
+                        log.warning("update %s waits for the store (%s)", update_id, type(error).__name__)
+                        return
                     log.exception("update %s failed in a flow", update_id)
                     await self._give_up(update_id)
             self.sender.wake()
 
-    async def _process(self, update_id: int) -> bool:
+    async def _process(self, update_id: int, chat_id: int) -> bool:
         """Handle one update; True when its step answered a button press."""
         async with self.db.transaction() as session:
+            if self.fleet is not None:  # another worker may hold this chat's previous update
+                await wait_turn(session, self.fleet.chat_key(chat_id))
             claimed = await updates.claim(session, update_id)
             if claimed is None:
                 return False

@@ -6,36 +6,19 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Coroutine
-
-from aiolimiter import AsyncLimiter
+from collections.abc import AsyncIterator, Callable, Coroutine
 
 from bot.store import outbox
-from bot.store.database import Database
-from bot.telegram.api import ApiError, Blocked, RetryLater, TelegramApi, Transient
+from bot.store.database import Database, unavailable
+from bot.telegram.api import ApiError, Blocked, Delivery, RetryLater, TelegramApi, Transient
+from bot.telegram.budget import LocalBudget, SendBudget
 from bot.telegram.workers import KeyedWorkers
 from flows.actions import AnswerButton, SendMessage
 
 log = logging.getLogger(__name__)
 
-
-class ChatLimiters:
-    """A leaky bucket per chat (about 1 message a second, short bursts allowed), pruned when idle."""
-
-    def __init__(self, per_second: float, burst: int) -> None:
-        self.per_second, self.burst = per_second, burst
-        self._limiters: dict[int, tuple[AsyncLimiter, float]] = {}
-
-    def get(self, chat_id: int) -> AsyncLimiter:
-        now = time.monotonic()
-        if len(self._limiters) > 5000:
-            horizon = now - 2 * self.burst / self.per_second
-            self._limiters = {k: v for k, v in self._limiters.items() if v[1] > horizon}
-        limiter = self._limiters.get(chat_id, (None, 0.0))[0]
-        if limiter is None:
-            limiter = AsyncLimiter(self.burst, self.burst / self.per_second)
-        self._limiters[chat_id] = (limiter, now)
-        return limiter
+ChatTurns = Callable[[int], contextlib.AbstractAsyncContextManager[bool]]
+"""A chat's turn to send among several workers: True inside it when this worker holds it."""
 
 
 class EarlyAnswers:
@@ -81,7 +64,11 @@ class OutboxSender:
 
     Button answers are not messages: they leave at once, outside their chat's order and the
     message budget. A chat waiting for the budget holds no sending slot: the slots (`concurrency`)
-    bound the calls in flight, not the chats that wait."""
+    bound the calls in flight, not the chats that wait.
+
+    With several workers (`turns` given), a chat's next message is sent by whichever worker holds
+    that chat's turn, so each row leaves once and in order; `budget` is then the one they share,
+    and the button answers leave from the worker that polls (see `answering`)."""
 
     def __init__(
         self,
@@ -95,10 +82,15 @@ class OutboxSender:
         concurrency: int = 64,
         answer_grace: float = 0.15,
         calm_grace: float = 2.0,
+        budget: SendBudget | None = None,
+        turns: ChatTurns | None = None,
     ) -> None:
         self.db, self.api, self.max_attempts = db, api, max_attempts
-        self.global_limit = AsyncLimiter(global_per_second, 1.0)
-        self.chat_limits = ChatLimiters(chat_per_second, chat_burst)
+        self.budget = budget or LocalBudget(global_per_second, chat_per_second, chat_burst)
+        self.turns = turns
+        # Alone, every answer queued here wakes the lane; in a fleet the lane also looks often for
+        # answers other workers queued.
+        self._answers_look = 5.0 if turns is None else 0.2
         self.workers = KeyedWorkers(self._drain_chat)
         self.early = EarlyAnswers(answer_grace, calm_grace)
         self._in_flight = asyncio.Semaphore(concurrency)
@@ -123,24 +115,41 @@ class OutboxSender:
         self.early.expect(query_id, crowded=crowded)
         self._presses.set()
 
-    async def run(self) -> None:
-        """Find chats with due messages and start a worker for each, until cancelled."""
-        lanes = [asyncio.create_task(self._answer_loop()), asyncio.create_task(self._press_loop())]
+    async def run(self, *, answers: bool = True) -> None:
+        """Find chats with due messages and start a worker for each, until cancelled; with
+        `answers`, the button answers' lanes too (else `answering` runs them where they belong)."""
+        lanes = asyncio.create_task(self.answering()) if answers else None
         try:
             while True:
                 self._wake.clear()
-                async with self.db.reading() as session:
-                    chats = await outbox.due_chats(session)
+                try:
+                    async with self.db.reading() as session:
+                        chats = await outbox.due_chats(session)
+                except Exception as error:
+                    if not unavailable(error):
+                        raise
+                    log.warning("the outbox is unreadable (%s); looking again", type(error).__name__)
+                    chats = []
                 for chat_id in chats:
                     self.workers.kick(chat_id)
                 # asyncio.timeout, not wait_for: Python 3.11's wait_for returns normally when the wake-up
                 # and a cancellation coincide, and this loop would never stop (a hung shutdown).
                 await self._nap(self._wake, 1.0)
         finally:
+            if lanes is not None:
+                lanes.cancel()
+                await asyncio.gather(lanes, return_exceptions=True)
+            await self.workers.cancel()
+
+    async def answering(self) -> None:
+        """The button answers: queued ones and overdue presses, until cancelled."""
+        lanes = [asyncio.create_task(self._answer_loop()), asyncio.create_task(self._press_loop())]
+        try:
+            await asyncio.gather(*lanes)
+        finally:
             for task in (*lanes, *self._tasks):
                 task.cancel()
             await asyncio.gather(*lanes, *self._tasks, return_exceptions=True)
-            await self.workers.cancel()
 
     @staticmethod
     async def _nap(event: asyncio.Event, seconds: float) -> None:
@@ -175,7 +184,7 @@ class OutboxSender:
             except Exception:
                 log.exception("button answers: a pass failed; retrying")
                 await asyncio.sleep(1.0)
-            await self._nap(self._answers_wake, 5.0)  # woken by every queued answer; this is a safety net
+            await self._nap(self._answers_wake, self._answers_look)
 
     async def _record_answers(self) -> None:
         done, self._answered = self._answered, {}
@@ -238,28 +247,55 @@ class OutboxSender:
             queued = await outbox.next_due(session, chat_id)
         if queued is None:
             return False
-        try:
-            async with self._limits(chat_id):
+        async with self._limits(chat_id), self._turn(chat_id) as mine:
+            if not mine:
+                return False  # another worker is sending this chat's messages
+            if self.turns is not None:
+                async with self.db.reading() as session:  # the turn is ours: is the row still next?
+                    again = await outbox.next_due(session, chat_id)
+                if again is None or again.id != queued.id:
+                    return True
+            try:
                 delivery = await self.api.perform(queued.action)
-        except Blocked as error:
-            async with self.db.transaction() as session:
-                await outbox.mark_blocked(session, chat_id, str(error))
-            log.info("chat %s blocked the bot; its pending messages are stopped", chat_id)
-            return False
-        except Exception as error:
-            return await self._not_sent(queued.id, error)
-        # Recorded at once: a crash between Telegram's acceptance and this commit is the only way a
-        # message goes twice, so nothing else is done in between.
-        async with self.db.transaction() as session:
-            await outbox.mark_sent(session, queued.id, delivery.message_id, delivery.poll_id)
+            except Blocked as error:
+                async with self.db.transaction() as session:
+                    await outbox.mark_blocked(session, chat_id, str(error))
+                log.info("chat %s blocked the bot; its pending messages are stopped", chat_id)
+                return False
+            except Exception as error:
+                return await self._not_sent(queued.id, error)
+            # Recorded at once: a crash between Telegram's acceptance and this commit is the only way
+            # a message goes twice, so nothing else is done in between.
+            await self._record_sent(queued.id, delivery)
         return True
+
+    async def _record_sent(self, row_id: int, delivery: Delivery) -> None:
+        """Record a delivery, waiting for the store if it is unreachable (a restart): the message
+        has left, and a row left pending would be sent again."""
+        backoff = 0.2
+        while True:
+            try:
+                async with self.db.transaction() as session:
+                    await outbox.mark_sent(session, row_id, delivery.message_id, delivery.poll_id)
+                return
+            except Exception as error:
+                if not unavailable(error):
+                    raise
+                log.warning("row %s sent, not yet recorded (%s); retrying", row_id, type(error).__name__)
+                await asyncio.sleep(backoff)
+                backoff = min(2 * backoff, 5.0)
 
     @contextlib.asynccontextmanager
     async def _limits(self, chat_id: int) -> AsyncIterator[None]:
-        """Wait for the buckets a message must pass, then for a sending slot: waiting for the
+        """Wait for the budget a message must pass, then for a sending slot: waiting for the
         budget holds no slot."""
-        async with self.chat_limits.get(chat_id), self.global_limit, self._in_flight:
+        async with self.budget.slot(chat_id), self._in_flight:
             yield
+
+    def _turn(self, chat_id: int) -> contextlib.AbstractAsyncContextManager[bool]:
+        if self.turns is None:
+            return contextlib.nullcontext(True)
+        return self.turns(chat_id)
 
     async def _not_sent(self, row_id: int, error: Exception) -> bool:
         """Reschedule after a 429 or a transient error, give up on anything else."""

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from bot.logs import update_context
 from bot.store import outbox, updates
+from bot.telegram.fleet import Fleet
 from bot.telegram.health import health_app, serve
 from bot.telegram.inbound import ALLOWED_UPDATES
 from bot.telegram.runner import Runner
@@ -57,6 +58,10 @@ class Webhook:
         return urlsplit(self.url).path or "/"
 
 
+async def _forever() -> None:
+    await asyncio.Event().wait()
+
+
 class WebhookRunner(Runner):
     """The runner with the webhook as its update source; everything else (start-up catch-up, recovery
     of recorded updates, per-chat workers, the sender, the scheduler) is the runner's own."""
@@ -87,6 +92,10 @@ class WebhookRunner(Runner):
         except BaseException:
             await listener.cleanup()
             raise
+
+    async def _in_fleet(self, fleet: Fleet) -> None:
+        """Every worker serves the webhook (behind one proxy); the leader sends the button answers."""
+        await asyncio.gather(self._poll(), self._lead(fleet, _forever))
 
     async def _receive(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")

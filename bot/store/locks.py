@@ -1,0 +1,129 @@
+"""PostgreSQL advisory locks and job-run claims: how several workers on one store share the work.
+
+A worker holds its locks on connections of its own, apart from the pool its units of work use: a
+lock lives as long as its connection, so a worker that dies (or loses the database) lets go of
+them at once, and a busy pool never keeps a worker from releasing one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from bot.store.models import JobRunRow, utcnow
+
+log = logging.getLogger(__name__)
+
+TURNS = 8
+"""Connections a worker keeps for short turns (one chat's next send, one job's run)."""
+
+
+def advisory_key(bot_id: int, purpose: str, item: int | str = 0) -> int:
+    """A 64-bit advisory lock key for `purpose` (and one chat or job) of one bot."""
+    digest = hashlib.blake2b(f"assembly-bot:{bot_id}:{purpose}:{item}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+async def wait_turn(session: AsyncSession, key: int) -> None:
+    """Wait for the transaction-scoped lock `key` inside the caller's transaction (released at its end)."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+class Lease:
+    """A session-level advisory lock on a connection of its own: held until released or until
+    that connection dies with its worker. `shared` leases coexist; an exclusive one excludes all."""
+
+    def __init__(self, url: str, key: int, *, shared: bool = False) -> None:
+        self.key = key
+        self._take = "pg_try_advisory_lock_shared" if shared else "pg_try_advisory_lock"
+        self._engine = create_async_engine(url, poolclass=NullPool)
+        self._connection: AsyncConnection | None = None
+
+    async def acquire(self) -> bool:
+        """Try once; True when held (now or already)."""
+        if self._connection is not None:
+            return True
+        connection = await self._engine.connect()
+        try:
+            got = bool(await connection.scalar(text(f"SELECT {self._take}(:key)"), {"key": self.key}))
+            await connection.commit()  # the lock outlives the transaction; no snapshot is kept open
+        except BaseException:
+            await connection.close()
+            raise
+        if not got:
+            await connection.close()
+            return False
+        self._connection = connection
+        return True
+
+    async def held(self) -> bool:
+        """Whether the lease is still held: its connection answers. A dead one is let go."""
+        if self._connection is None:
+            return False
+        try:
+            await self._connection.execute(text("SELECT 1"))
+            await self._connection.commit()
+        except Exception as error:
+            log.warning("lost the connection that held a lease (%s)", type(error).__name__)
+            await self._drop()
+            return False
+        return True
+
+    async def release(self) -> None:
+        await self._drop()
+
+    async def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                await connection.close()  # closing the connection ends the session and its locks
+            except Exception:
+                await connection.invalidate()
+
+    async def dispose(self) -> None:
+        await self._drop()
+        await self._engine.dispose()
+
+
+class Turns:
+    """Transaction-scoped try-locks held for the length of a block, on `TURNS` connections of their own."""
+
+    def __init__(self, url: str) -> None:
+        self._engine = create_async_engine(url, pool_size=TURNS, max_overflow=0, pool_pre_ping=True)
+
+    @asynccontextmanager
+    async def turn(self, key: int) -> AsyncIterator[bool]:
+        """True inside the block when this worker holds `key`; False when another worker does."""
+        async with self._engine.connect() as connection, connection.begin():
+            got = await connection.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key})
+            yield bool(got)
+
+    async def dispose(self) -> None:
+        await self._engine.dispose()
+
+
+KEEP_RUNS = timedelta(days=2)
+"""How long a claimed job run is remembered; a due time is never claimed again after that."""
+
+
+async def claim_run(session: AsyncSession, job: str, due_at: datetime) -> bool:
+    """Claim the run of `job` due at `due_at`: True for the first worker to ask, False for the others."""
+    inserted = await session.execute(
+        insert(JobRunRow)
+        .values(job=job, due_at=due_at, started_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(JobRunRow.job)
+    )
+    claimed = inserted.first() is not None
+    if claimed:
+        old = JobRunRow.due_at < due_at - KEEP_RUNS
+        await session.execute(delete(JobRunRow).where(JobRunRow.job == job, old))
+    return claimed

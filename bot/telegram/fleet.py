@@ -1,0 +1,142 @@
+"""Several `assembly-bot run` workers of one bot on one PostgreSQL store, and one worker on SQLite.
+
+On PostgreSQL every worker handles recorded updates and sends queued messages, each chat's in
+order; one of them, the leader, polls the Bot API (Telegram refuses two getUpdates at once) and
+sends the button answers. Leadership is an advisory lock on a connection of the leader's own: when
+the leader dies, its connection and the lock go with it and another worker takes over. The send
+budget is shared through Redis; a worker without REDIS_URL is the store's only worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from bot.store.database import Database
+from bot.store.locks import Lease, Turns, advisory_key, claim_run
+
+log = logging.getLogger(__name__)
+
+LOOK = 1.0
+"""Seconds between a follower's tries to lead; the leader checks its lease twice as often."""
+
+HANDOVER = 1.5
+"""Seconds a new leader waits before its first getUpdates: a leader that lost its lease without
+dying (the store restarted) notices within `LOOK / 2` and stops polling, so two polls never overlap."""
+
+
+class FleetRefused(Exception):
+    """This worker may not join the others (the message says why, in one line)."""
+
+
+class Fleet:
+    """One worker's place among the workers of bot `bot_id` on the PostgreSQL store at `url`."""
+
+    def __init__(self, url: str, bot_id: int, *, shared_budget: bool) -> None:
+        self.bot_id, self.shared_budget = bot_id, shared_budget
+        self._membership = Lease(url, advisory_key(bot_id, "workers"), shared=shared_budget)
+        self._leadership = Lease(url, advisory_key(bot_id, "poller"))
+        self._turns = Turns(url)
+
+    async def join(self) -> None:
+        """Take this worker's place: refused when a worker without a shared budget runs, or when
+        this one has none and others run."""
+        if await self._membership.acquire():
+            return
+        if self.shared_budget:
+            raise FleetRefused(
+                "another assembly-bot run works on this database without REDIS_URL, so it must stay "
+                "alone; give every worker the same REDIS_URL to run several"
+            )
+        raise FleetRefused(
+            "other assembly-bot run workers use this database; several workers share one send "
+            "budget through Redis: set REDIS_URL (the same for all)"
+        )
+
+    async def keep_membership(self) -> None:
+        """Take the place again after the store restarted (the lock went with the old connection)."""
+        while True:
+            await asyncio.sleep(5 * LOOK)
+            with contextlib.suppress(Exception):
+                if not await self._membership.held() and not await self._membership.acquire():
+                    log.error("another worker took this worker's place while the store was away")
+
+    async def lead(self) -> None:
+        """Return once this worker holds the poller lease and the handover time has passed."""
+        while True:
+            try:
+                if await self._leadership.acquire():
+                    break
+            except Exception as error:
+                log.warning("cannot reach the store to lead (%s); trying again", type(error).__name__)
+            await asyncio.sleep(LOOK)
+        log.info("this worker now leads: it polls the Bot API and sends the button answers")
+        await asyncio.sleep(HANDOVER)
+
+    async def watch(self) -> None:
+        """Return when the lease is lost (its connection died or stopped answering)."""
+        while True:
+            await asyncio.sleep(LOOK / 2)
+            try:
+                async with asyncio.timeout(LOOK):
+                    if not await self._leadership.held():
+                        break
+            except TimeoutError:
+                break
+        log.warning("this worker lost the lead; it stops polling")
+        await self._leadership.release()
+
+    async def step_down(self) -> None:
+        await self._leadership.release()
+
+    def chat_key(self, chat_id: int) -> int:
+        """The lock under which one chat's updates are handled, one at a time and in order."""
+        return advisory_key(self.bot_id, "chat", chat_id)
+
+    def send_turn(self, chat_id: int) -> contextlib.AbstractAsyncContextManager[bool]:
+        """One chat's turn to send its next message (True when this worker holds it)."""
+        return self._turns.turn(advisory_key(self.bot_id, "send", chat_id))
+
+    @contextlib.asynccontextmanager
+    async def job_turn(self, db: Database, name: str, due: datetime) -> AsyncIterator[bool]:
+        """True inside when this worker runs job `name` for its time `due`: no other worker runs
+        that job meanwhile, nor ever for that time."""
+        async with self._turns.turn(advisory_key(self.bot_id, "job", name)) as alone:
+            claimed = False
+            if alone:
+                async with db.transaction() as session:
+                    claimed = await claim_run(session, f"{self.bot_id}:{name}", due)
+            yield claimed
+
+    async def close(self) -> None:
+        for lease in (self._leadership, self._membership):
+            with contextlib.suppress(Exception):
+                await lease.dispose()
+        await self._turns.dispose()
+
+
+def lock_sqlite_store(url: str) -> int | None:
+    """Make this process the only `assembly-bot run` on an SQLite store (a lock next to its file,
+    released when the process ends); the descriptor to close when done, None for an in-memory store."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    path = Path(f"{database}.run-lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise FleetRefused(
+            f"another assembly-bot run already uses {database}; SQLite allows one worker: stop it, or "
+            "move to PostgreSQL (DATABASE_URL) to run several"
+        ) from None
+    return fd
