@@ -22,8 +22,9 @@ from bot.store.models import JobRunRow, utcnow
 
 log = logging.getLogger(__name__)
 
-TURNS = 8
-"""Connections a worker keeps for short turns (one chat's next send, one job's run)."""
+TURNS = 12
+"""Connections a worker keeps for short turns (one chat's next send, one job's run); more turns
+wait for one of them to be free."""
 
 
 def advisory_key(bot_id: int, purpose: str, item: int | str = 0) -> int:
@@ -97,7 +98,9 @@ class Turns:
     """Transaction-scoped try-locks held for the length of a block, on `TURNS` connections of their own."""
 
     def __init__(self, url: str) -> None:
-        self._engine = create_async_engine(url, pool_size=TURNS, max_overflow=0, pool_pre_ping=True)
+        self._engine = create_async_engine(
+            url, pool_size=TURNS, max_overflow=0, pool_timeout=600, pool_pre_ping=True
+        )
 
     @asynccontextmanager
     async def turn(self, key: int) -> AsyncIterator[bool]:

@@ -97,6 +97,11 @@ class Fleet:
     async def step_down(self) -> None:
         await self._leadership.release()
 
+    @property
+    def startup_key(self) -> int:
+        """The lock under which a starting worker mirrors the definition into the store."""
+        return advisory_key(self.bot_id, "startup")
+
     def chat_key(self, chat_id: int) -> int:
         """The lock under which one chat's updates are handled, one at a time and in order."""
         return advisory_key(self.bot_id, "chat", chat_id)

@@ -81,6 +81,8 @@ class Runner:
         _, self.username = await self.api.identity()
         assembly, translations = self.kit.assembly, self.kit.translations
         async with self.db.transaction() as session:
+            if self.fleet is not None:  # workers starting together prepare one after the other
+                await wait_turn(session, self.fleet.startup_key)
             await ensure_assembly(session, assembly)
             for step in self.startup:
                 await step(session)
