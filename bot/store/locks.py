@@ -22,9 +22,9 @@ from bot.store.models import JobRunRow, utcnow
 
 log = logging.getLogger(__name__)
 
-TURNS = 12
-"""Connections a worker keeps for short turns (one chat's next send, one job's run); more turns
-wait for one of them to be free."""
+SEND_TURNS, JOB_TURNS = 8, 2
+"""Connections a worker keeps for turns: chats' next sends, and timed jobs' runs (apart, so a busy
+outbox never delays a job); more turns wait for one of them to be free."""
 
 
 def advisory_key(bot_id: int, purpose: str, item: int | str = 0) -> int:
@@ -95,11 +95,11 @@ class Lease:
 
 
 class Turns:
-    """Transaction-scoped try-locks held for the length of a block, on `TURNS` connections of their own."""
+    """Transaction-scoped try-locks held for the length of a block, on `size` connections of their own."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, size: int) -> None:
         self._engine = create_async_engine(
-            url, pool_size=TURNS, max_overflow=0, pool_timeout=600, pool_pre_ping=True
+            url, pool_size=size, max_overflow=0, pool_timeout=600, pool_pre_ping=True
         )
 
     @asynccontextmanager

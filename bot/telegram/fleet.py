@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot.store.database import Database
-from bot.store.locks import Lease, Turns, advisory_key, claim_run
+from bot.store.locks import JOB_TURNS, SEND_TURNS, Lease, Turns, advisory_key, claim_run
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class Fleet:
         self.bot_id, self.shared_budget = bot_id, shared_budget
         self._membership = Lease(url, advisory_key(bot_id, "workers"), shared=shared_budget)
         self._leadership = Lease(url, advisory_key(bot_id, "poller"))
-        self._turns = Turns(url)
+        self._send_turns, self._job_turns = Turns(url, SEND_TURNS), Turns(url, JOB_TURNS)
 
     async def join(self) -> None:
         """Take this worker's place: refused when a worker without a shared budget runs, or when
@@ -108,13 +108,13 @@ class Fleet:
 
     def send_turn(self, chat_id: int) -> contextlib.AbstractAsyncContextManager[bool]:
         """One chat's turn to send its next message (True when this worker holds it)."""
-        return self._turns.turn(advisory_key(self.bot_id, "send", chat_id))
+        return self._send_turns.turn(advisory_key(self.bot_id, "send", chat_id))
 
     @contextlib.asynccontextmanager
     async def job_turn(self, db: Database, name: str, due: datetime) -> AsyncIterator[bool]:
         """True inside when this worker runs job `name` for its time `due`: no other worker runs
         that job meanwhile, nor ever for that time."""
-        async with self._turns.turn(advisory_key(self.bot_id, "job", name)) as alone:
+        async with self._job_turns.turn(advisory_key(self.bot_id, "job", name)) as alone:
             claimed = False
             if alone:
                 async with db.transaction() as session:
@@ -125,7 +125,8 @@ class Fleet:
         for lease in (self._leadership, self._membership):
             with contextlib.suppress(Exception):
                 await lease.dispose()
-        await self._turns.dispose()
+        await self._send_turns.dispose()
+        await self._job_turns.dispose()
 
 
 def lock_sqlite_store(url: str) -> int | None:
