@@ -43,6 +43,7 @@ import aiohttp
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from bot.emulator import Emulator
 from bot.store.database import Database
@@ -120,7 +121,7 @@ class Figures:
 @contextlib.asynccontextmanager
 async def fresh_database() -> AsyncIterator[str]:
     name = f"assembly_workers_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    admin = create_async_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         async with admin.connect() as connection:
             await connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -330,24 +331,27 @@ async def _kill_leader(emulator: Emulator, fleet: list[Worker], figures: Figures
         leader = leaders[0]
         leader.handled_before += int(await leader.metric(http, "assembly_bot_updates_handled_total") or 0)
     killed_at = time.monotonic()
-    figures.windows.append(("accepted just before the SIGKILL, not recorded", killed_at, killed_at))
     leader.kill()
     assert leader.process is not None
     await leader.process.wait()
+    figures.windows.append(("accepted just before the SIGKILL, not recorded", killed_at, killed_at))
     figures.kills += 1
 
     async def restart_and_time() -> None:
         await asyncio.sleep(2)
         await leader.start()
-        await _until(lambda: _polled_since(emulator, killed_at + 0.2), 30)
-        first = min(c.at for c in emulator.calls if c.method == "getUpdates" and c.at > killed_at + 0.2)
+        # A call the dead leader sent just before the kill may still be read after it; a new leader
+        # polls only after HANDOVER (1.5 s), so arrivals in the first half second are the dead one's.
+        since = killed_at + 0.5
+        await _until(lambda: _polled_since(emulator, since), 30)
+        first = min(at for at in emulator.poll_arrivals if at > since)
         figures.takeover_seconds = round(first - killed_at, 2)
 
     _background.add(asyncio.create_task(restart_and_time()))
 
 
 async def _polled_since(emulator: Emulator, moment: float) -> bool:
-    return any(c.method == "getUpdates" and c.at > moment for c in emulator.calls)
+    return any(at > moment for at in emulator.poll_arrivals)
 
 
 _background: set[asyncio.Task[None]] = set()

@@ -180,6 +180,11 @@ class Emulator:
         """getUpdates calls made while another was open (each ended the older one with 409)."""
         return self._api.overlapping_polls
 
+    @property
+    def poll_arrivals(self) -> list[float]:
+        """When each getUpdates call arrived, in the emulator's clock (a call cut off unanswered too)."""
+        return self._api.poll_arrivals
+
     def busiest_second(self, methods: frozenset[str] = MESSAGES) -> int:
         """The most messages accepted (`methods`, status 200) within any one second."""
         times = sorted(call.at for call in self.calls if call.method in methods and call.status == 200)

@@ -56,6 +56,8 @@ class BotApi:
         self._poller: asyncio.Event | None = None
         self.overlapping_polls = 0
         """getUpdates calls that arrived while another was still open: two pollers of one bot."""
+        self.poll_arrivals: list[float] = []
+        """When each getUpdates call arrived (by `clock`), answered or not."""
         self.methods: dict[str, tuple[str, Handler]] = {
             name.lower(): (name, handler)
             for name, handler in {
@@ -175,6 +177,7 @@ class BotApi:
                 raise bad_request("can't parse allowed_updates")
             queue.allowed = [str(kind) for kind in allowed]
         queue.confirm(offset)
+        self.poll_arrivals.append(self.clock())
         if self._poller is not None:
             self.overlapping_polls += 1
             self._poller.set()

@@ -1,4 +1,5 @@
-"""PostgreSQL advisory locks and job-run claims: how several workers on one store share the work.
+"""PostgreSQL advisory locks and job-run claims: how several workers on one store share the work
+(and the lock file that keeps a second worker off an SQLite store).
 
 A worker holds its locks on connections of its own, apart from the pool its units of work use: a
 lock lives as long as its connection, so a worker that dies (or loses the database) lets go of
@@ -7,20 +8,47 @@ them at once, and a busy pool never keeps a worker from releasing one.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, text
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from bot.store.models import JobRunRow, utcnow
 
 log = logging.getLogger(__name__)
+
+
+class FleetRefused(Exception):
+    """This worker may not join the others on the store (the message says why, in one line)."""
+
+
+def lock_sqlite_store(url: str) -> int | None:
+    """Make this process the only `assembly-bot run` on an SQLite store (a lock next to its file,
+    released when the process ends); the descriptor to close when done, None for an in-memory store."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    fd = os.open(f"{database}.run-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise FleetRefused(
+            f"another assembly-bot run already uses {database}; SQLite allows one worker: stop it, or "
+            "move to PostgreSQL (DATABASE_URL) to run several"
+        ) from None
+    return fd
+
 
 SEND_TURNS, JOB_TURNS = 8, 2
 """Connections a worker keeps for turns: chats' next sends, and timed jobs' runs (apart, so a busy
@@ -105,9 +133,18 @@ class Turns:
     @asynccontextmanager
     async def turn(self, key: int) -> AsyncIterator[bool]:
         """True inside the block when this worker holds `key`; False when another worker does."""
-        async with self._engine.connect() as connection, connection.begin():
+        connection = await self._engine.connect()
+        try:
+            await connection.begin()
             got = await connection.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key})
             yield bool(got)
+        finally:
+            # Ending the transaction releases the lock; a connection that died (the store restarted)
+            # took it along, and the block's own outcome is what matters.
+            with contextlib.suppress(Exception):
+                await connection.rollback()
+            with contextlib.suppress(Exception):
+                await connection.close()
 
     async def dispose(self) -> None:
         await self._engine.dispose()

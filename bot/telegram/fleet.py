@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import logging
-import os
 from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
-
-from sqlalchemy.engine import make_url
 
 from bot.store.database import Database
-from bot.store.locks import JOB_TURNS, SEND_TURNS, Lease, Turns, advisory_key, claim_run
+from bot.store.locks import (
+    JOB_TURNS,
+    SEND_TURNS,
+    FleetRefused,
+    Lease,
+    Turns,
+    advisory_key,
+    claim_run,
+    lock_sqlite_store,
+)
+
+__all__ = ["Fleet", "FleetRefused", "lock_sqlite_store"]
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +37,6 @@ LOOK = 1.0
 HANDOVER = 1.5
 """Seconds a new leader waits before its first getUpdates: a leader that lost its lease without
 dying (the store restarted) notices within `LOOK / 2` and stops polling, so two polls never overlap."""
-
-
-class FleetRefused(Exception):
-    """This worker may not join the others (the message says why, in one line)."""
 
 
 class Fleet:
@@ -127,22 +129,3 @@ class Fleet:
                 await lease.dispose()
         await self._send_turns.dispose()
         await self._job_turns.dispose()
-
-
-def lock_sqlite_store(url: str) -> int | None:
-    """Make this process the only `assembly-bot run` on an SQLite store (a lock next to its file,
-    released when the process ends); the descriptor to close when done, None for an in-memory store."""
-    database = make_url(url).database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    path = Path(f"{database}.run-lock")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise FleetRefused(
-            f"another assembly-bot run already uses {database}; SQLite allows one worker: stop it, or "
-            "move to PostgreSQL (DATABASE_URL) to run several"
-        ) from None
-    return fd

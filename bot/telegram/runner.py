@@ -206,7 +206,7 @@ class Runner:
         async with self.db.reading() as session:
             pending = await updates.pending_for_chat(session, chat_id)
         for update_id in pending:
-            with update_context(update_id, chat_id), timed_update():
+            with update_context(update_id, chat_id):
                 try:
                     if await self._process(update_id, chat_id):
                         self.sender.wake_answers()
@@ -224,18 +224,19 @@ class Runner:
             if self.fleet is not None:  # another worker may hold this chat's previous update
                 await wait_turn(session, self.fleet.chat_key(chat_id))
             claimed = await updates.claim(session, update_id)
-            if claimed is None:
+            if claimed is None:  # handled already (by another worker)
                 return False
-            result = await handle_event(session, self.kit, claimed.event)
-            # An erasure has already scrubbed this update's row; its reply leaves no trace once sent.
-            outbox.enqueue_each(
-                session,
-                claimed.chat_id,
-                result.actions,
-                update_id=None if result.erased else update_id,
-                purge_after_send=result.erased,
-            )
-            await updates.finish(session, update_id)
+            with timed_update():
+                result = await handle_event(session, self.kit, claimed.event)
+                # An erasure has already scrubbed this update's row; its reply leaves no trace once sent.
+                outbox.enqueue_each(
+                    session,
+                    claimed.chat_id,
+                    result.actions,
+                    update_id=None if result.erased else update_id,
+                    purge_after_send=result.erased,
+                )
+                await updates.finish(session, update_id)
         return any(isinstance(action, AnswerButton) for action in result.actions)
 
     async def _give_up(self, update_id: int) -> None:
