@@ -39,6 +39,10 @@ HANDOVER = 1.5
 dying (the store restarted) notices within `LOOK / 2` and stops polling, so two polls never overlap."""
 
 
+STALLED = 5.0
+"""Seconds the lease's connection may take to answer before the leader gives the lead up."""
+
+
 class Fleet:
     """One worker's place among the workers of bot `bot_id` on the PostgreSQL store at `url`."""
 
@@ -84,17 +88,18 @@ class Fleet:
         await asyncio.sleep(HANDOVER)
 
     async def watch(self) -> None:
-        """Return when the lease is lost (its connection died or stopped answering)."""
+        """Return when the lease is lost: its connection died (the store restarted), or stopped
+        answering (while it hangs, the store keeps the lock: no other worker can lead meanwhile).
+        The caller stops polling, then steps down."""
         while True:
             await asyncio.sleep(LOOK / 2)
             try:
-                async with asyncio.timeout(LOOK):
+                async with asyncio.timeout(STALLED):
                     if not await self._leadership.held():
                         break
             except TimeoutError:
                 break
         log.warning("this worker lost the lead; it stops polling")
-        await self._leadership.release()
 
     async def step_down(self) -> None:
         await self._leadership.release()
