@@ -60,6 +60,8 @@ IN_FLIGHT = 5.0
 a worker that dies (or loses the store) within them leaves an accepted message unrecorded, and it
 goes again. The Bot API offers no way to make a send idempotent, so this window is inherent."""
 UNEXPLAINED = "outside any in-flight window"
+SETTLE = 900.0
+"""Seconds allowed, once every update is sent, until all are handled and every reply delivered."""
 SEND_LIMIT = 30
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -115,7 +117,7 @@ class Figures:
                 f"takeover took {self.takeover_seconds} s",
             ),
         ]
-        self.broken = [problem for ok, problem in checks if not ok]
+        self.broken += [problem for ok, problem in checks if not ok]
 
 
 @contextlib.asynccontextmanager
@@ -238,7 +240,10 @@ async def run_scenario(
                         await events[sent](emulator, fleet, figures)
                     await people[sent % users].send_text("/help")
                     await asyncio.sleep(1 / PUSH_RATE)
-                await _until(lambda: _settled(emulator, db, updates), 300)
+                try:
+                    await _until(lambda: _settled(emulator, db, updates), SETTLE)
+                except TimeoutError:
+                    figures.broken.append(f"not settled after {SETTLE:g} s")
                 figures.seconds = round(time.monotonic() - started, 1)
                 for worker in fleet:
                     handled = await worker.metric(http, "assembly_bot_updates_handled_total")
