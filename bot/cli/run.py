@@ -17,9 +17,12 @@ from bot.cli.options import add_config_option, add_runtime_option
 from bot.telegram.api import ApiError, Transient, Unauthorized
 from bot.telegram.fleet import FleetRefused
 from bot.telegram.health import health_app, parse_listen, serve
+from bot.telegram.identity import bot_id_of
 from bot.telegram.webhook import Webhook, check_secret
 
 log = logging.getLogger("bot")
+
+NOT_A_TOKEN = "TELEGRAM_BOT_TOKEN does not look like a bot token (<digits>:<secret>)"
 
 
 def _webhook(args: argparse.Namespace) -> Webhook | None:
@@ -67,6 +70,10 @@ async def _run(args: argparse.Namespace) -> None:
     assembly = read_assembly(settings, args.config)
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
         raise CliError("TELEGRAM_BOT_TOKEN is not set; create a bot with @BotFather and export its token", 2)
+    try:
+        bot_id_of(settings.telegram_bot_token.get_secret_value())
+    except ValueError:
+        raise CliError(NOT_A_TOKEN, 2) from None
     webhook = _webhook(args)
     health = _address(args.metrics, "--metrics") if webhook is None and args.metrics else None
     dashboard_url = str(settings.dashboard_url) if settings.dashboard_url else None
@@ -86,9 +93,7 @@ async def _run(args: argparse.Namespace) -> None:
         raise CliError(str(error)) from None
     except Exception as error:
         if type(error).__name__ == "TokenValidationError":
-            raise CliError(
-                "TELEGRAM_BOT_TOKEN does not look like a bot token (<digits>:<secret>)", 2
-            ) from None
+            raise CliError(NOT_A_TOKEN, 2) from None
         raise database_error(error) from None
     try:
         try:

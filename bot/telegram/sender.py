@@ -143,6 +143,7 @@ class OutboxSender:
 
     async def answering(self) -> None:
         """The button answers: queued ones and overdue presses, until cancelled."""
+        self._answering.clear()  # left by an earlier term cut short: pending again, taken up anew
         lanes = [asyncio.create_task(self._answer_loop()), asyncio.create_task(self._press_loop())]
         try:
             await asyncio.gather(*lanes)
