@@ -60,6 +60,8 @@ IN_FLIGHT = 5.0
 a worker that dies (or loses the store) within them leaves an accepted message unrecorded, and it
 goes again. The Bot API offers no way to make a send idempotent, so this window is inherent."""
 UNEXPLAINED = "outside any in-flight window"
+STARTUP = 600.0
+"""Seconds allowed for the workers to start (imports take long on a loaded machine)."""
 SETTLE = 900.0
 """Seconds allowed, once every update is sent, until all are handled and every reply delivered."""
 SEND_LIMIT = 30
@@ -233,7 +235,7 @@ async def run_scenario(
             for worker in fleet:
                 await worker.start()
             async with aiohttp.ClientSession() as http:
-                await _until(lambda: _all_up(http, fleet), 240)
+                await _until(lambda: _all_up(http, fleet), STARTUP)
                 people = [emulator.user(FIRST_USER + i, f"P{i}", LANGUAGES[i % 5]) for i in range(users)]
                 for sent in range(updates):
                     if sent in events:
