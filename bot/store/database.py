@@ -9,11 +9,13 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
+import asyncpg
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -32,12 +34,27 @@ StoreError = DBAPIError
 can tell it from their own errors without importing SQLAlchemy."""
 
 
+_CUT_OFF = (OSError, TimeoutError, PoolTimeout, asyncpg.InterfaceError, asyncpg.PostgresConnectionError)
+"""What the driver raises when the server is out of reach or went away mid-statement; an asyncpg
+connection broken that way also answers its next use with an InternalClientError."""
+
+
 def unavailable(error: BaseException) -> bool:
-    """The database was unreachable or went away (a restart, a network cut): worth waiting for and
-    trying again, unlike a refused statement."""
-    if isinstance(error, DBAPIError):
-        return error.connection_invalidated or isinstance(error, (OperationalError, InterfaceError))
-    return isinstance(error, (OSError, TimeoutError))
+    """The database was unreachable, went away (a restart, a network cut) or had no free connection
+    in time: worth waiting for and trying again, unlike a refused statement."""
+    current: BaseException | None = error
+    for _ in range(8):  # along the chain of causes SQLAlchemy wraps the driver's error in
+        if current is None:
+            return False
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, (*_CUT_OFF, asyncpg.exceptions.InternalClientError)):
+            return True
+        sqlstate = getattr(current, "sqlstate", None)  # 08: connection exception; 57: shutting down
+        if isinstance(sqlstate, str) and sqlstate[:2] in ("08", "57"):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def normalize_url(url: str) -> str:

@@ -66,6 +66,11 @@ async def wait_turn(session: AsyncSession, key: int) -> None:
     await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
+async def take_turn(session: AsyncSession, key: int) -> bool:
+    """Take the transaction-scoped lock `key` inside the caller's transaction if it is free."""
+    return bool(await session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}))
+
+
 class Lease:
     """A session-level advisory lock on a connection of its own: held until released or until
     that connection dies with its worker. `shared` leases coexist; an exclusive one excludes all."""

@@ -12,7 +12,7 @@ from bot.logs import update_context
 from bot.metrics import timed_update
 from bot.store import outbox, updates
 from bot.store.database import Database, Session, unavailable
-from bot.store.locks import wait_turn
+from bot.store.locks import take_turn, wait_turn
 from bot.store.participants import SqlStore, ensure_assembly
 from bot.store.updates import Received
 from bot.telegram.api import RetryLater, TelegramApi, Transient, Unauthorized
@@ -208,7 +208,10 @@ class Runner:
         for update_id in pending:
             with update_context(update_id, chat_id):
                 try:
-                    if await self._process(update_id, chat_id):
+                    answered = await self._process(update_id, chat_id)
+                    if answered is None:  # the chat is another worker's now; the scan brings the rest back
+                        return
+                    if answered:
                         self.sender.wake_answers()
                 except Exception as error:
                     if unavailable(error):  # left recorded: handled once the store is back
@@ -218,11 +221,12 @@ class Runner:
                     await self._give_up(update_id)
             self.sender.wake()
 
-    async def _process(self, update_id: int, chat_id: int) -> bool:
-        """Handle one update; True when its step answered a button press."""
+    async def _process(self, update_id: int, chat_id: int) -> bool | None:
+        """Handle one update; True when its step answered a button press, None when another worker
+        is handling this chat's updates (waiting for it would hold a connection meanwhile)."""
         async with self.db.transaction() as session:
-            if self.fleet is not None:  # another worker may hold this chat's previous update
-                await wait_turn(session, self.fleet.chat_key(chat_id))
+            if self.fleet is not None and not await take_turn(session, self.fleet.chat_key(chat_id)):
+                return None
             claimed = await updates.claim(session, update_id)
             if claimed is None:  # handled already (by another worker)
                 return False
