@@ -106,7 +106,6 @@ class Runner:
             else:
                 await self._in_fleet(self.fleet)
         finally:
-            metrics.LEADER.set(0)
             if self.scheduler is not None:
                 await self.scheduler.stop()
             for task in (sender, scan):
