@@ -79,6 +79,13 @@ def _begin_deferred(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
+def _foreign_keys(connection: Connection, state: str) -> None:
+    """Outside any transaction (SQLite ignores the pragma inside one), on the driver's connection."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(f"PRAGMA foreign_keys={state}")
+    cursor.close()
+
+
 def alembic_config(url: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", MIGRATIONS)
@@ -155,17 +162,29 @@ class Database:
         async with self._readers() as session, session.begin():
             yield session
 
-    async def migrate(self, revision: str = "head") -> None:
-        await self._alembic(command.upgrade, revision)
+    async def migrate(self, revision: str = "head", *, bot_id: int | None = None) -> None:
+        """`bot_id`: the running bot, whose updates a store from before 0009 logged (see there)."""
+        await self._alembic(command.upgrade, revision, bot_id)
 
     async def downgrade(self, revision: str) -> None:
-        await self._alembic(command.downgrade, revision)
+        await self._alembic(command.downgrade, revision, None)
 
-    async def _alembic(self, action: Any, revision: str) -> None:
+    async def _alembic(self, action: Any, revision: str, bot_id: int | None) -> None:
         def run(connection: Connection) -> None:
             config = alembic_config()
             config.attributes["connection"] = connection
-            action(config, revision)
+            config.attributes["bot_id"] = bot_id
+            # SQLite changes a table by copying it and dropping the old one; with foreign keys on,
+            # that drop would cascade to every row referring to it. They are off while migrating,
+            # as SQLite's own procedure for schema changes says (and as on a plain connection).
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                _foreign_keys(connection, "OFF")
+            try:
+                action(config, revision)
+            finally:
+                if sqlite:
+                    _foreign_keys(connection, "ON")
 
         # Not in a transaction of our own: the migrations environment commits each migration.
         async with self.engine.connect() as connection:

@@ -70,17 +70,21 @@ class AssemblyRow(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    bot_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    """The bot that speaks for the assembly (its token's number), recorded when the bot starts:
+    one bot per assembly, and the link from the assembly to its bot's update log."""
 
 
 class ParticipantRow(Base):
-    """A person in a private chat with the bot; one row per Telegram user."""
+    """A person in a private chat with an assembly's bot; one row per assembly and Telegram user
+    (someone in two assemblies, through their two bots, is two participants)."""
 
     __tablename__ = "participants"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
     chat_id: Mapped[int] = mapped_column(BigInteger)
-    assembly_id: Mapped[str | None] = mapped_column(ForeignKey("assemblies.id"))
+    assembly_id: Mapped[str] = mapped_column(ForeignKey("assemblies.id"))
     language: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(20), default="contact")
     blocked_at: Mapped[datetime | None]
@@ -90,6 +94,8 @@ class ParticipantRow(Base):
     registered_at: Mapped[datetime | None]
     consent_medium: Mapped[str | None] = mapped_column(String(10))
     """`paper` for people registered from a file by staff (no Telegram: `chat_id` 0); NULL in the chat."""
+
+    __table_args__ = (UniqueConstraint("assembly_id", "telegram_user_id"),)
 
 
 class ConversationRow(Base):
@@ -107,10 +113,14 @@ class ConversationRow(Base):
 
 
 class InboundUpdate(Base):
-    """An update recorded before it is acknowledged to the Bot API; handled exactly once."""
+    """An update recorded before it is acknowledged to the Bot API; handled exactly once.
+
+    Update ids are numbered per bot, so the key is (bot, update id): two bots sharing the store
+    never take each other's updates for redeliveries."""
 
     __tablename__ = "inbound_updates"
 
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     event: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -118,15 +128,17 @@ class InboundUpdate(Base):
     processed_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(200))
 
-    __table_args__ = (Index("ix_inbound_updates_pending", "processed_at", "chat_id"),)
+    __table_args__ = (Index("ix_inbound_updates_pending", "bot_id", "processed_at", "chat_id"),)
 
 
 class OutboxMessage(Base):
-    """A Bot API call waiting to be sent by the rate-limited sender, with its outcome."""
+    """A Bot API call waiting to be sent by the rate-limited sender, with its outcome; only the
+    sender of the assembly's own bot sends it (a chat id is the same person in every bot)."""
 
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assembly_id: Mapped[str] = mapped_column(ForeignKey("assemblies.id"))
     chat_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(20))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -145,7 +157,7 @@ class OutboxMessage(Base):
 
     purge_after_send: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
-    __table_args__ = (Index("ix_outbox_due", "status", "chat_id", "id"),)
+    __table_args__ = (Index("ix_outbox_due", "assembly_id", "status", "chat_id", "id"),)
 
 
 class SessionRow(Base):
@@ -329,13 +341,14 @@ class RoleInviteRow(Base):
 
 
 class RoleRow(Base):
-    """A facilitator or organiser role held by a participant."""
+    """A facilitator or organiser role held by a participant, in the participant's assembly."""
 
     __tablename__ = "roles"
 
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
     )
+    assembly_id: Mapped[str] = mapped_column(ForeignKey("assemblies.id"))
     role: Mapped[str] = mapped_column(String(12), primary_key=True)
     name: Mapped[str] = mapped_column(String(64), default="")
     """The first name participants see for their facilitator."""
