@@ -24,6 +24,7 @@ from bot.metrics import MeteredApi
 from bot.store.database import Database, Session
 from bot.store.quotas import sync_quotas
 from bot.telegram.api import TelegramApi
+from bot.telegram.identity import bot_id_of
 from bot.telegram.runner import Runner
 from bot.telegram.sender import OutboxSender
 from bot.telegram.webhook import Webhook, WebhookRunner
@@ -117,10 +118,16 @@ async def build_app(
     `webhook`: Telegram POSTs updates to it instead of the bot long-polling."""
     db, kit = core.db, core.kit
     assembly = kit.assembly
-    await db.migrate()
+    bot_id = bot_id_of(token)
+    await db.migrate(bot_id=bot_id)
     api = MeteredApi(make_api(runtime, token, api_url))
     sender = OutboxSender(
-        db, api, global_per_second=send_rate, chat_per_second=chat_rate, chat_burst=max(3, int(chat_rate))
+        db,
+        api,
+        assembly.id,
+        global_per_second=send_rate,
+        chat_per_second=chat_rate,
+        chat_burst=max(3, int(chat_rate)),
     )
     scheduler = Scheduler(assembly.zone, kit.clock)
     scheduler.every("reminders", tick, ReminderJob(db, assembly, kit.translations, sender.wake))
@@ -141,8 +148,19 @@ async def build_app(
 
     startup = [mirror_sessions, mirror_quotas]
     runner = (
-        Runner(db, api, kit, sender, scheduler=scheduler, startup=startup, poll_timeout=poll_timeout)
+        Runner(
+            db,
+            api,
+            kit,
+            sender,
+            bot_id=bot_id,
+            scheduler=scheduler,
+            startup=startup,
+            poll_timeout=poll_timeout,
+        )
         if webhook is None
-        else WebhookRunner(db, api, kit, sender, scheduler=scheduler, startup=startup, webhook=webhook)
+        else WebhookRunner(
+            db, api, kit, sender, bot_id=bot_id, scheduler=scheduler, startup=startup, webhook=webhook
+        )
     )
     return App(core, api, runner, scheduler)

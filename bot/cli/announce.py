@@ -32,18 +32,18 @@ async def _announce(args: argparse.Namespace) -> None:
             console.print("The running bot (`assembly-bot run`) sends it.")
             return
         console.print("The running bot sends it; Ctrl-C stops watching (the messages stay queued).")
-        await _watch(core.db, announcement, console)
+        await _watch(core.db, assembly.id, announcement, console)
 
 
-async def _watch(db: Database, announcement: int, console: Console) -> None:
+async def _watch(db: Database, assembly_id: str, announcement: int, console: Console) -> None:
     """A progress bar over the announcement's outbox rows until none is pending."""
-    counts = await progress(db, announcement)
+    counts = await progress(db, assembly_id, announcement)
     total = sum(counts.values())
     columns = (TextColumn("delivering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as bar:
         task = bar.add_task("delivering", total=total)
         while True:
-            counts = await progress(db, announcement)
+            counts = await progress(db, assembly_id, announcement)
             bar.update(task, completed=total - counts.get(outbox.PENDING, 0))
             if not counts.get(outbox.PENDING):
                 break

@@ -72,7 +72,7 @@ async def _revoke(args: argparse.Namespace) -> None:
         name = assembly.text(assembly.name, person.language)
         for role in taken:
             notice = withdrawn(tr, name, person.chat_id, role, left)
-            outbox.enqueue(session, person.chat_id, notice, topic="role-revoked")
+            outbox.enqueue(session, assembly.id, person.chat_id, notice, topic="role-revoked")
     menu = "the commands of their remaining role" if left else "a participant's"
     Console().print(
         f"{person.name} no longer holds {' or '.join(taken)} in {assembly.id}; their menu goes back to "

@@ -140,4 +140,4 @@ class SqlRegistrations:
 
     async def notify(self, chat_id: int, actions: Sequence[Action]) -> None:
         if chat_id:  # 0: registered on paper, or erased; staff reach them by phone (the call list)
-            outbox.enqueue(self.session, chat_id, actions)
+            outbox.enqueue(self.session, self.assembly_id, chat_id, actions)

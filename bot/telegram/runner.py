@@ -52,12 +52,15 @@ class Runner:
         kit: Kit,
         sender: OutboxSender,
         *,
+        bot_id: int,
         scheduler: Scheduler | None = None,
         startup: Sequence[StartupStep] = (),
         poll_timeout: int = 10,
         concurrency: int = 32,
     ) -> None:
+        """`bot_id`: the number of `api`'s token (`bot_id_of`), whose update log this runner keeps."""
         self.db, self.api, self.kit, self.sender = db, api, kit, sender
+        self.bot_id = bot_id
         self.scheduler, self.startup = scheduler, tuple(startup)
         self.poll_timeout = poll_timeout
         self.concurrency = concurrency
@@ -69,7 +72,7 @@ class Runner:
         _, self.username = await self.api.identity()
         assembly, translations = self.kit.assembly, self.kit.translations
         async with self.db.transaction() as session:
-            await ensure_assembly(session, assembly)
+            await ensure_assembly(session, assembly, self.bot_id)
             for step in self.startup:
                 await step(session)
         for language in assembly.languages:
@@ -86,7 +89,7 @@ class Runner:
         sender = asyncio.create_task(self.sender.run())
         try:
             async with self.db.reading() as session:
-                for chat_id in await updates.pending_chats(session):
+                for chat_id in await updates.pending_chats(session, self.bot_id):
                     self.workers.kick(chat_id)
             await self._poll()
         finally:
@@ -122,7 +125,7 @@ class Runner:
                 if isinstance(item.event, ButtonPress) and item.event.query_id:
                     self.sender.expect_answer(item.event.query_id, crowded=crowded)
             async with self.db.transaction() as session:
-                fresh = await updates.record(session, batch)
+                fresh = await updates.record(session, self.bot_id, batch)
             # Only now may the next getUpdates confirm this batch to the Bot API.
             offset = max(item.update_id for item in batch) + 1
             for chat_id in {item.chat_id for item in fresh if item.event is not None}:
@@ -130,7 +133,7 @@ class Runner:
 
     async def _drain_chat(self, chat_id: int) -> None:
         async with self.db.reading() as session:
-            pending = await updates.pending_for_chat(session, chat_id)
+            pending = await updates.pending_for_chat(session, self.bot_id, chat_id)
         for update_id in pending:
             with update_context(update_id, chat_id), timed_update():
                 try:
@@ -144,30 +147,31 @@ class Runner:
     async def _process(self, update_id: int) -> bool:
         """Handle one update; True when its step answered a button press."""
         async with self.db.transaction() as session:
-            claimed = await updates.claim(session, update_id)
+            claimed = await updates.claim(session, self.bot_id, update_id)
             if claimed is None:
                 return False
             result = await handle_event(session, self.kit, claimed.event)
             # An erasure has already scrubbed this update's row; its reply leaves no trace once sent.
             outbox.enqueue_each(
                 session,
+                self.kit.assembly.id,
                 claimed.chat_id,
                 result.actions,
                 update_id=None if result.erased else update_id,
                 purge_after_send=result.erased,
             )
-            await updates.finish(session, update_id)
+            await updates.finish(session, self.bot_id, update_id)
         return any(isinstance(action, AnswerButton) for action in result.actions)
 
     async def _give_up(self, update_id: int) -> None:
         """Mark a failing update handled, so it cannot loop, and tell the person in their language."""
         assembly = self.kit.assembly
         async with self.db.transaction() as session:
-            failed = await updates.finish(session, update_id, error="flow error")
+            failed = await updates.finish(session, self.bot_id, update_id, error="flow error")
             if failed is None:
                 return
             participant = await SqlStore(session, assembly.id).participant(failed.event.sender.user_id)
             language = participant.language if participant else assembly.fallback_language
             text = self.kit.translations.for_language(language).gettext(APOLOGY)
             chat_id = failed.chat_id
-            outbox.enqueue(session, chat_id, [SendMessage(chat_id, text)], update_id=update_id)
+            outbox.enqueue(session, assembly.id, chat_id, [SendMessage(chat_id, text)], update_id=update_id)

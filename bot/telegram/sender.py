@@ -81,12 +81,14 @@ class OutboxSender:
 
     Button answers are not messages: they leave at once, outside their chat's order and the
     message budget. A chat waiting for the budget holds no sending slot: the slots (`concurrency`)
-    bound the calls in flight, not the chats that wait."""
+    bound the calls in flight, not the chats that wait. It sends only `assembly_id`'s rows: `api`
+    is that assembly's bot."""
 
     def __init__(
         self,
         db: Database,
         api: TelegramApi,
+        assembly_id: str,
         *,
         global_per_second: float = 30.0,
         chat_per_second: float = 1.0,
@@ -96,7 +98,7 @@ class OutboxSender:
         answer_grace: float = 0.15,
         calm_grace: float = 2.0,
     ) -> None:
-        self.db, self.api, self.max_attempts = db, api, max_attempts
+        self.db, self.api, self.assembly_id, self.max_attempts = db, api, assembly_id, max_attempts
         self.global_limit = AsyncLimiter(global_per_second, 1.0)
         self.chat_limits = ChatLimiters(chat_per_second, chat_burst)
         self.workers = KeyedWorkers(self._drain_chat)
@@ -130,7 +132,7 @@ class OutboxSender:
             while True:
                 self._wake.clear()
                 async with self.db.reading() as session:
-                    chats = await outbox.due_chats(session)
+                    chats = await outbox.due_chats(session, self.assembly_id)
                 for chat_id in chats:
                     self.workers.kick(chat_id)
                 # asyncio.timeout, not wait_for: Python 3.11's wait_for returns normally when the wake-up
@@ -166,7 +168,7 @@ class OutboxSender:
             self._answers_wake.clear()
             try:
                 async with self.db.reading() as session:
-                    due = await outbox.due_answers(session, skip=self._answering)
+                    due = await outbox.due_answers(session, self.assembly_id, skip=self._answering)
                 for queued in due:
                     self._answering.add(queued.id)
                     self._spawn(self._answer(queued))
@@ -226,7 +228,7 @@ class OutboxSender:
         if queued.update_id is None:
             return True
         async with self.db.reading() as session:
-            return await outbox.step_replies(session, queued.update_id, queued.chat_id) <= 1
+            return await outbox.step_replies(session, self.assembly_id, queued.update_id, queued.chat_id) <= 1
 
     async def _drain_chat(self, chat_id: int) -> None:
         while await self._send_next(chat_id):
@@ -235,7 +237,7 @@ class OutboxSender:
     async def _send_next(self, chat_id: int) -> bool:
         """Send the chat's oldest pending message if it is due; True when the chat may have more."""
         async with self.db.reading() as session:
-            queued = await outbox.next_due(session, chat_id)
+            queued = await outbox.next_due(session, self.assembly_id, chat_id)
         if queued is None:
             return False
         try:
@@ -243,7 +245,7 @@ class OutboxSender:
                 delivery = await self.api.perform(queued.action)
         except Blocked as error:
             async with self.db.transaction() as session:
-                await outbox.mark_blocked(session, chat_id, str(error))
+                await outbox.mark_blocked(session, self.assembly_id, chat_id, str(error))
             log.info("chat %s blocked the bot; its pending messages are stopped", chat_id)
             return False
         except Exception as error:

@@ -103,7 +103,7 @@ class WebhookRunner(Runner):
         try:
             with update_context(item.update_id, item.chat_id):
                 async with self.db.transaction() as session:
-                    fresh = await updates.record(session, [item])
+                    fresh = await updates.record(session, self.bot_id, [item])
                 log.debug("update recorded (%s new)", len(fresh))
         except Exception as error:
             # Unanswered, Telegram delivers it again later. The driver's message may quote the
@@ -125,7 +125,7 @@ class WebhookRunner(Runner):
                 while True:
                     self.sender.wake()
                     async with self.db.transaction() as session:
-                        if not await outbox.due_chats(session, limit=1):
+                        if not await outbox.due_chats(session, self.kit.assembly.id, limit=1):
                             return
                     await asyncio.sleep(0.1)
         except TimeoutError:

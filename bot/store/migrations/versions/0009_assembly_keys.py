@@ -59,7 +59,8 @@ class UndeterminedRows(RuntimeError):
 
 def _bot_id() -> int | None:
     """The running bot's id: given by the caller, else read from TELEGRAM_BOT_TOKEN's number."""
-    given = op.get_context().config.attributes.get("bot_id") if op.get_context().config else None
+    config = op.get_context().config
+    given = None if config is None else config.attributes.get("bot_id")
     if given is not None:
         return int(given)
     head, sep, _ = os.environ.get("TELEGRAM_BOT_TOKEN", "").partition(":")
