@@ -210,16 +210,17 @@ class RunningBot:
         clock: ManualClock | None = None,
         *,
         dashboard_url: str | None = None,
+        token: str = TOKEN,
     ) -> None:
         self.assembly, self.emulator, self.url, self.runtime = assembly, emulator, url, runtime
-        self.clock, self.dashboard_url = clock, dashboard_url
+        self.clock, self.dashboard_url, self.token = clock, dashboard_url, token
         self.app: App | None = None
         self.task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.app = await build_app(
             build_core(self.assembly, self.url, clock=self.clock, dashboard_url=self.dashboard_url),
-            token=TOKEN,
+            token=self.token,
             api_url=self.emulator.url,
             runtime=self.runtime,
             poll_timeout=1,
