@@ -58,7 +58,11 @@ async def measure(
         await build(db, registrations, load)
         assembly = load_assembly(EXAMPLE_ASSEMBLY)
         async with db.transaction() as session:
-            session.add(RoleRow(participant_id=1, role="organiser", name="Bench", granted_at=NOW))
+            session.add(
+                RoleRow(
+                    participant_id=1, assembly_id=assembly.id, role="organiser", name="Bench", granted_at=NOW
+                )
+            )
             token = await dashboard_access.SqlDashboardLinks(session, assembly.id).issue_link(
                 1, NOW, dashboard_access.SESSION_VALID
             )
