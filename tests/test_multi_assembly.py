@@ -19,6 +19,7 @@ from bot.settings import EXAMPLE_ASSEMBLY
 from bot.store import digest_log
 from bot.store.database import Database
 from bot.store.models import AnswerRow, InboundUpdate, ParticipantRow
+from bot.store.participants import BotTaken, ensure_assembly
 from bot.store.roles import create_invite
 from bot.telegram.identity import bot_id_of
 from flows.assembly import Assembly
@@ -158,3 +159,13 @@ async def test_two_assemblies_with_their_own_bots_share_one_store(
     assert "Ghent" not in texts(bot_a.emulator)
     assert brussels not in texts(bot_b.emulator)
     assert "Noa-Brussels" not in texts(bot_b.emulator)
+
+
+async def test_one_bot_speaks_for_one_assembly_only(
+    db: Database, assembly: Assembly, other_assembly: Assembly
+) -> None:
+    async with db.transaction() as session:
+        await ensure_assembly(session, assembly, bot_id_of(TOKEN_A))
+    with pytest.raises(BotTaken, match=f"already speaks for assembly {assembly.id}"):
+        async with db.transaction() as session:
+            await ensure_assembly(session, other_assembly, bot_id_of(TOKEN_A))

@@ -15,9 +15,13 @@ from bot import metrics
 from bot.bootstrap import App, build_app, build_core
 from bot.cli.common import CliError, database_error, read_assembly, read_settings, until_signal
 from bot.cli.options import add_config_option, add_runtime_option
+from bot.store.participants import BotTaken
 from bot.telegram.api import ApiError, Transient, Unauthorized
 from bot.telegram.health import health_app, parse_listen, serve
+from bot.telegram.identity import bot_id_of
 from bot.telegram.webhook import Webhook, check_secret
+
+BAD_TOKEN = "TELEGRAM_BOT_TOKEN does not look like a bot token (<digits>:<secret>)"
 
 log = logging.getLogger("bot")
 
@@ -55,7 +59,7 @@ async def _health_listener(app: App, address: tuple[str, int] | None) -> AsyncIt
     if address is None:
         yield
         return
-    listener = await serve(health_app(app.db), *address)
+    listener = await serve(health_app(app.db, app.core.kit.assembly.id), *address)
     try:
         yield
     finally:
@@ -67,6 +71,10 @@ async def _run(args: argparse.Namespace) -> None:
     assembly = read_assembly(settings, args.config)
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
         raise CliError("TELEGRAM_BOT_TOKEN is not set; create a bot with @BotFather and export its token", 2)
+    try:
+        bot_id_of(settings.telegram_bot_token.get_secret_value())
+    except ValueError:
+        raise CliError(BAD_TOKEN, 2) from None
     webhook = _webhook(args)
     health = _address(args.metrics, "--metrics") if webhook is None and args.metrics else None
     dashboard_url = str(settings.dashboard_url) if settings.dashboard_url else None
@@ -82,9 +90,7 @@ async def _run(args: argparse.Namespace) -> None:
         )
     except Exception as error:
         if type(error).__name__ == "TokenValidationError":
-            raise CliError(
-                "TELEGRAM_BOT_TOKEN does not look like a bot token (<digits>:<secret>)", 2
-            ) from None
+            raise CliError(BAD_TOKEN, 2) from None
         raise database_error(error) from None
     try:
         try:
@@ -98,6 +104,8 @@ async def _run(args: argparse.Namespace) -> None:
             raise CliError(f"cannot reach the Bot API at {settings.telegram_api_url}") from None
         except ApiError as error:
             raise CliError(f"the Bot API refused to start the bot: {error}") from None
+        except BotTaken as error:
+            raise CliError(str(error), 2) from None
         metrics.LEADER.set(1)  # one worker per store for now: it polls and runs every timed job
         mode = f"webhook {webhook.url}" if webhook else "long polling"
         log.info(

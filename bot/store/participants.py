@@ -21,6 +21,10 @@ from flows.engine import IDLE, ConversationState, Step
 from flows.ports import Participant, Store
 
 
+class BotTaken(ValueError):
+    """The bot already speaks for another assembly of the store: each assembly has its own bot."""
+
+
 async def ensure_assembly(session: AsyncSession, assembly: Assembly, bot_id: int | None = None) -> None:
     """Mirror the definition's id and name into the store, so rows can refer to it; `bot_id`: the
     bot now speaking for it (one bot per assembly: the store refuses a bot already taken)."""
@@ -31,7 +35,14 @@ async def ensure_assembly(session: AsyncSession, assembly: Assembly, bot_id: int
         session.add(row)
     else:
         row.name = name
-    if bot_id is not None:
+    if bot_id is not None and row.bot_id != bot_id:
+        other = select(AssemblyRow.id).where(AssemblyRow.bot_id == bot_id, AssemblyRow.id != assembly.id)
+        taken = await session.scalar(other)
+        if taken is not None:
+            raise BotTaken(
+                f"this bot (id {bot_id}) already speaks for assembly {taken} in this database; "
+                f"give {assembly.id} a bot of its own (another token from @BotFather)"
+            )
         row.bot_id = bot_id
 
 

@@ -36,8 +36,8 @@ async def store_reachable(db: Database) -> bool:
     return True
 
 
-def health_app(db: Database) -> web.Application:
-    """The application every listener of the bot starts from."""
+def health_app(db: Database, assembly_id: str) -> web.Application:
+    """The application every listener of the bot starts from; `/metrics` counts `assembly_id`'s outbox."""
 
     async def healthz(request: web.Request) -> web.Response:
         if await store_reachable(db):
@@ -45,7 +45,7 @@ def health_app(db: Database) -> web.Application:
         return web.Response(status=503, text="store unreachable\n")
 
     async def scrape(request: web.Request) -> web.Response:
-        body, content_type = await metrics.exposition(db)
+        body, content_type = await metrics.exposition(db, assembly_id)
         return web.Response(body=body, headers={"Content-Type": content_type})
 
     app = web.Application()

@@ -64,7 +64,7 @@ class WebhookRunner(Runner):
     def __init__(self, *args: Any, webhook: Webhook, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.webhook = webhook
-        self.app = health_app(self.db)
+        self.app = health_app(self.db, self.kit.assembly.id)
         self.app.router.add_post(webhook.path, self._receive)
 
     async def _poll(self) -> None:
