@@ -97,7 +97,9 @@ class SqlStore:
     async def participants(self, participant_ids: Sequence[int]) -> list[Participant]:
         query = (
             select(ParticipantRow)
-            .where(ParticipantRow.id.in_(list(participant_ids)))
+            .where(
+                ParticipantRow.assembly_id == self.assembly_id, ParticipantRow.id.in_(list(participant_ids))
+            )
             .order_by(ParticipantRow.id)
         )
         return [as_participant(row) for row in (await self.session.execute(query)).scalars()]
