@@ -104,6 +104,9 @@ async def test_a_store_of_one_assembly_upgrades_in_place_with_its_data(
             assert await outbox.due_chats(session, "a") == [42]
             assert await updates.pending_chats(session, 123456) == [42]
             assert await session.scalar(select(AssemblyRow.bot_id)) == 123456
+        async with database.transaction() as session:  # foreign keys hold again once migrated
+            await session.execute(text("DELETE FROM participants WHERE id = 1"))
+            assert await session.scalar(select(func.count()).select_from(ConversationRow)) == 0
     finally:
         await database.dispose()
 
@@ -112,7 +115,7 @@ async def test_people_of_no_assembly_among_several_stop_the_upgrade_with_a_reaso
     second = "INSERT INTO assemblies (id, name, created_at) VALUES ('b', 'B', CURRENT_TIMESTAMP)"
     database = await _at_0008(db_url, [*_ONE_ASSEMBLY_AT_0008[:2], second])
     try:
-        with pytest.raises(RuntimeError, match="1 participants belong to no assembly"):
+        with pytest.raises(RuntimeError, match="1 participants belong to no assembly among the store's 2"):
             await database.migrate(bot_id=123456)
     finally:
         await database.dispose()

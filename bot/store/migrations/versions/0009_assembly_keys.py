@@ -80,9 +80,8 @@ def _fill(assemblies: list[str]) -> None:
     orphans = _count("SELECT COUNT(*) FROM participants WHERE assembly_id IS NULL")
     if orphans:
         raise UndeterminedRows(
-            f"{orphans} participants belong to no assembly and the store holds {len(assemblies)} "
-            "assemblies, so which one is theirs cannot be told: set participants.assembly_id for them "
-            "(or delete them), then migrate again"
+            f"{orphans} participants belong to no assembly among the store's {len(assemblies)}: "
+            "set their participants.assembly_id, then migrate again"
         )
     bind.execute(
         sa.text(
@@ -103,7 +102,7 @@ def _fill(assemblies: list[str]) -> None:
     if unknown:
         raise UndeterminedRows(
             f"{unknown} outbox rows go to chats of no single assembly among the store's "
-            f"{len(assemblies)}: let the running bot send them (or delete them), then migrate again"
+            f"{len(assemblies)}: let the previous release send them (or delete them), then migrate again"
         )
 
 
