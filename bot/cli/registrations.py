@@ -73,7 +73,8 @@ async def _confirm(args: argparse.Namespace) -> None:
     async with open_core(settings, assembly) as core, core.db.transaction() as session:
         now = core.kit.clock.now()
         if not await paper.on_paper(session, assembly.id, args.participant):
-            raise CliError(f"participant {args.participant} was not registered on paper in '{assembly.id}'")
+            who = f"participant {args.participant}"
+            raise CliError(f"{who} was not registered by staff (paper or phone) in '{assembly.id}'")
         store = SqlStore(session, assembly.id).registrations
         seat = await store.seat(args.participant)
         status = await store.status(args.participant)
