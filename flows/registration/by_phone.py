@@ -30,12 +30,12 @@ from flows.ports import ORGANISER, Participant
 from flows.questionnaire import Question, Registration
 from flows.registration import answers
 from flows.registration.checks import check_written
-from flows.registration.steps import CONSENT, LANGUAGE, SUMMARY, StepButton
+from flows.registration.steps import BY_PHONE, CONSENT, LANGUAGE, SUMMARY, StepButton
 from flows.registration.steps import FLOW as REGISTRATION
 from flows.roles import refusal
 from flows.yes_no import typed_yes_no
 
-FLOW = "phone"
+FLOW = BY_PHONE
 COMMAND = "register_by_phone"
 PERSON, NAME, PHONE, SPEAKS = "person", "name", "phone", "speaks"
 MINE = (PERSON, NAME, PHONE, SPEAKS)
