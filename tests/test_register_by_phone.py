@@ -153,8 +153,9 @@ async def test_only_organisers_may_and_cancel_keeps_nothing(db: Database, assemb
     assert participant[-1] == "Deze opdracht is voor de organisatoren van de assemblee."
 
     organiser = Sender(90, 90, "Org", "en")
-    halfway = ["/register_by_phone", NAME, PHONE, "2", "1", "6", "1", "/cancel", "/cancel"]
+    halfway = ["/help", "/register_by_phone", NAME, PHONE, "2", "1", "6", "1", "/cancel", "/cancel"]
     lines = await _chat(db, assembly, organiser, [*await _organiser(db, assembly), *halfway])
+    assert "/register_by_phone – Register someone without Telegram, by phone" in lines  # the staff help
     assert "Registration by phone cancelled: nothing about this person was kept." in lines
     assert lines[-1] == "There is nothing to cancel right now."
     people = await _people(db)
