@@ -146,6 +146,9 @@ async def test_an_organiser_registers_people_by_phone_who_are_drawn_and_called(
     }
     assert listed[marie][1:2] + listed[marie][3:] == ["selected", NAME, PHONE]
     assert listed[marie + 1][3:] == ["Jean Dubois", PHONE]
+    confirm = ["registrations", "confirm", "--assembly", assembly.id, "--participant", str(marie)]
+    assert await asyncio.to_thread(main, confirm) == 0
+    assert f"participant {marie} confirmed their seat" in capsys.readouterr().out
 
 
 async def test_only_organisers_may_and_cancel_keeps_nothing(db: Database, assembly: Assembly) -> None:
