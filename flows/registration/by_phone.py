@@ -115,9 +115,8 @@ def _summary_note(turn: Turn[Event]) -> str:
     ).format(person=who, language=speaks, version=reg.consent.version)
 
 
-def _say(turn: Turn[Event], text: str, *lead: Action, state: ConversationState | None = None) -> StepResult:
-    message = SendMessage(turn.participant.chat_id, text)
-    return StepResult((*lead, message), turn.state if state is None else state)
+def _say(turn: Turn[Event], text: str) -> StepResult:
+    return StepResult((SendMessage(turn.participant.chat_id, text),), turn.state)
 
 
 def _prompt(turn: Turn[Event], step: Step, data: dict[str, Any]) -> tuple[Action, ...]:
