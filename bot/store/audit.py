@@ -35,6 +35,7 @@ ACTIONS = (
     "digest_sent",
     "dashboard_sign_in",
     "erasure",
+    "phone_registration",
 )
 """Every action the log knows, in the order the dashboard explains them."""
 

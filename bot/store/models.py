@@ -93,7 +93,8 @@ class ParticipantRow(Base):
     consented_at: Mapped[datetime | None]
     registered_at: Mapped[datetime | None]
     consent_medium: Mapped[str | None] = mapped_column(String(10))
-    """`paper` for people registered from a file by staff (no Telegram: `chat_id` 0); NULL in the chat."""
+    """`paper` for people registered from a file by staff, `phone` for those an organiser registered by
+    phone in the chat (no Telegram either way: `chat_id` 0); NULL for people who registered themselves."""
 
     __table_args__ = (UniqueConstraint("assembly_id", "telegram_user_id"),)
 
