@@ -60,7 +60,7 @@ class SqlRegistrations:
             self.session,
             self.assembly_id,
             "phone_registration",
-            actor=await audit.staff(self.session, staff_id),
+            actor=await audit.staff(self.session, self.assembly_id, staff_id),
             now=now,
             participant=participant_id,
             consent_version=person.consent_version,
