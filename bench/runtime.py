@@ -220,8 +220,14 @@ async def vote_burst(
                         assert response.status == 200, await response.text()
             emulator.limits = Limits()
             emulator.reset_rate_limits()
+            polls = sum(call.method == "getUpdates" for call in emulator.calls)
             task = asyncio.create_task(app.runner.run())
             try:
+
+                async def polling() -> bool:  # the plenary presses once the bot is up, not while it starts
+                    return sum(call.method == "getUpdates" for call in emulator.calls) > polls
+
+                await _until(polling, timeout)
                 pressed: dict[str, float] = {}
                 chunk = max(1, presses // 20)
                 for i, person in enumerate(people):

@@ -115,14 +115,14 @@ class Runner:
             backoff = 1.0
             if not batch:
                 continue
-            # Answering a press is not acknowledging its update: the spinner may stop before the
-            # update is stored (a crash before then brings the update back, and it is handled).
             crowded = self.workers.busy + len(batch) >= self.concurrency // 2
+            # Ahead of the workers' transactions: the next batch and its presses' answers wait for it.
+            async with self.db.transaction(urgent=True) as session:
+                fresh = await updates.record(session, batch)
+            # Recorded, so handled even after a crash: a press may be acknowledged now.
             for item in batch:
                 if isinstance(item.event, ButtonPress) and item.event.query_id:
                     self.sender.expect_answer(item.event.query_id, crowded=crowded)
-            async with self.db.transaction() as session:
-                fresh = await updates.record(session, batch)
             # Only now may the next getUpdates confirm this batch to the Bot API.
             offset = max(item.update_id for item in batch) + 1
             for chat_id in {item.chat_id for item in fresh if item.event is not None}:
@@ -132,6 +132,7 @@ class Runner:
         async with self.db.reading() as session:
             pending = await updates.pending_for_chat(session, chat_id)
         for update_id in pending:
+            await self.sender.acknowledged()
             with update_context(update_id, chat_id), timed_update():
                 try:
                     if await self._process(update_id):
