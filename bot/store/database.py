@@ -75,10 +75,9 @@ class WriterSlots:
             try:
                 await waiter
             except asyncio.CancelledError:
-                if waiter.done() and not waiter.cancelled():
+                if not waiter.cancelled():
                     self._release()  # handed a slot as it was cancelled: pass it on
-                else:
-                    (self._urgent if urgent else self._others).remove(waiter)
+                # else `_release` drops it from its queue when it comes to it
                 raise
         try:
             yield
