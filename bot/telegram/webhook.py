@@ -13,16 +13,17 @@ import hmac
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from aiohttp import web
 
 from bot.logs import update_context
 from bot.store import outbox, updates
 from bot.telegram.health import health_app, serve
 from bot.telegram.inbound import ALLOWED_UPDATES
 from bot.telegram.runner import Runner
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,8 @@ class WebhookRunner(Runner):
             raise
 
     async def _receive(self, request: web.Request) -> web.Response:
+        from aiohttp import web  # noqa: PLC0415 (loaded by the listener already; polling never needs it)
+
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.webhook.secret.encode()):
             return web.Response(status=401)
