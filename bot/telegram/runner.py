@@ -12,6 +12,7 @@ from bot.metrics import timed_update
 from bot.store import outbox, updates
 from bot.store.database import Database, Session
 from bot.store.participants import SqlStore, ensure_assembly
+from bot.store.updates import Received
 from bot.telegram.api import RetryLater, TelegramApi, Transient, Unauthorized
 from bot.telegram.sender import OutboxSender
 from bot.telegram.workers import KeyedWorkers
@@ -115,18 +116,22 @@ class Runner:
             backoff = 1.0
             if not batch:
                 continue
-            crowded = self.workers.busy + len(batch) >= self.concurrency // 2
             # Ahead of the workers' transactions: the next batch and its presses' answers wait for it.
             async with self.db.transaction(urgent=True) as session:
                 fresh = await updates.record(session, batch)
-            # Recorded, so handled even after a crash: a press may be acknowledged now.
-            for item in batch:
-                if isinstance(item.event, ButtonPress) and item.event.query_id:
-                    self.sender.expect_answer(item.event.query_id, crowded=crowded)
             # Only now may the next getUpdates confirm this batch to the Bot API.
             offset = max(item.update_id for item in batch) + 1
-            for chat_id in {item.chat_id for item in fresh if item.event is not None}:
-                self.workers.kick(chat_id)
+            self._recorded(batch, fresh)
+
+    def _recorded(self, batch: Sequence[Received], fresh: Sequence[Received]) -> None:
+        """A batch is recorded, so handled even after a crash: its presses may be acknowledged (at
+        once when the bot is crowded, see `EarlyAnswers`) and its new updates handled."""
+        crowded = self.workers.busy + len(batch) >= self.concurrency // 2
+        for item in batch:
+            if isinstance(item.event, ButtonPress) and item.event.query_id:
+                self.sender.expect_answer(item.event.query_id, crowded=crowded)
+        for chat_id in {item.chat_id for item in fresh if item.event is not None}:
+            self.workers.kick(chat_id)
 
     async def _drain_chat(self, chat_id: int) -> None:
         async with self.db.reading() as session:

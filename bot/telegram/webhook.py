@@ -105,7 +105,7 @@ class WebhookRunner(Runner):
             return web.Response(status=400)
         try:
             with update_context(item.update_id, item.chat_id):
-                async with self.db.transaction() as session:
+                async with self.db.transaction(urgent=True) as session:
                     fresh = await updates.record(session, [item])
                 log.debug("update recorded (%s new)", len(fresh))
         except Exception as error:
@@ -116,9 +116,7 @@ class WebhookRunner(Runner):
             )
             return web.Response(status=503)
         # Recorded and committed: from here a crash loses nothing, so Telegram may forget it.
-        for received in fresh:
-            if received.event is not None:
-                self.workers.kick(received.chat_id)
+        self._recorded([item], fresh)
         return web.Response(status=200)
 
     async def _send_due(self) -> None:
