@@ -279,7 +279,7 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def process(kind: str, runtime: str, url: str, idle: float = 2.0, timeout: float = 60.0) -> Process:
+async def process(kind: str, runtime: str, url: str, idle: float = 2.0, timeout: float = 300.0) -> Process:
     """Start the assembly bot (`kind` "assembly", on a migrated store at `url`) or a bare echo bot
     ("echo") as its own process against an emulator; measure, then stop it."""
     module = (
