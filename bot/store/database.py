@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -54,6 +55,43 @@ _writing: ContextVar[bool] = ContextVar("assembly_bot_writing", default=False)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 """How long a SQLite writer waits for another's lock before giving up with "database is locked"."""
+
+
+class WriterSlots:
+    """`WRITERS` slots taken in order of arrival, except that urgent writers go before the others."""
+
+    def __init__(self, slots: int) -> None:
+        self._free = slots
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._others: deque[asyncio.Future[None]] = deque()
+
+    @asynccontextmanager
+    async def slot(self, *, urgent: bool) -> AsyncIterator[None]:
+        if self._free and not self._urgent and (urgent or not self._others):
+            self._free -= 1
+        else:
+            waiter = asyncio.get_running_loop().create_future()
+            (self._urgent if urgent else self._others).append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if not waiter.cancelled():
+                    self._release()  # handed a slot as it was cancelled: pass it on
+                # else `_release` drops it from its queue when it comes to it
+                raise
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        for queue in (self._urgent, self._others):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)  # the slot passes straight to it
+                    return
+        self._free += 1
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -126,18 +164,19 @@ class Database:
             # aiosqlite logs each statement with its parameters at DEBUG: never, whatever the level.
             logging.getLogger("aiosqlite").setLevel(logging.INFO)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._writers = asyncio.Semaphore(WRITERS)
+        self._writers = WriterSlots(WRITERS)
         self._nested = async_sessionmaker(self._deferred, expire_on_commit=False)
         self._readers = async_sessionmaker(self._reads, expire_on_commit=False)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
         """One unit of work that may write: committed on success, rolled back on any error.
 
         On SQLite it holds the write lock from its first statement to its commit (BEGIN IMMEDIATE);
-        at most `WRITERS` of this process contend for it, the rest queue here in order. A transaction
-        opened inside another one of the same task begins deferred instead: taking the lock the
-        outer one holds would wait for itself."""
+        at most `WRITERS` of this process contend for it, the rest queue here in order. An `urgent`
+        one (recording a fetched batch, which the next fetch and the presses' answers wait for)
+        goes before the others in that queue. A transaction opened inside another one of the same
+        task begins deferred instead: taking the lock the outer one holds would wait for itself."""
         if not self.single_writer:
             async with self.sessions() as session, session.begin():
                 yield session
@@ -146,7 +185,7 @@ class Database:
             async with self._nested() as session, session.begin():
                 yield session
             return
-        async with self._writers:
+        async with self._writers.slot(urgent=urgent):
             token = _writing.set(True)
             try:
                 async with self.sessions() as session, session.begin():

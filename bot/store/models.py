@@ -80,6 +80,13 @@ class ParticipantRow(Base):
     (someone in two assemblies, through their two bots, is two participants)."""
 
     __tablename__ = "participants"
+    __table_args__ = (
+        UniqueConstraint("assembly_id", "telegram_user_id"),
+        # the report views' counts (migration 0011_read_indexes)
+        Index("ix_participants_assembly_status", "assembly_id", "status"),
+        Index("ix_participants_assembly_registered", "assembly_id", "registered_at"),
+        Index("ix_participants_blocked", "blocked_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     telegram_user_id: Mapped[int] = mapped_column(BigInteger)
@@ -95,8 +102,6 @@ class ParticipantRow(Base):
     consent_medium: Mapped[str | None] = mapped_column(String(10))
     """`paper` for people registered from a file by staff, `phone` for those an organiser registered by
     phone in the chat (no Telegram either way: `chat_id` 0); NULL for people who registered themselves."""
-
-    __table_args__ = (UniqueConstraint("assembly_id", "telegram_user_id"),)
 
 
 class ConversationRow(Base):
@@ -209,6 +214,7 @@ class RsvpRow(Base):
     """A participant's answer for a session; the latest answer stands."""
 
     __tablename__ = "rsvps"
+    __table_args__ = (Index("ix_rsvps_session_answer", "session_id", "answer"),)
 
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
     participant_id: Mapped[int] = mapped_column(
@@ -223,6 +229,7 @@ class AttendanceRow(Base):
     """A participant present at a session, by code or marked by hand."""
 
     __tablename__ = "attendance"
+    __table_args__ = (Index("ix_attendance_session_late", "session_id", "late"),)
 
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
     participant_id: Mapped[int] = mapped_column(
@@ -490,6 +497,7 @@ class FeedbackRatingRow(Base):
     """A 1-5 rating of a session; the latest per question stands."""
 
     __tablename__ = "feedback_ratings"
+    __table_args__ = (Index("ix_feedback_ratings_session_question", "session_id", "question", "value"),)
 
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
     participant_id: Mapped[int] = mapped_column(
@@ -503,6 +511,7 @@ class FeedbackCommentRow(Base):
     """A free-text comment on a session, with its detected language (None when too short to tell)."""
 
     __tablename__ = "feedback_comments"
+    __table_args__ = (Index("ix_feedback_comments_session_language", "session_id", "language"),)
 
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
     participant_id: Mapped[int] = mapped_column(

@@ -12,6 +12,7 @@ from bot.metrics import timed_update
 from bot.store import outbox, updates
 from bot.store.database import Database, Session
 from bot.store.participants import SqlStore, ensure_assembly
+from bot.store.updates import Received
 from bot.telegram.api import RetryLater, TelegramApi, Transient, Unauthorized
 from bot.telegram.sender import OutboxSender
 from bot.telegram.workers import KeyedWorkers
@@ -118,23 +119,28 @@ class Runner:
             backoff = 1.0
             if not batch:
                 continue
-            # Answering a press is not acknowledging its update: the spinner may stop before the
-            # update is stored (a crash before then brings the update back, and it is handled).
-            crowded = self.workers.busy + len(batch) >= self.concurrency // 2
-            for item in batch:
-                if isinstance(item.event, ButtonPress) and item.event.query_id:
-                    self.sender.expect_answer(item.event.query_id, crowded=crowded)
-            async with self.db.transaction() as session:
+            # Ahead of the workers' transactions: the next batch and its presses' answers wait for it.
+            async with self.db.transaction(urgent=True) as session:
                 fresh = await updates.record(session, self.bot_id, batch)
             # Only now may the next getUpdates confirm this batch to the Bot API.
             offset = max(item.update_id for item in batch) + 1
-            for chat_id in {item.chat_id for item in fresh if item.event is not None}:
-                self.workers.kick(chat_id)
+            self._recorded(batch, fresh)
+
+    def _recorded(self, batch: Sequence[Received], fresh: Sequence[Received]) -> None:
+        """A batch is recorded, so handled even after a crash: its presses may be acknowledged (at
+        once when the bot is crowded, see `EarlyAnswers`) and its new updates handled."""
+        crowded = self.workers.busy + len(batch) >= self.concurrency // 2
+        for item in batch:
+            if isinstance(item.event, ButtonPress) and item.event.query_id:
+                self.sender.expect_answer(item.event.query_id, crowded=crowded)
+        for chat_id in {item.chat_id for item in fresh if item.event is not None}:
+            self.workers.kick(chat_id)
 
     async def _drain_chat(self, chat_id: int) -> None:
         async with self.db.reading() as session:
             pending = await updates.pending_for_chat(session, self.bot_id, chat_id)
         for update_id in pending:
+            await self.sender.acknowledged()
             with update_context(update_id, chat_id), timed_update():
                 try:
                     if await self._process(update_id):

@@ -41,9 +41,11 @@ class ChatLimiters:
 class EarlyAnswers:
     """Button presses received but not yet answered, so a press is acknowledged in time even when
     its flow step waits behind others: Telegram shows a spinner until the answer, and refuses an
-    answer to a query that is too old. Each query is answered once: by the flow's own answer (with
-    its notice) when it comes in time, else here, without text. In time is `grace` when the bot is
-    crowded (a plenary pressing at once), `calm` otherwise, when a step is slow only by chance."""
+    answer to a query that is too old. A press is expected once its update is recorded. Each query
+    is answered once: by the flow's own answer (with its notice) when it comes in time, else here,
+    without text. In time is `grace` when the bot is crowded (a plenary pressing at once: none, the
+    press is acknowledged as soon as it is recorded), `calm` otherwise, when a step is slow only by
+    chance."""
 
     def __init__(self, grace: float, calm: float) -> None:
         self.grace, self.calm = grace, calm
@@ -95,7 +97,7 @@ class OutboxSender:
         chat_burst: int = 3,
         max_attempts: int = 8,
         concurrency: int = 64,
-        answer_grace: float = 0.15,
+        answer_grace: float = 0.0,
         calm_grace: float = 2.0,
     ) -> None:
         self.db, self.api, self.assembly_id, self.max_attempts = db, api, assembly_id, max_attempts
@@ -108,6 +110,9 @@ class OutboxSender:
         self._answers_wake = asyncio.Event()
         self._presses = asyncio.Event()
         self._recording: asyncio.Task[None] | None = None
+        self._acknowledging = 0
+        self._acknowledged = asyncio.Event()
+        self._acknowledged.set()
         self._answering: set[int] = set()
         self._answered: dict[int, int | None] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -124,6 +129,11 @@ class OutboxSender:
         """A button press arrived: make sure it is acknowledged in time (see `EarlyAnswers`)."""
         self.early.expect(query_id, crowded=crowded)
         self._presses.set()
+
+    async def acknowledged(self) -> None:
+        """Wait until no acknowledgement is due or under way: the update workers give way to them,
+        as a burst of steps would otherwise hold the event loop while presses spin."""
+        await self._acknowledged.wait()
 
     async def run(self) -> None:
         """Find chats with due messages and start a worker for each, until cancelled."""
@@ -156,6 +166,8 @@ class OutboxSender:
         while True:
             self._presses.clear()
             for query_id in self.early.overdue():
+                self._acknowledging += 1
+                self._acknowledged.clear()
                 self._spawn(self._acknowledge(query_id))
             deadline = self.early.next_deadline()
             wait = 1.0 if deadline is None else max(0.0, min(1.0, deadline - time.monotonic()))
@@ -204,6 +216,10 @@ class OutboxSender:
                 await self.api.perform(AnswerButton(query_id))
         except ApiError as error:
             log.info("early answer to a button press failed: %s", error)
+        finally:
+            self._acknowledging -= 1
+            if not self._acknowledging:
+                self._acknowledged.set()
 
     async def _answer(self, queued: outbox.Queued) -> None:
         action = queued.action

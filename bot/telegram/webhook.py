@@ -13,16 +13,17 @@ import hmac
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from aiohttp import web
 
 from bot.logs import update_context
 from bot.store import outbox, updates
 from bot.telegram.health import health_app, serve
 from bot.telegram.inbound import ALLOWED_UPDATES
 from bot.telegram.runner import Runner
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,8 @@ class WebhookRunner(Runner):
             raise
 
     async def _receive(self, request: web.Request) -> web.Response:
+        from aiohttp import web  # noqa: PLC0415 (loaded by the listener already; polling never needs it)
+
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.webhook.secret.encode()):
             return web.Response(status=401)
@@ -102,7 +105,7 @@ class WebhookRunner(Runner):
             return web.Response(status=400)
         try:
             with update_context(item.update_id, item.chat_id):
-                async with self.db.transaction() as session:
+                async with self.db.transaction(urgent=True) as session:
                     fresh = await updates.record(session, self.bot_id, [item])
                 log.debug("update recorded (%s new)", len(fresh))
         except Exception as error:
@@ -113,9 +116,7 @@ class WebhookRunner(Runner):
             )
             return web.Response(status=503)
         # Recorded and committed: from here a crash loses nothing, so Telegram may forget it.
-        for received in fresh:
-            if received.event is not None:
-                self.workers.kick(received.chat_id)
+        self._recorded([item], fresh)
         return web.Response(status=200)
 
     async def _send_due(self) -> None:
