@@ -48,17 +48,23 @@ PAGES = (
 
 
 async def measure(
-    url: str, registrations: int, load: int, fetches: int = 5
+    url: str, registrations: int, load: int, fetches: int = 5, *, built: bool = False
 ) -> tuple[dict[str, list[float]], float]:
-    """Seconds of `fetches` loads of each page, and the peak MiB of one round of every page."""
+    """Seconds of `fetches` loads of each page, and the peak MiB of one round of every page; `built`:
+    the store at `url` already holds that synthetic assembly (as `bench.digest.measure` leaves it)."""
     db = Database(url)
     try:
-        await db.downgrade("base")
-        await db.migrate()
-        await build(db, registrations, load)
+        if not built:
+            await db.downgrade("base")
+            await db.migrate()
+            await build(db, registrations, load)
         assembly = load_assembly(EXAMPLE_ASSEMBLY)
         async with db.transaction() as session:
-            session.add(RoleRow(participant_id=1, role="organiser", name="Bench", granted_at=NOW))
+            session.add(
+                RoleRow(
+                    participant_id=1, assembly_id=assembly.id, role="organiser", name="Bench", granted_at=NOW
+                )
+            )
             token = await dashboard_access.SqlDashboardLinks(session, assembly.id).issue_link(
                 1, NOW, dashboard_access.SESSION_VALID
             )

@@ -400,6 +400,7 @@ async def build(db: Database, registrations: int, load: int) -> None:
         OutboxMessage,
         (
             {
+                "assembly_id": assembly.id,
                 "chat_id": 10_000_000 + 1 + i % registrations,
                 "kind": "message",
                 "payload": {"text": "reminder"},

@@ -56,10 +56,11 @@ async def _pending(db: Database) -> int:
 
 
 async def fan_out(
-    participants: int, workdir: Path, *, limit: float = 30.0, timeout: float = 120.0, url: str | None = None
+    participants: int, workdir: Path, *, limit: float = 30.0, timeout: float = 600.0, url: str | None = None
 ) -> FanOut:
     """Run one reminder fan-out to `participants` people with the emulator's bot-wide limit at `limit`,
-    on a fresh SQLite store in `workdir` or on the empty database at `url`."""
+    on a fresh SQLite store in `workdir` or on the empty database at `url`. A reminder not delivered
+    within `timeout` counts as lost: long, so that on a loaded machine late is not taken for lost."""
     definition = load_assembly(EXAMPLE_ASSEMBLY)
     assembly = definition.model_copy(update={"sessions": definition.sessions[:1]})
     due = assembly.start_of(assembly.sessions[0]) - timedelta(days=1)

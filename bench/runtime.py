@@ -199,9 +199,11 @@ async def _ballot_room(app: App, voters: int) -> tuple[int, list[int]]:
 
 
 async def vote_burst(
-    runtime: str, url: str, presses: int, seconds: float = 1.0, timeout: float = 180.0
+    runtime: str, url: str, presses: int, seconds: float = 1.0, timeout: float = 600.0
 ) -> Burst:
-    """`presses` people press a ballot button within `seconds`, under Telegram's real limits."""
+    """`presses` people press a ballot button within `seconds`, under Telegram's real limits. A vote
+    counts as lost when it is not recorded within `timeout` (on a loaded machine processing a
+    thousand presses takes minutes: the timeout is long so that "lost" means lost, not late)."""
     assembly = load_assembly(EXAMPLE_ASSEMBLY)
     clock = ManualClock(assembly.start_of(assembly.sessions[0]).astimezone(UTC) + timedelta(minutes=10))
     async with Emulator(TOKEN, limits=Limits(enabled=False)) as emulator:
@@ -220,8 +222,14 @@ async def vote_burst(
                         assert response.status == 200, await response.text()
             emulator.limits = Limits()
             emulator.reset_rate_limits()
+            polls = sum(call.method == "getUpdates" for call in emulator.calls)
             task = asyncio.create_task(app.runner.run())
             try:
+
+                async def polling() -> bool:  # the plenary presses once the bot is up, not while it starts
+                    return sum(call.method == "getUpdates" for call in emulator.calls) > polls
+
+                await _until(polling, timeout)
                 pressed: dict[str, float] = {}
                 chunk = max(1, presses // 20)
                 for i, person in enumerate(people):
@@ -271,7 +279,7 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def process(kind: str, runtime: str, url: str, idle: float = 2.0, timeout: float = 60.0) -> Process:
+async def process(kind: str, runtime: str, url: str, idle: float = 2.0, timeout: float = 300.0) -> Process:
     """Start the assembly bot (`kind` "assembly", on a migrated store at `url`) or a bare echo bot
     ("echo") as its own process against an emulator; measure, then stop it."""
     module = (

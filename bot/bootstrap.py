@@ -134,24 +134,26 @@ async def build_app(
     on PostgreSQL sharing the work, and the send budget through `redis_url`; FleetRefused if not)."""
     db, kit = core.db, core.kit
     assembly = kit.assembly
+    bot_id = bot_id_of(token)
     chat_burst = max(3, int(chat_rate))
     fleet, budget, store_lock = None, None, None
     if coordinate and db.single_writer:
         store_lock = lock_sqlite_store(db.url)
     elif coordinate:
-        fleet = Fleet(db.url, bot_id_of(token), shared_budget=redis_url is not None)
+        fleet = Fleet(db.url, bot_id, shared_budget=redis_url is not None)
         try:
             await fleet.join()
         except BaseException:
             await fleet.close()
             raise
         if redis_url is not None:
-            budget = RedisBudget(redis_url, bot_id_of(token), send_rate, chat_rate, chat_burst)
-    await db.migrate()
+            budget = RedisBudget(redis_url, bot_id, send_rate, chat_rate, chat_burst)
+    await db.migrate(bot_id=bot_id)
     api = MeteredApi(make_api(runtime, token, api_url))
     sender = OutboxSender(
         db,
         api,
+        assembly.id,
         global_per_second=send_rate,
         chat_per_second=chat_rate,
         chat_burst=chat_burst,
@@ -179,11 +181,27 @@ async def build_app(
     startup = [mirror_sessions, mirror_quotas]
     runner = (
         Runner(
-            db, api, kit, sender, scheduler=scheduler, startup=startup, poll_timeout=poll_timeout, fleet=fleet
+            db,
+            api,
+            kit,
+            sender,
+            bot_id=bot_id,
+            scheduler=scheduler,
+            startup=startup,
+            poll_timeout=poll_timeout,
+            fleet=fleet,
         )
         if webhook is None
         else WebhookRunner(
-            db, api, kit, sender, scheduler=scheduler, startup=startup, webhook=webhook, fleet=fleet
+            db,
+            api,
+            kit,
+            sender,
+            bot_id=bot_id,
+            scheduler=scheduler,
+            startup=startup,
+            webhook=webhook,
+            fleet=fleet,
         )
     )
     return App(core, api, runner, scheduler, fleet, budget, store_lock)

@@ -68,11 +68,12 @@ def job_started(job: str, scheduled: datetime) -> None:
     SCHEDULER_LAG.labels(job).set(max(0.0, (datetime.now(UTC) - scheduled).total_seconds()))
 
 
-async def exposition(db: Database) -> tuple[bytes, str]:
-    """The text a scrape gets, with the outbox figures read now (left as they were if the store fails)."""
+async def exposition(db: Database, assembly_id: str) -> tuple[bytes, str]:
+    """The text a scrape gets, with the assembly's outbox figures read now (left as they were if the
+    store fails)."""
     with contextlib.suppress(Exception):
         async with db.transaction() as session:
-            backlog = await health.outbox_backlog(session)
+            backlog = await health.outbox_backlog(session, assembly_id)
         OUTBOX_PENDING.set(backlog.pending)
         age = (datetime.now(UTC) - backlog.oldest).total_seconds() if backlog.oldest else 0.0
         OUTBOX_OLDEST.set(max(0.0, age))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -51,9 +52,9 @@ def menu_commands(tr: Translator) -> list[tuple[str, str]]:
     return [(name, tr.gettext(description)) for name, description in MENU]
 
 
-def _help_text(tr: Translator) -> str:
+def help_text(tr: Translator, commands: Sequence[tuple[str, str]]) -> str:
     lines = [tr.gettext("Here is what I can do:")]
-    lines += [f"/{name} – {description}" for name, description in menu_commands(tr)]
+    lines += [f"/{name} – {description}" for name, description in commands]
     return "\n".join(lines)
 
 
@@ -72,7 +73,7 @@ async def start(turn: Turn[Event]) -> StepResult:
 
 
 async def help_(turn: Turn[Event]) -> StepResult:
-    return reply(turn, _help_text(turn.tr))
+    return reply(turn, help_text(turn.tr, menu_commands(turn.tr)))
 
 
 def native_name(turn: Turn[Event], code: str) -> str:

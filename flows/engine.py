@@ -159,7 +159,8 @@ def reply(
 
 Handler = Callable[[Turn[Event]], Awaitable[StepResult]]
 CommandHandler = Callable[[Turn[Command]], Awaitable[StepResult]]
-ButtonHandler = Callable[[Turn[ButtonPress], ButtonT], Awaitable[StepResult]]
+ButtonHandler = Callable[[Turn[ButtonPress], ButtonT], Awaitable[StepResult | None]]
+"""None lets the next handler of the same prefix (or the fallback) have the press."""
 FlowHandler = Callable[[Turn[Event]], Awaitable[StepResult | None]]
 
 
@@ -183,7 +184,9 @@ class Router:
     /language work at every step; a flow returns None for events it does not
     expect, and the fallback answers them (as it answers a button whose data does
     not unpack). A deep link (`/start checkin-K7P3QX`) goes to the handler of its
-    prefix; plain /start stays with the start command.
+    prefix; plain /start stays with the start command. A flow in `holds` keeps the chat while
+    under way: every command goes to its handler, which lets through the ones it allows, so that
+    no other conversation starts in the middle of it.
     """
 
     fallback: Handler
@@ -191,6 +194,7 @@ class Router:
     buttons: dict[str, list[_ButtonRoute[Any]]] = field(default_factory=dict)
     flows: dict[str, FlowHandler] = field(default_factory=dict)
     start_links: dict[str, CommandHandler] = field(default_factory=dict)
+    holds: dict[str, CommandHandler] = field(default_factory=dict)
 
     def button(self, kind: type[ButtonT], handler: ButtonHandler[ButtonT]) -> None:
         """Send presses of `kind` to `handler`; kinds sharing a prefix are tried in the order added."""
@@ -198,6 +202,8 @@ class Router:
 
     async def route(self, turn: Turn[Event]) -> StepResult:
         event = turn.event
+        if isinstance(event, Command) and turn.state.flow in self.holds:
+            return await self.holds[turn.state.flow or ""](turn.about(event))
         if isinstance(event, Command) and event.name == "start" and event.argument:
             prefix = event.argument.split("-", 1)[0]
             if prefix in self.start_links:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flows.actions import Action, SendMessage, SetMenu
-from flows.basics import MENU
-from flows.engine import Router, StepResult, Turn
+from flows.basics import MENU, help_text
+from flows.engine import Router, StepResult, Turn, reply
 from flows.events import Command, Event
 from flows.markers import N_
 from flows.ports import FACILITATOR, ORGANISER, Translator
@@ -20,6 +20,7 @@ ORGANISER_MENU: tuple[tuple[str, str], ...] = (
     ("tables", N_("Assign the tables of the current session")),
     ("pin", N_("Pin a participant to a table")),
     ("digest", N_("The assembly's digest, now")),
+    ("register_by_phone", N_("Register someone without Telegram, by phone")),
 )
 
 
@@ -31,6 +32,12 @@ def menu(tr: Translator, roles: set[str]) -> tuple[tuple[str, str], ...]:
     if ORGANISER in roles:
         entries += ORGANISER_MENU
     return tuple((name, tr.gettext(description)) for name, description in entries)
+
+
+async def help_(turn: Turn[Event]) -> StepResult:
+    """/help: everyone's commands, and a staff member's own."""
+    held = await turn.ctx.store.roles.roles(turn.participant.id)
+    return reply(turn, help_text(turn.tr, menu(turn.tr, held)))
 
 
 async def refusal(turn: Turn[Event], role: str) -> StepResult | None:
@@ -90,3 +97,4 @@ def withdrawn(
 
 def install(router: Router) -> None:
     router.start_links[LINK_PREFIX] = join
+    router.commands["help"] = help_

@@ -6,6 +6,7 @@ from flows import basics, confirmation, dashboard, feedback, privacy, roles, tab
 from flows.digest import command as digest
 from flows.engine import Router
 from flows.polls import ballots, compose, live
+from flows.registration import by_phone
 from flows.registration import entry as registration
 from flows.sessions import calendar, checkin, rsvp
 
@@ -13,6 +14,7 @@ from flows.sessions import calendar, checkin, rsvp
 def build_router() -> Router:
     router = basics.build_router()
     for feature in (
+        by_phone,
         registration,
         confirmation,
         privacy,

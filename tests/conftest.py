@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import asyncpg
 import pytest
+from sqlalchemy import func, select
 
 from bot.adapters.clock import ManualClock
 from bot.bootstrap import App, build_app, build_core, build_kit
@@ -23,10 +24,11 @@ from bot.definition import load_assembly
 from bot.emulator import Emulator, Limits
 from bot.jobs.session_mirror import sync_sessions
 from bot.settings import EXAMPLE_ASSEMBLY
-from bot.store import outbox, updates
+from bot.store import outbox
 from bot.store.database import Database
-from bot.store.models import ParticipantRow
+from bot.store.models import InboundUpdate, OutboxMessage, ParticipantRow
 from bot.store.participants import SqlStore, ensure_assembly
+from bot.telegram.identity import bot_id_of
 from bot.telegram.runner import handle_event
 from flows.actions import Action
 from flows.assembly import Assembly
@@ -34,6 +36,7 @@ from flows.events import ButtonPress, Event, Sender
 from flows.ports import Participant
 
 TOKEN = "123456:TEST-TOKEN"
+BOT_ID = bot_id_of(TOKEN)
 CONVERSATION_LIMITS = Limits(per_chat_per_second=50.0, per_chat_burst=50)
 """Conversation tests talk faster than a person types, so the emulator and the bot allow 50
 messages a second to one chat instead of Telegram's 1; the flood limits themselves are tested
@@ -53,12 +56,14 @@ async def eventually(condition: Callable[[], bool], timeout: float = 20.0) -> No
 
 
 async def settled(emulator: Emulator, db: Database, timeout: float = 20.0) -> None:
-    """Wait until the bot has fetched and handled every update and sent all it queued: from then on,
-    nothing more arrives until someone writes again (so a test need not sleep to prove it)."""
+    """Wait until the bots have fetched and handled every update and sent all they queued: from then
+    on, nothing more arrives until someone writes again (so a test need not sleep to prove it)."""
 
     async def idle() -> bool:
+        unhandled = select(func.count()).where(InboundUpdate.processed_at.is_(None))
+        unsent = select(func.count()).where(OutboxMessage.status == outbox.PENDING)
         async with db.transaction() as session:
-            return not await updates.pending_chats(session) and await outbox.earliest_due(session) is None
+            return not await session.scalar(unhandled) and not await session.scalar(unsent)
 
     async with asyncio.timeout(timeout):
         while emulator.pending_updates() or not await idle():  # noqa: ASYNC110 (the store offers no event)
@@ -205,16 +210,17 @@ class RunningBot:
         clock: ManualClock | None = None,
         *,
         dashboard_url: str | None = None,
+        token: str = TOKEN,
     ) -> None:
         self.assembly, self.emulator, self.url, self.runtime = assembly, emulator, url, runtime
-        self.clock, self.dashboard_url = clock, dashboard_url
+        self.clock, self.dashboard_url, self.token = clock, dashboard_url, token
         self.app: App | None = None
         self.task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.app = await build_app(
             build_core(self.assembly, self.url, clock=self.clock, dashboard_url=self.dashboard_url),
-            token=TOKEN,
+            token=self.token,
             api_url=self.emulator.url,
             runtime=self.runtime,
             poll_timeout=1,
@@ -270,7 +276,7 @@ class FlowHarness:
 
     async def prepare(self) -> None:
         async with self.db.transaction() as session:
-            await ensure_assembly(session, self.kit.assembly)
+            await ensure_assembly(session, self.kit.assembly, BOT_ID)
 
     async def send(self, event: Event) -> tuple[Action, ...]:
         async with self.db.transaction() as session:

@@ -87,18 +87,19 @@ async def test_an_older_copy_of_a_question_cannot_change_the_answer(short: FlowH
 
 @pytest.mark.parametrize("runtime", ["aiogram", "ptb"])
 async def test_an_edit_telegram_refuses_is_logged_and_not_counted_as_sent(
-    db: Database, emulator: Emulator, runtime: str, caplog: pytest.LogCaptureFixture
+    flow: FlowHarness, emulator: Emulator, runtime: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    db, mine = flow.db, flow.kit.assembly.id
     person = emulator.user(710, "Ana")
     api = make_api(runtime, TOKEN, emulator.url)
-    sender = OutboxSender(db, api)
+    sender = OutboxSender(db, api, mine)
     try:
         async with db.transaction() as session:
-            outbox.enqueue(session, person.id, [SendMessage(person.id, "Question")])
+            outbox.enqueue(session, mine, person.id, [SendMessage(person.id, "Question")])
         await sender._drain_chat(person.id)
         sent = person.last.message_id
         async with db.transaction() as session:
-            outbox.enqueue(session, person.id, [EditMessage(person.id, sent, "Question")])  # no change
+            outbox.enqueue(session, mine, person.id, [EditMessage(person.id, sent, "Question")])  # no change
         with caplog.at_level(logging.WARNING, logger="bot.telegram.sender"):
             await sender._drain_chat(person.id)
     finally:

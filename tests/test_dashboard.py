@@ -66,7 +66,9 @@ async def test_dashboard_links_only_for_facilitators_and_organisers(flow: FlowHa
 
     # The reply holding the link is forgotten by the outbox once it is sent.
     async with flow.db.transaction() as session:
-        (row,) = outbox.enqueue(session, 900, [SendMessage(900, "link", ephemeral=True)])
+        (row,) = outbox.enqueue(
+            session, flow.kit.assembly.id, 900, [SendMessage(900, "link", ephemeral=True)]
+        )
         await session.flush()
         await outbox.mark_sent(session, row.id, 1, None)
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0

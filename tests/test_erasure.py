@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 import pytest
-from conftest import FlowHarness, mirror_sessions
+from conftest import BOT_ID, FlowHarness, mirror_sessions
 from polls_room import PEOPLE, S1_START, check_in, invite, join, poll_id, room_assembly
 from sqlalchemy import MetaData, func, select
 
@@ -52,7 +52,9 @@ class Conversation:
 
     def __init__(self, flow: FlowHarness) -> None:
         self.flow = flow
-        self.runner = Runner(flow.db, cast(TelegramApi, None), flow.kit, cast(OutboxSender, None))
+        self.runner = Runner(
+            flow.db, cast(TelegramApi, None), flow.kit, cast(OutboxSender, None), bot_id=BOT_ID
+        )
         self.update_id = 0
         self.keyboards: dict[int, dict[str, str]] = {}
         self.said: dict[int, list[str]] = {}
@@ -61,7 +63,9 @@ class Conversation:
     async def send(self, event: Event) -> list[Action]:
         self.update_id += 1
         async with self.flow.db.transaction() as session:
-            await updates.record(session, [updates.Received(self.update_id, event.sender.chat_id, event)])
+            await updates.record(
+                session, BOT_ID, [updates.Received(self.update_id, event.sender.chat_id, event)]
+            )
         await self.runner._process(self.update_id)
         # The step's replies carry its update id; after an erasure they carry none and leave once sent.
         replies = (OutboxMessage.update_id == self.update_id) | (
@@ -267,9 +271,12 @@ async def test_an_erased_organiser_gets_no_digest(room: FlowHarness) -> None:
     assert chats == set(kit.assembly.digest.recipients)  # the definition's, not the erased organiser
 
 
-async def test_a_sent_message_keeps_no_copy_of_what_it_said(db: Database) -> None:
+async def test_a_sent_message_keeps_no_copy_of_what_it_said(flow: FlowHarness) -> None:
+    db = flow.db
     async with db.transaction() as session:
-        (row,) = outbox.enqueue(session, 42, [SendMessage(42, "Your phone: +32470555111")])
+        (row,) = outbox.enqueue(
+            session, flow.kit.assembly.id, 42, [SendMessage(42, "Your phone: +32470555111")]
+        )
         await session.flush()
         await outbox.mark_sent(session, row.id, 7, None)
     async with db.transaction() as session:

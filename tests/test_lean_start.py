@@ -1,5 +1,6 @@
-"""The bot starts lean: plotting, the lottery's solvers, spreadsheets and the dashboard are imported
-only by what uses them, so an idle bot does not carry them in memory."""
+"""The bot starts lean: plotting, the lottery's solvers, spreadsheets, the dashboard, calendar files
+and an HTTP server (aiohttp: the webhook, /metrics; aiogram brings its own) are imported only by what
+uses them, so an idle bot does not carry them in memory."""
 
 from __future__ import annotations
 
@@ -8,7 +9,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("matplotlib", "numpy", "highspy", "sortition_algorithms", "openpyxl", "jinja2", "bot.dashboard")
+HEAVY = (
+    "matplotlib",
+    "numpy",
+    "highspy",
+    "sortition_algorithms",
+    "openpyxl",
+    "jinja2",
+    "bot.dashboard",
+    "icalendar",
+    "aiohttp",
+)
 
 RUN_PATH = """
 import json, sys

@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from conftest import TOKEN, mirror_sessions
+from conftest import BOT_ID, TOKEN, mirror_sessions
 from polls_room import S1_START
 from sqlalchemy import func, select
 
@@ -72,10 +72,11 @@ async def test_a_burst_of_answers_is_stored_whole(db: Database, assembly: Assemb
         for i, user_id in enumerate(range(10_000, 10_000 + VOTERS))
     ]
     api = make_api("aiogram", TOKEN, "http://127.0.0.1:9")  # never called: nothing is sent here
-    runner = Runner(db, api, build_kit(assembly, clock=clock), OutboxSender(db, api))
+    kit = build_kit(assembly, clock=clock)
+    runner = Runner(db, api, kit, OutboxSender(db, api, assembly.id), bot_id=BOT_ID)
     try:
         async with db.transaction() as session:
-            await updates.record(session, burst)
+            await updates.record(session, BOT_ID, burst)
         for item in burst:
             runner.workers.kick(item.chat_id)
 

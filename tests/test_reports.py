@@ -67,8 +67,12 @@ async def populate(db: Database, assembly: Assembly, size: int = 60, first_user:
             if n % 5 == 0:
                 late = n % 10 == 0
                 await store.sessions.check_in(person.id, "s1", Presence(T0, late, "code"))
-        await outbox.mark_blocked(session, first_user + 3, "Forbidden: bot was blocked by the user")
-        failed = outbox.enqueue(session, first_user + 4, [SendMessage(first_user + 4, "reminder")])
+        await outbox.mark_blocked(
+            session, assembly.id, first_user + 3, "Forbidden: bot was blocked by the user"
+        )
+        failed = outbox.enqueue(
+            session, assembly.id, first_user + 4, [SendMessage(first_user + 4, "reminder")]
+        )
         await session.flush()
         await outbox.mark_failed(session, failed[0].id, "Bad Request: chat not found")
 

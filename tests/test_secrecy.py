@@ -172,7 +172,10 @@ async def _secret_poll(
             closes_at=None,
         )
         (live,) = outbox.enqueue(
-            session, facilitator.chat_id, [SendMessage(facilitator.chat_id, "live", tag=live_tag(poll))]
+            session,
+            room.kit.assembly.id,
+            facilitator.chat_id,
+            [SendMessage(facilitator.chat_id, "live", tag=live_tag(poll))],
         )
         await session.flush()
         await outbox.mark_sent(session, live.id, 4000 + poll.id, None)

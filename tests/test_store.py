@@ -21,6 +21,8 @@ from flows.polls.votes import Choice, Choices, Dots, Ranking, Written
 
 pytestmark = pytest.mark.both_backends  # the store itself
 
+BOT, OTHER_BOT = 123456, 654321
+
 
 async def test_participant_language_and_state_round_trip(db: Database, assembly: Assembly) -> None:
     async with db.transaction() as session:
@@ -63,19 +65,23 @@ async def test_update_log_drops_redeliveries(db: Database) -> None:
     event = Text(Sender(7, 7), "hello")
     batch = [updates.Received(10, 7, event), updates.Received(11, 0, None)]
     async with db.transaction() as session:
-        fresh = await updates.record(session, batch)
+        fresh = await updates.record(session, BOT, batch)
     assert [item.update_id for item in fresh] == [10, 11]
     async with db.transaction() as session:
-        assert await updates.record(session, batch) == []
-        assert await updates.pending_for_chat(session, 7) == [10]
-        assert await updates.pending_chats(session) == [7]
-        assert await updates.claim(session, 10) == updates.Claimed(10, 7, event)
-        await updates.finish(session, 10)
+        assert await updates.record(session, BOT, batch) == []
+        assert await updates.pending_for_chat(session, BOT, 7) == [10]
+        assert await updates.pending_chats(session, BOT) == [7]
+        assert await updates.pending_chats(session, OTHER_BOT) == []  # update ids are per bot
+        assert await updates.claim(session, BOT, 10) == updates.Claimed(10, 7, event)
+        await updates.finish(session, BOT, 10)
     async with db.transaction() as session:
-        assert await updates.claim(session, 10) is None
-        assert await updates.pending_chats(session) == []
+        assert await updates.claim(session, BOT, 10) is None
+        assert await updates.pending_chats(session, BOT) == []
+        # Another bot's update 10 is news, not a redelivery.
+        assert [item.update_id for item in await updates.record(session, OTHER_BOT, batch[:1])] == [10]
+        await updates.finish(session, OTHER_BOT, 10)
         count = await session.scalar(select(func.count()).select_from(InboundUpdate))
-        assert count == 2
+        assert count == 3
         # The log keeps the id, not what was typed.
         assert await session.scalar(select(InboundUpdate.event).where(InboundUpdate.update_id == 10)) is None
 
@@ -87,22 +93,24 @@ async def test_outbox_order_and_blocking(db: Database, assembly: Assembly) -> No
         await SqlStore(session, assembly.id).add_participant(5, 5, "en")
         outbox.enqueue(
             session,
+            assembly.id,
             5,
             [SendMessage(5, "one", ((Button("a", "x:1"),),)), SendDocument(5, b"\x00\x01", "data.json")],
         )
-        outbox.enqueue(session, 6, [SendMessage(6, "later")], not_before=later)
+        outbox.enqueue(session, assembly.id, 6, [SendMessage(6, "later")], not_before=later)
     async with db.transaction() as session:
-        assert await outbox.due_chats(session) == [5]
-        assert await outbox.next_due(session, 6) is None  # not before an hour from now
-        first = await outbox.next_due(session, 5)
+        assert await outbox.due_chats(session, assembly.id) == [5]
+        assert await outbox.due_chats(session, "another-assembly") == []  # each bot sends its own
+        assert await outbox.next_due(session, assembly.id, 6) is None  # not before an hour from now
+        first = await outbox.next_due(session, assembly.id, 5)
         assert first is not None
         assert first.action == SendMessage(5, "one", ((Button("a", "x:1"),),))
         await outbox.mark_sent(session, first.id, 1, None)
     async with db.transaction() as session:
-        second = await outbox.next_due(session, 5)
+        second = await outbox.next_due(session, assembly.id, 5)
         assert second is not None
         assert second.action == SendDocument(5, b"\x00\x01", "data.json")
-        await outbox.mark_blocked(session, 5, "Forbidden: bot was blocked by the user")
+        await outbox.mark_blocked(session, assembly.id, 5, "Forbidden: bot was blocked by the user")
     async with db.transaction() as session:
         statuses = (
             (
@@ -116,4 +124,4 @@ async def test_outbox_order_and_blocking(db: Database, assembly: Assembly) -> No
         assert statuses == [outbox.SENT, outbox.BLOCKED]
         person = (await session.execute(select(ParticipantRow))).scalar_one()
         assert person.blocked_at is not None
-        assert await outbox.earliest_due(session) == later
+        assert await outbox.earliest_due(session, assembly.id) == later

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from conftest import TOKEN
+from conftest import BOT_ID, TOKEN
 
 from bot.cli.main import main
 from bot.emulator import Emulator
@@ -65,13 +65,13 @@ async def test_updates_numbered_again_from_the_start_are_reported(
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with db.transaction() as session:
-        await updates.record(session, [Received(n, 1, None) for n in (1, 2, 3, 500)])
+        await updates.record(session, BOT_ID, [Received(n, 1, None) for n in (1, 2, 3, 500)])
     with caplog.at_level(logging.WARNING, logger="bot.store.updates"):
         async with db.transaction() as session:
-            assert await updates.record(session, [Received(500, 1, None)]) == []  # a plain redelivery
+            assert await updates.record(session, BOT_ID, [Received(500, 1, None)]) == []  # a plain redelivery
         assert caplog.records == []
         async with db.transaction() as session:
-            assert await updates.record(session, [Received(2, 1, None)]) == []
+            assert await updates.record(session, BOT_ID, [Received(2, 1, None)]) == []
     (warning,) = caplog.records
     assert "update 2 arrived again, far below the highest update id recorded (500)" in warning.getMessage()
 

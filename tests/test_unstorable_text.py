@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from typing import cast
 
 import pytest
-from conftest import FlowHarness, add_confirmed, mirror_sessions
+from conftest import BOT_ID, FlowHarness, add_confirmed, mirror_sessions
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
@@ -41,11 +41,11 @@ async def test_a_nul_in_a_reason_gets_the_normal_answer_and_logs_nothing_persona
     person = await add_confirmed(flow.db, assembly, 3001, "en")
     sender = Sender(person.user_id, person.chat_id, "Noor", "en")
     idle_sender = cast(OutboxSender, SimpleNamespace(wake=lambda: None))  # nothing is sent here
-    runner = Runner(flow.db, cast(TelegramApi, None), flow.kit, idle_sender)
+    runner = Runner(flow.db, cast(TelegramApi, None), flow.kit, idle_sender, bot_id=BOT_ID)
 
     async def through_the_loop(update_id: int, event: Event) -> list[str]:
         async with flow.db.transaction() as session:
-            await updates.record(session, [updates.Received(update_id, person.chat_id, event)])
+            await updates.record(session, BOT_ID, [updates.Received(update_id, person.chat_id, event)])
         await runner._drain_chat(person.chat_id)  # the loop's step, with its error handling
         async with flow.db.transaction() as session:
             query = select(OutboxMessage.payload).where(OutboxMessage.update_id == update_id)

@@ -152,7 +152,7 @@ async def test_healthz_answers_503_while_the_store_is_unreachable(postgresql_tem
         name = url.rsplit("/", 1)[1]
         db = Database(url)
         port = free_port()
-        listener = await serve(health_app(db), "127.0.0.1", port)
+        listener = await serve(health_app(db, "any-assembly"), "127.0.0.1", port)
         admin = await asyncpg.connect(PG_ADMIN)
         try:
             async with aiohttp.ClientSession() as http:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from icalendar import Calendar, Event, vGeo
-
 from flows.ports import CalendarEvent
 
 PRODUCT = "-//assembly-bot//sessions//EN"
@@ -17,6 +15,8 @@ class IcsCalendars:
     """Implements `flows.ports.Calendars`."""
 
     def ics(self, name: str, events: Sequence[CalendarEvent], now: dt.datetime) -> bytes:
+        from icalendar import Calendar, Event, vGeo  # noqa: PLC0415 (only a calendar file needs it)
+
         calendar = Calendar()
         calendar.add("prodid", PRODUCT)
         calendar.add("version", "2.0")

@@ -5,10 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.common import Access, CliError, organiser_core
 from bot.cli.options import add_assembly_options
@@ -16,8 +13,13 @@ from bot.organiser.announce import AnnouncementError, load_texts, progress, queu
 from bot.store import outbox
 from bot.store.database import Database
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 
 async def _announce(args: argparse.Namespace) -> None:
+    from rich.console import Console  # noqa: PLC0415 (rich loads only when printing)
+
     console = Console()
     async with organiser_core(args, Access.WRITE) as core:
         assembly = core.kit.assembly
@@ -32,18 +34,20 @@ async def _announce(args: argparse.Namespace) -> None:
             console.print("The running bot (`assembly-bot run`) sends it.")
             return
         console.print("The running bot sends it; Ctrl-C stops watching (the messages stay queued).")
-        await _watch(core.db, announcement, console)
+        await _watch(core.db, assembly.id, announcement, console)
 
 
-async def _watch(db: Database, announcement: int, console: Console) -> None:
+async def _watch(db: Database, assembly_id: str, announcement: int, console: Console) -> None:
     """A progress bar over the announcement's outbox rows until none is pending."""
-    counts = await progress(db, announcement)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415 (rich loads only when printing)
+
+    counts = await progress(db, assembly_id, announcement)
     total = sum(counts.values())
     columns = (TextColumn("delivering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as bar:
         task = bar.add_task("delivering", total=total)
         while True:
-            counts = await progress(db, announcement)
+            counts = await progress(db, assembly_id, announcement)
             bar.update(task, completed=total - counts.get(outbox.PENDING, 0))
             if not counts.get(outbox.PENDING):
                 break

@@ -23,6 +23,7 @@ from bot.settings import Settings
 from bot.store.database import StoreError
 from bot.store.participants import ensure_assembly
 from bot.store.quotas import sync_quotas
+from bot.telegram.identity import bot_id_of
 from flows.assembly import Assembly
 
 
@@ -82,6 +83,16 @@ class Access(enum.Enum):
     bot's start-up and `assembly-bot sessions sync`."""
 
 
+def _token_bot(settings: Settings) -> int | None:
+    """The configured bot, whose updates a store from before 0009 logged; None without a usable token
+    (`run` reports a malformed one)."""
+    token = settings.telegram_bot_token
+    try:
+        return None if token is None else bot_id_of(token.get_secret_value())
+    except ValueError:
+        return None
+
+
 @contextlib.asynccontextmanager
 async def open_core(
     settings: Settings, assembly: Assembly, *, access: Access = Access.WRITE, mirror: bool = False
@@ -95,7 +106,7 @@ async def open_core(
         raise database_error(error) from None
     try:
         try:
-            await core.db.migrate()
+            await core.db.migrate(bot_id=_token_bot(settings))
             if access is not Access.READ:
                 async with core.db.transaction() as session:
                     await ensure_assembly(session, assembly)

@@ -6,9 +6,6 @@ import argparse
 import asyncio
 from typing import Any
 
-from aiohttp import web
-from rich.console import Console
-
 from bot.cli.common import Access, CliError, organiser_core, read_settings, until_signal
 from bot.cli.options import add_assembly_options, whole
 
@@ -18,7 +15,10 @@ async def _forever() -> None:
 
 
 async def _dashboard(args: argparse.Namespace) -> None:
-    from bot.dashboard.app import make_app  # noqa: PLC0415 (only this command serves pages)
+    from aiohttp import web  # noqa: PLC0415 (only this command serves pages)
+    from rich.console import Console  # noqa: PLC0415
+
+    from bot.dashboard.app import make_app  # noqa: PLC0415
 
     settings = read_settings()
     async with organiser_core(args, Access.READ) as core:

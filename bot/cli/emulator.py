@@ -11,13 +11,14 @@ import argparse
 import asyncio
 import contextlib
 import time
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.chat import stdin_lines
 from bot.cli.common import CliError, until_signal
 from bot.cli.options import whole
+
+if TYPE_CHECKING:
+    import aiohttp
 
 HELP = (
     "Type a message or a /command; a number presses that button of the newest message; "
@@ -72,6 +73,8 @@ def _show(message: dict[str, Any]) -> str:
 
 async def _console(args: argparse.Namespace) -> None:
     """A user of a running emulator in this terminal; what the bot sends is printed as it arrives."""
+    import aiohttp  # noqa: PLC0415 (only this command is an HTTP client)
+
     user = f"{args.url.rstrip('/')}/_emulator/users/{args.user_id}"
     profile = {"first_name": args.as_user, "language_code": args.language}
     seen: dict[int, int] = {}

@@ -16,9 +16,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
 from bot.cli.common import CliError, assembly_for, bot_username, open_core, write_out
 from bot.cli.options import add_assembly_options, add_bot_username_option, whole
 from bot.organiser.lottery.confirmations import expire_overdue
@@ -161,6 +158,9 @@ def _write(path: Path, text: str) -> None:
 @contextlib.asynccontextmanager
 async def _progress_bar(title: str) -> AsyncIterator[Callable[[str], None]]:
     """A live line on standard error while the worker draws: the solver's latest round and the time."""
+    from rich.console import Console  # noqa: PLC0415 (rich loads only when printing)
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn  # noqa: PLC0415 (rich loads only when printing)
+
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(title, total=None)

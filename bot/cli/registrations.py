@@ -1,6 +1,6 @@
 """`assembly-bot registrations`: people without Telegram. `import` registers them from a CSV file
-(consent given on paper), `call-list` lists those drawn for staff to phone, `confirm` records the
-answer they gave on the phone."""
+(consent given on paper; organisers also register them by phone in the chat, /register_by_phone),
+`call-list` lists those drawn for staff to phone, `confirm` records the answer they gave on the phone."""
 
 from __future__ import annotations
 
@@ -73,7 +73,8 @@ async def _confirm(args: argparse.Namespace) -> None:
     async with open_core(settings, assembly) as core, core.db.transaction() as session:
         now = core.kit.clock.now()
         if not await paper.on_paper(session, assembly.id, args.participant):
-            raise CliError(f"participant {args.participant} was not registered on paper in '{assembly.id}'")
+            who = f"participant {args.participant}"
+            raise CliError(f"{who} was not registered by staff (paper or phone) in '{assembly.id}'")
         store = SqlStore(session, assembly.id).registrations
         seat = await store.seat(args.participant)
         status = await store.status(args.participant)
@@ -104,7 +105,9 @@ async def _confirm(args: argparse.Namespace) -> None:
 
 def register(commands: Any) -> None:
     """Register `registrations import|call-list|confirm` on the `assembly-bot` sub-command parser."""
-    group = commands.add_parser("registrations", help="people without Telegram: paper registrations")
+    group = commands.add_parser(
+        "registrations", help="people without Telegram: paper and phone registrations"
+    )
     actions = group.add_subparsers(dest="registrations_command", required=True, metavar="ACTION")
     load = actions.add_parser(
         "import",

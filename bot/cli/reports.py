@@ -6,9 +6,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-
 from bot.cli.common import Access, CliError, organiser_core, writable_folder
 from bot.cli.options import add_assembly_options
 from bot.organiser.exports import FORMATS, export
@@ -17,6 +14,8 @@ from flows.digest.render import digest_text
 
 
 async def _digest(args: argparse.Namespace) -> None:
+    from rich.console import Console  # noqa: PLC0415 (rich loads only when printing)
+
     async with organiser_core(args, Access.READ) as core:
         assembly = core.kit.assembly
         language = args.language or assembly.fallback_language
@@ -32,6 +31,9 @@ async def _digest(args: argparse.Namespace) -> None:
 
 
 async def _export(args: argparse.Namespace) -> None:
+    from rich.console import Console  # noqa: PLC0415 (rich loads only when printing)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn  # noqa: PLC0415 (rich loads only when printing)
+
     writable_folder(args.out)
     console = Console()
     async with organiser_core(args, Access.READ) as core:

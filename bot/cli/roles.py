@@ -10,9 +10,6 @@ import argparse
 from datetime import timedelta
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 from bot.cli.common import Access, CliError, bot_username, organiser_core
 from bot.cli.options import add_assembly_options, add_bot_username_option, whole
 from bot.store import audit, outbox
@@ -23,6 +20,8 @@ from flows.roles import LINK_PREFIX, withdrawn
 
 async def _invite(args: argparse.Namespace) -> None:
     """A one-time role invite: shown once here, stored only as a hash, single use, expiring."""
+    from rich.console import Console  # noqa: PLC0415 (rich loads only when printing)
+
     async with organiser_core(args, Access.WRITE) as core:
         assembly = core.kit.assembly
         username = await bot_username(args.bot_username, assembly)  # before the invite exists
@@ -37,6 +36,9 @@ async def _invite(args: argparse.Namespace) -> None:
 
 
 async def _list(args: argparse.Namespace) -> None:
+    from rich.console import Console  # noqa: PLC0415 (rich loads only when printing)
+    from rich.table import Table  # noqa: PLC0415 (rich loads only when printing)
+
     async with organiser_core(args, Access.READ) as core, core.db.transaction() as session:
         assembly = core.kit.assembly
         holders = await staff(session, assembly.id)
@@ -50,6 +52,8 @@ async def _list(args: argparse.Namespace) -> None:
 async def _revoke(args: argparse.Namespace) -> None:
     """Withdraw a role from the person staff know by that first name; the running bot updates their
     command menu and tells them, in their language."""
+    from rich.console import Console  # noqa: PLC0415 (rich loads only when printing)
+
     async with organiser_core(args, Access.WRITE) as core, core.db.transaction() as session:
         assembly = core.kit.assembly
         named = [h for h in await staff(session, assembly.id, args.name) if args.role in (None, h.role)]
@@ -72,7 +76,7 @@ async def _revoke(args: argparse.Namespace) -> None:
         name = assembly.text(assembly.name, person.language)
         for role in taken:
             notice = withdrawn(tr, name, person.chat_id, role, left)
-            outbox.enqueue(session, person.chat_id, notice, topic="role-revoked")
+            outbox.enqueue(session, assembly.id, person.chat_id, notice, topic="role-revoked")
     menu = "the commands of their remaining role" if left else "a participant's"
     Console().print(
         f"{person.name} no longer holds {' or '.join(taken)} in {assembly.id}; their menu goes back to "

@@ -14,15 +14,16 @@ from urllib.parse import urlsplit
 from bot.bootstrap import App, build_app, build_core
 from bot.cli.common import CliError, database_error, read_assembly, read_settings, until_signal
 from bot.cli.options import add_config_option, add_runtime_option
+from bot.store.participants import BotTaken
 from bot.telegram.api import ApiError, Transient, Unauthorized
 from bot.telegram.fleet import FleetRefused
 from bot.telegram.health import health_app, parse_listen, serve
 from bot.telegram.identity import bot_id_of
 from bot.telegram.webhook import Webhook, check_secret
 
-log = logging.getLogger("bot")
+BAD_TOKEN = "TELEGRAM_BOT_TOKEN does not look like a bot token (<digits>:<secret>)"
 
-NOT_A_TOKEN = "TELEGRAM_BOT_TOKEN does not look like a bot token (<digits>:<secret>)"
+log = logging.getLogger("bot")
 
 
 def _webhook(args: argparse.Namespace) -> Webhook | None:
@@ -58,7 +59,7 @@ async def _health_listener(app: App, address: tuple[str, int] | None) -> AsyncIt
     if address is None:
         yield
         return
-    listener = await serve(health_app(app.db), *address)
+    listener = await serve(health_app(app.db, app.core.kit.assembly.id), *address)
     try:
         yield
     finally:
@@ -73,7 +74,7 @@ async def _run(args: argparse.Namespace) -> None:
     try:
         bot_id_of(settings.telegram_bot_token.get_secret_value())
     except ValueError:
-        raise CliError(NOT_A_TOKEN, 2) from None
+        raise CliError(BAD_TOKEN, 2) from None
     webhook = _webhook(args)
     health = _address(args.metrics, "--metrics") if webhook is None and args.metrics else None
     dashboard_url = str(settings.dashboard_url) if settings.dashboard_url else None
@@ -93,7 +94,7 @@ async def _run(args: argparse.Namespace) -> None:
         raise CliError(str(error)) from None
     except Exception as error:
         if type(error).__name__ == "TokenValidationError":
-            raise CliError(NOT_A_TOKEN, 2) from None
+            raise CliError(BAD_TOKEN, 2) from None
         raise database_error(error) from None
     try:
         try:
@@ -107,6 +108,8 @@ async def _run(args: argparse.Namespace) -> None:
             raise CliError(f"cannot reach the Bot API at {settings.telegram_api_url}") from None
         except ApiError as error:
             raise CliError(f"the Bot API refused to start the bot: {error}") from None
+        except BotTaken as error:
+            raise CliError(str(error), 2) from None
         mode = f"webhook {webhook.url}" if webhook else "long polling"
         log.info(
             "running as @%s for assembly %s on %s, %s", app.runner.username, assembly.id, args.runtime, mode

@@ -7,9 +7,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 from bot.bootstrap import Core
 from bot.cli.common import (
     Access,
@@ -59,6 +56,9 @@ def _status(row: SessionRecord, now: datetime) -> str:
 
 
 async def _list(args: argparse.Namespace) -> None:
+    from rich.console import Console  # noqa: PLC0415 (rich loads only when printing)
+    from rich.table import Table  # noqa: PLC0415 (rich loads only when printing)
+
     async with organiser_core(args, Access.READ) as core:
         assembly = core.kit.assembly
         async with core.db.transaction() as session:
@@ -83,6 +83,9 @@ async def _list(args: argparse.Namespace) -> None:
 
 async def _rsvps(args: argparse.Namespace) -> None:
     """Per session: confirmed participants coming, not coming, silent, present, late; details for one."""
+    from rich.console import Console  # noqa: PLC0415 (rich loads only when printing)
+    from rich.table import Table  # noqa: PLC0415 (rich loads only when printing)
+
     console = Console()
     async with organiser_core(args, Access.READ) as core:
         assembly = core.kit.assembly
@@ -128,6 +131,7 @@ async def _rsvps(args: argparse.Namespace) -> None:
 async def _code(args: argparse.Namespace) -> None:
     """The session's check-in code, its deep link and QR code (terminal, and PNG with --qr)."""
     import segno  # noqa: PLC0415 (only this command draws QR codes)
+    from rich.console import Console  # noqa: PLC0415 (rich loads only when printing)
 
     if args.qr is not None:
         writable_file(args.qr)
@@ -151,6 +155,8 @@ async def _code(args: argparse.Namespace) -> None:
 
 async def _attend(args: argparse.Namespace) -> None:
     """Mark a participant present by hand; late when after the start plus `checkin.late_after`."""
+    from rich.console import Console  # noqa: PLC0415 (rich loads only when printing)
+
     console = Console()
     async with organiser_core(args, Access.WRITE) as core:
         assembly = core.kit.assembly
@@ -186,6 +192,8 @@ async def _attend(args: argparse.Namespace) -> None:
 
 async def _sync(args: argparse.Namespace) -> None:
     """Apply the definition's session changes now, as the bot does at start-up, telling people."""
+    from rich.console import Console  # noqa: PLC0415 (rich loads only when printing)
+
     settings, assembly = assembly_for(args)
     async with open_core(settings, assembly) as core, core.db.transaction() as session:
         notices = await sync_sessions(session, assembly, core.kit.translations, core.kit.clock.now())

@@ -146,7 +146,7 @@ class ConsoleChat:
         async with self.db.transaction() as session:
             result = await handle_event(session, self.kit, event)
             if self.queue:
-                outbox.enqueue_each(session, self.sender.chat_id, result.actions)
+                outbox.enqueue_each(session, self.kit.assembly.id, self.sender.chat_id, result.actions)
                 return
         for action in result.actions:
             await self.show(action)

@@ -146,13 +146,13 @@ class Rehearsal:
         me = self.chat.sender.chat_id
         while True:
             async with self.db.transaction() as session:
-                chats = await outbox.due_chats(session)
+                chats = await outbox.due_chats(session, self.chat.kit.assembly.id)
             if not chats:
                 return
             for chat_id in chats:
                 while True:
                     async with self.db.transaction() as session:
-                        queued = await outbox.next_due(session, chat_id)
+                        queued = await outbox.next_due(session, self.chat.kit.assembly.id, chat_id)
                     if queued is None:
                         break
                     action = queued.action

@@ -284,6 +284,7 @@ AUDIT_LABELS = {
     "digest_sent": N_("Digest sent"),
     "dashboard_sign_in": N_("Dashboard sign-in"),
     "erasure": N_("Data erased at a participant's request"),
+    "phone_registration": N_("Registration taken by phone"),
 }
 
 

@@ -78,7 +78,7 @@ class DemoScript:
         async with asyncio.timeout(30):
             while True:
                 async with self.app.db.transaction() as session:
-                    waiting = await outbox.earliest_due(session)
+                    waiting = await outbox.earliest_due(session, self.assembly.id)
                 if waiting is None and not self.emulator.pending_updates():
                     return
                 await asyncio.sleep(0.05)

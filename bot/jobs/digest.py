@@ -36,7 +36,7 @@ async def send_digests(
         data = await digest_data(session, assembly.id, now)
         known = {
             person.user_id: (person.chat_id, person.language)
-            for person in await digest_log.known_users(session, recipients)
+            for person in await digest_log.known_users(session, assembly.id, recipients)
         }
         addressed = [known.get(user, (user, assembly.fallback_language)) for user in recipients]
 
@@ -44,8 +44,10 @@ async def send_digests(
             chat, language = recipient
             return digest_actions(assembly, translations.for_language(language), charts, data, chat)
 
-        for (chat, _), actions in build_each(session, addressed, build, chat=itemgetter(0), topic=TOPIC):
-            outbox.enqueue(session, chat, actions, topic=TOPIC)
+        for (chat, _), actions in build_each(
+            session, addressed, build, assembly_id=assembly.id, chat=itemgetter(0), topic=TOPIC
+        ):
+            outbox.enqueue(session, assembly.id, chat, actions, topic=TOPIC)
         digest_log.record(session, assembly.id, now, len(recipients))
         await audit.record(session, assembly.id, "digest_sent", actor=audit.BOT, recipients=len(recipients))
     log.info("digest queued for %d organisers", len(recipients))

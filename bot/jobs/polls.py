@@ -80,7 +80,7 @@ class PollJob:
                     facilitator = await store.participants([poll.facilitator_id])
                     chat = facilitator[0].chat_id if facilitator else 0
                     actions = await close_poll(self.kit.context(store), poll)
-                    outbox.enqueue_each(session, chat, actions)
+                    outbox.enqueue_each(session, self.kit.assembly.id, chat, actions)
             except Exception:  # one poll that cannot close never keeps the others open
                 log.exception("poll %s could not be closed by its timer; the next run tries again", poll.id)
 
@@ -92,7 +92,7 @@ class PollJob:
                 answered, total = await polls.progress(session, poll.id)
                 if not count_changed(answered, live.shown):
                     continue
-                message_id = await outbox.sent_message_id(session, live_tag(poll))
+                message_id = await outbox.sent_message_id(session, self.kit.assembly.id, live_tag(poll))
                 people = await store.participants([poll.facilitator_id])
                 if message_id is None or not people:
                     continue  # the live message is not sent yet: the next run edits it
@@ -102,8 +102,10 @@ class PollJob:
                 )
                 edit = partial(_count_edit, self.kit, poll, message_id, (answered, total, tally))
                 topic = f"poll:{poll.id}:count"
-                for person, message in build_each(session, [facilitator], edit, chat=chat_of, topic=topic):
-                    outbox.enqueue(session, person.chat_id, [message])
+                for person, message in build_each(
+                    session, [facilitator], edit, assembly_id=self.kit.assembly.id, chat=chat_of, topic=topic
+                ):
+                    outbox.enqueue(session, self.kit.assembly.id, person.chat_id, [message])
                 await polls.set_shown(session, poll.id, answered)  # a count that failed waits for the next
 
     async def ask_feedback(self, now: datetime) -> None:
@@ -122,6 +124,8 @@ class PollJob:
                     continue
                 ask = partial(_invitation, self.kit, definition)
                 topic = f"feedback:{due.session_key}"
-                for _, message in build_each(session, [person], ask, chat=chat_of, topic=topic):
+                for _, message in build_each(
+                    session, [person], ask, assembly_id=assembly.id, chat=chat_of, topic=topic
+                ):
                     if message is not None:
-                        outbox.enqueue(session, person.chat_id, [message], topic=topic)
+                        outbox.enqueue(session, assembly.id, person.chat_id, [message], topic=topic)

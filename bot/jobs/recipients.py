@@ -26,6 +26,7 @@ def build_each(
     people: Iterable[PersonT],
     build: Callable[[PersonT], MessageT],
     *,
+    assembly_id: str,
     chat: Callable[[PersonT], int],
     topic: str,
 ) -> list[tuple[PersonT, MessageT]]:
@@ -41,5 +42,7 @@ def build_each(
                 topic,
                 chat(person),
             )
-            outbox.record_unbuilt(session, chat(person), topic, f"not built: {type(error).__name__}: {error}")
+            outbox.record_unbuilt(
+                session, assembly_id, chat(person), topic, f"not built: {type(error).__name__}: {error}"
+            )
     return built

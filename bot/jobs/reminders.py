@@ -80,9 +80,11 @@ class ReminderJob:
                             answer = said.get(person.id)
                             return reminder(tr, self.assembly, definition, person.chat_id, answer)
 
-                        built = build_each(session, coming, build, chat=chat_of, topic=topic)
+                        built = build_each(
+                            session, coming, build, assembly_id=self.assembly.id, chat=chat_of, topic=topic
+                        )
                         messages = [(person.id, message) for person, message in built]
-                        await reminders.queue(session, slot, due.due, messages, topic)
+                        await reminders.queue(session, self.assembly.id, slot, due.due, messages, topic=topic)
                         done = {person.id for person, _ in built}
                         await reminders.fail(
                             session, slot, due.due, [p.id for p in coming if p.id not in done]

@@ -43,9 +43,9 @@ async def _tell(
     def build(person: Participant) -> SendMessage:
         return make(translations.for_language(person.language), person.chat_id)
 
-    built = build_each(session, people, build, chat=chat_of, topic=topic)
+    built = build_each(session, people, build, assembly_id=assembly.id, chat=chat_of, topic=topic)
     for person, message in built:
-        outbox.enqueue(session, person.chat_id, [message], topic=topic)
+        outbox.enqueue(session, assembly.id, person.chat_id, [message], topic=topic)
     return len(built)
 
 

@@ -55,11 +55,11 @@ async def queue_announcement(
         for person in people:
             text = texts.get(person.language) or texts[assembly.fallback_language]
             messages = [SendMessage(person.chat_id, part) for part in split_text(text)]
-            outbox.enqueue(session, person.chat_id, messages, topic=topic(announcement))
+            outbox.enqueue(session, assembly.id, person.chat_id, messages, topic=topic(announcement))
         return announcement, len(people)
 
 
-async def progress(db: Database, announcement_id: int) -> dict[str, int]:
+async def progress(db: Database, assembly_id: str, announcement_id: int) -> dict[str, int]:
     """Messages of the announcement by outbox status (pending, sent, failed, blocked)."""
     async with db.transaction() as session:
-        return await outbox.topic_progress(session, topic(announcement_id))
+        return await outbox.topic_progress(session, assembly_id, topic(announcement_id))

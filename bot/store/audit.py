@@ -35,6 +35,7 @@ ACTIONS = (
     "digest_sent",
     "dashboard_sign_in",
     "erasure",
+    "phone_registration",
 )
 """Every action the log knows, in the order the dashboard explains them."""
 
@@ -50,10 +51,12 @@ def operator() -> str:
     return f"command line ({getpass.getuser()})"
 
 
-async def staff(session: AsyncSession, participant_id: int | None = None) -> str:
-    """The acting staff member as "Name (role)": `participant_id`, else whoever sent the update being
-    handled; the bot itself when neither is known (timed work)."""
-    query = select(RoleRow.name, RoleRow.role).order_by(RoleRow.role)
+async def staff(session: AsyncSession, assembly_id: str, participant_id: int | None = None) -> str:
+    """The acting staff member of the assembly as "Name (role)": `participant_id`, else whoever sent
+    the update being handled; the bot itself when neither is known (timed work)."""
+    query = (
+        select(RoleRow.name, RoleRow.role).where(RoleRow.assembly_id == assembly_id).order_by(RoleRow.role)
+    )
     if participant_id is not None:
         query = query.where(RoleRow.participant_id == participant_id)
     elif CHAT_ID.get() is not None:

@@ -71,7 +71,13 @@ async def _viewer(session: AsyncSession, assembly: Assembly, participant_id: int
         or person.status == ParticipantStatus.FORGOTTEN.value
     ):
         return None
-    rows = (await session.execute(select(RoleRow).where(RoleRow.participant_id == participant_id))).scalars()
+    rows = (
+        await session.execute(
+            select(RoleRow).where(
+                RoleRow.assembly_id == assembly.id, RoleRow.participant_id == participant_id
+            )
+        )
+    ).scalars()
     held = {row.role: row.name for row in rows}
     role = viewer_role(assembly, person.telegram_user_id, set(held))
     if role is None:
@@ -120,7 +126,7 @@ async def sign_in(
             expires_at=now + SESSION_VALID,
         )
     )
-    actor = await audit.staff(session, viewer.participant_id)
+    actor = await audit.staff(session, assembly.id, viewer.participant_id)
     await audit.record(session, assembly.id, "dashboard_sign_in", actor=actor, now=now)
     return secret, viewer
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -84,6 +85,43 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 """How long a SQLite writer waits for another's lock before giving up with "database is locked"."""
 
 
+class WriterSlots:
+    """`WRITERS` slots taken in order of arrival, except that urgent writers go before the others."""
+
+    def __init__(self, slots: int) -> None:
+        self._free = slots
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._others: deque[asyncio.Future[None]] = deque()
+
+    @asynccontextmanager
+    async def slot(self, *, urgent: bool) -> AsyncIterator[None]:
+        if self._free and not self._urgent and (urgent or not self._others):
+            self._free -= 1
+        else:
+            waiter = asyncio.get_running_loop().create_future()
+            (self._urgent if urgent else self._others).append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if not waiter.cancelled():
+                    self._release()  # handed a slot as it was cancelled: pass it on
+                # else `_release` drops it from its queue when it comes to it
+                raise
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        for queue in (self._urgent, self._others):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)  # the slot passes straight to it
+                    return
+        self._free += 1
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers run while one transaction writes; the busy timeout rides out another
     # process's writer (an organiser command). The driver's own implicit BEGIN is switched off
@@ -105,6 +143,13 @@ def _begin_immediate(connection: Connection) -> None:
 
 def _begin_deferred(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN")
+
+
+def _foreign_keys(connection: Connection, state: str) -> None:
+    """Outside any transaction (SQLite ignores the pragma inside one), on the driver's connection."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(f"PRAGMA foreign_keys={state}")
+    cursor.close()
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -147,18 +192,19 @@ class Database:
             # aiosqlite logs each statement with its parameters at DEBUG: never, whatever the level.
             logging.getLogger("aiosqlite").setLevel(logging.INFO)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._writers = asyncio.Semaphore(WRITERS)
+        self._writers = WriterSlots(WRITERS)
         self._nested = async_sessionmaker(self._deferred, expire_on_commit=False)
         self._readers = async_sessionmaker(self._reads, expire_on_commit=False)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
         """One unit of work that may write: committed on success, rolled back on any error.
 
         On SQLite it holds the write lock from its first statement to its commit (BEGIN IMMEDIATE);
-        at most `WRITERS` of this process contend for it, the rest queue here in order. A transaction
-        opened inside another one of the same task begins deferred instead: taking the lock the
-        outer one holds would wait for itself."""
+        at most `WRITERS` of this process contend for it, the rest queue here in order. An `urgent`
+        one (recording a fetched batch, which the next fetch and the presses' answers wait for)
+        goes before the others in that queue. A transaction opened inside another one of the same
+        task begins deferred instead: taking the lock the outer one holds would wait for itself."""
         if not self.single_writer:
             async with self.sessions() as session, session.begin():
                 yield session
@@ -167,7 +213,7 @@ class Database:
             async with self._nested() as session, session.begin():
                 yield session
             return
-        async with self._writers:
+        async with self._writers.slot(urgent=urgent):
             token = _writing.set(True)
             try:
                 async with self.sessions() as session, session.begin():
@@ -183,17 +229,29 @@ class Database:
         async with self._readers() as session, session.begin():
             yield session
 
-    async def migrate(self, revision: str = "head") -> None:
-        await self._alembic(command.upgrade, revision)
+    async def migrate(self, revision: str = "head", *, bot_id: int | None = None) -> None:
+        """`bot_id`: the running bot, whose updates a store from before 0009 logged (see there)."""
+        await self._alembic(command.upgrade, revision, bot_id)
 
     async def downgrade(self, revision: str) -> None:
-        await self._alembic(command.downgrade, revision)
+        await self._alembic(command.downgrade, revision, None)
 
-    async def _alembic(self, action: Any, revision: str) -> None:
+    async def _alembic(self, action: Any, revision: str, bot_id: int | None) -> None:
         def run(connection: Connection) -> None:
             config = alembic_config()
             config.attributes["connection"] = connection
-            action(config, revision)
+            config.attributes["bot_id"] = bot_id
+            # SQLite changes a table by copying it and dropping the old one; with foreign keys on,
+            # that drop would cascade to every row referring to it. They are off while migrating,
+            # as SQLite's own procedure for schema changes says (and as on a plain connection).
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                _foreign_keys(connection, "OFF")
+            try:
+                action(config, revision)
+            finally:
+                if sqlite:
+                    _foreign_keys(connection, "ON")
 
         # Not in a transaction of our own: the migrations environment commits each migration.
         async with self.engine.connect() as connection:

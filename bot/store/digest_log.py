@@ -18,14 +18,16 @@ async def organisers(session: AsyncSession, assembly_id: str) -> set[int]:
     query = (
         select(ParticipantRow.telegram_user_id)
         .join(RoleRow, RoleRow.participant_id == ParticipantRow.id)
-        .where(RoleRow.role == ORGANISER, ParticipantRow.assembly_id == assembly_id)
+        .where(RoleRow.role == ORGANISER, RoleRow.assembly_id == assembly_id)
     )
     return set((await session.execute(query)).scalars())
 
 
-async def known_users(session: AsyncSession, user_ids: Iterable[int]) -> list[Participant]:
-    """Those of these Telegram users who have talked to the bot, with their chat and language."""
-    query = select(ParticipantRow).where(ParticipantRow.telegram_user_id.in_(list(user_ids)))
+async def known_users(session: AsyncSession, assembly_id: str, user_ids: Iterable[int]) -> list[Participant]:
+    """Those of these Telegram users who have talked to the assembly's bot, with their chat and language."""
+    query = select(ParticipantRow).where(
+        ParticipantRow.assembly_id == assembly_id, ParticipantRow.telegram_user_id.in_(list(user_ids))
+    )
     return [as_participant(row) for row in (await session.execute(query)).scalars()]
 
 

@@ -25,7 +25,10 @@ class Backlog:
     oldest: datetime | None
 
 
-async def outbox_backlog(session: AsyncSession) -> Backlog:
-    query = select(func.count(), func.min(OutboxMessage.created_at)).where(OutboxMessage.status == PENDING)
+async def outbox_backlog(session: AsyncSession, assembly_id: str) -> Backlog:
+    """The assembly's own backlog: what its bot has to send (other bots on the store have theirs)."""
+    query = select(func.count(), func.min(OutboxMessage.created_at)).where(
+        OutboxMessage.assembly_id == assembly_id, OutboxMessage.status == PENDING
+    )
     pending, oldest = (await session.execute(query)).one()
     return Backlog(int(pending), oldest)

@@ -70,17 +70,28 @@ class AssemblyRow(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    bot_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    """The bot that speaks for the assembly (its token's number), recorded when the bot starts:
+    one bot per assembly, and the link from the assembly to its bot's update log."""
 
 
 class ParticipantRow(Base):
-    """A person in a private chat with the bot; one row per Telegram user."""
+    """A person in a private chat with an assembly's bot; one row per assembly and Telegram user
+    (someone in two assemblies, through their two bots, is two participants)."""
 
     __tablename__ = "participants"
+    __table_args__ = (
+        UniqueConstraint("assembly_id", "telegram_user_id"),
+        # the report views' counts (migration 0011_read_indexes)
+        Index("ix_participants_assembly_status", "assembly_id", "status"),
+        Index("ix_participants_assembly_registered", "assembly_id", "registered_at"),
+        Index("ix_participants_blocked", "blocked_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
     chat_id: Mapped[int] = mapped_column(BigInteger)
-    assembly_id: Mapped[str | None] = mapped_column(ForeignKey("assemblies.id"))
+    assembly_id: Mapped[str] = mapped_column(ForeignKey("assemblies.id"))
     language: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(20), default="contact")
     blocked_at: Mapped[datetime | None]
@@ -89,7 +100,8 @@ class ParticipantRow(Base):
     consented_at: Mapped[datetime | None]
     registered_at: Mapped[datetime | None]
     consent_medium: Mapped[str | None] = mapped_column(String(10))
-    """`paper` for people registered from a file by staff (no Telegram: `chat_id` 0); NULL in the chat."""
+    """`paper` for people registered from a file by staff, `phone` for those an organiser registered by
+    phone in the chat (no Telegram either way: `chat_id` 0); NULL for people who registered themselves."""
 
 
 class ConversationRow(Base):
@@ -107,10 +119,14 @@ class ConversationRow(Base):
 
 
 class InboundUpdate(Base):
-    """An update recorded before it is acknowledged to the Bot API; handled exactly once."""
+    """An update recorded before it is acknowledged to the Bot API; handled exactly once.
+
+    Update ids are numbered per bot, so the key is (bot, update id): two bots sharing the store
+    never take each other's updates for redeliveries."""
 
     __tablename__ = "inbound_updates"
 
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     event: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -118,15 +134,17 @@ class InboundUpdate(Base):
     processed_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(200))
 
-    __table_args__ = (Index("ix_inbound_updates_pending", "processed_at", "chat_id"),)
+    __table_args__ = (Index("ix_inbound_updates_pending", "bot_id", "processed_at", "chat_id"),)
 
 
 class OutboxMessage(Base):
-    """A Bot API call waiting to be sent by the rate-limited sender, with its outcome."""
+    """A Bot API call waiting to be sent by the rate-limited sender, with its outcome; only the
+    sender of the assembly's own bot sends it (a chat id is the same person in every bot)."""
 
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assembly_id: Mapped[str] = mapped_column(ForeignKey("assemblies.id"))
     chat_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(20))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -145,7 +163,7 @@ class OutboxMessage(Base):
 
     purge_after_send: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
-    __table_args__ = (Index("ix_outbox_due", "status", "chat_id", "id"),)
+    __table_args__ = (Index("ix_outbox_due", "assembly_id", "status", "chat_id", "id"),)
 
 
 class SessionRow(Base):
@@ -196,6 +214,7 @@ class RsvpRow(Base):
     """A participant's answer for a session; the latest answer stands."""
 
     __tablename__ = "rsvps"
+    __table_args__ = (Index("ix_rsvps_session_answer", "session_id", "answer"),)
 
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
     participant_id: Mapped[int] = mapped_column(
@@ -210,6 +229,7 @@ class AttendanceRow(Base):
     """A participant present at a session, by code or marked by hand."""
 
     __tablename__ = "attendance"
+    __table_args__ = (Index("ix_attendance_session_late", "session_id", "late"),)
 
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
     participant_id: Mapped[int] = mapped_column(
@@ -329,13 +349,14 @@ class RoleInviteRow(Base):
 
 
 class RoleRow(Base):
-    """A facilitator or organiser role held by a participant."""
+    """A facilitator or organiser role held by a participant, in the participant's assembly."""
 
     __tablename__ = "roles"
 
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
     )
+    assembly_id: Mapped[str] = mapped_column(ForeignKey("assemblies.id"))
     role: Mapped[str] = mapped_column(String(12), primary_key=True)
     name: Mapped[str] = mapped_column(String(64), default="")
     """The first name participants see for their facilitator."""
@@ -476,6 +497,7 @@ class FeedbackRatingRow(Base):
     """A 1-5 rating of a session; the latest per question stands."""
 
     __tablename__ = "feedback_ratings"
+    __table_args__ = (Index("ix_feedback_ratings_session_question", "session_id", "question", "value"),)
 
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
     participant_id: Mapped[int] = mapped_column(
@@ -489,6 +511,7 @@ class FeedbackCommentRow(Base):
     """A free-text comment on a session, with its detected language (None when too short to tell)."""
 
     __tablename__ = "feedback_comments"
+    __table_args__ = (Index("ix_feedback_comments_session_language", "session_id", "language"),)
 
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
     participant_id: Mapped[int] = mapped_column(

@@ -1,4 +1,8 @@
-"""The outbox: every Bot API call is written here first and sent by the rate-limited sender."""
+"""The outbox: every Bot API call is written here first and sent by the rate-limited sender.
+
+Each row belongs to an assembly, and only the sender of that assembly's bot reads it: a private
+chat's id is the person's user id, the same in every bot, so the chat alone cannot say which bot
+speaks."""
 
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ class Queued:
 
 def enqueue(
     session: AsyncSession,
+    assembly_id: str,
     chat_id: int,
     actions: Iterable[Action],
     *,
@@ -45,6 +50,7 @@ def enqueue(
     for action in actions:
         kind, payload, blob = action_to_json(action)
         row = OutboxMessage(
+            assembly_id=assembly_id,
             chat_id=chat_id,
             kind=kind,
             payload=payload,
@@ -59,18 +65,25 @@ def enqueue(
     return rows
 
 
-def record_unbuilt(session: AsyncSession, chat_id: int, topic: str, reason: str) -> None:
+def record_unbuilt(session: AsyncSession, assembly_id: str, chat_id: int, topic: str, reason: str) -> None:
     """A message a batch job could not build for one recipient: a row already failed, so nothing is
     sent, the job does not try again at every run, and the report views count it as a failed send."""
     session.add(
         OutboxMessage(
-            chat_id=chat_id, kind="unbuilt", payload={}, status=FAILED, last_error=reason[:300], topic=topic
+            assembly_id=assembly_id,
+            chat_id=chat_id,
+            kind="unbuilt",
+            payload={},
+            status=FAILED,
+            last_error=reason[:300],
+            topic=topic,
         )
     )
 
 
 def enqueue_each(
     session: AsyncSession,
+    assembly_id: str,
     chat_id: int,
     actions: Iterable[Action],
     *,
@@ -81,7 +94,9 @@ def enqueue_each(
     so every chat keeps its own order and rate limit; a button answer goes to `chat_id`."""
     for action in actions:
         target = getattr(action, "chat_id", chat_id)
-        enqueue(session, target, [action], update_id=update_id, purge_after_send=purge_after_send)
+        enqueue(
+            session, assembly_id, target, [action], update_id=update_id, purge_after_send=purge_after_send
+        )
 
 
 async def cancel_pending(session: AsyncSession, ids: Iterable[int], reason: str) -> list[int]:
@@ -98,33 +113,38 @@ async def cancel_pending(session: AsyncSession, ids: Iterable[int], reason: str)
     return list(result.scalars())
 
 
-async def topic_progress(session: AsyncSession, topic: str) -> dict[str, int]:
+async def topic_progress(session: AsyncSession, assembly_id: str, topic: str) -> dict[str, int]:
     """How many rows of a topic are in each status."""
     query = (
         select(OutboxMessage.status, func.count())
-        .where(OutboxMessage.topic == topic)
+        .where(OutboxMessage.assembly_id == assembly_id, OutboxMessage.topic == topic)
         .group_by(OutboxMessage.status)
     )
     return {status: count for status, count in (await session.execute(query)).tuples()}
 
 
-async def sent_message_id(session: AsyncSession, topic: str) -> int | None:
+async def sent_message_id(session: AsyncSession, assembly_id: str, topic: str) -> int | None:
     """The Telegram id of the sent message tagged `topic` (see `SendMessage.tag`), once it is sent."""
     query = (
         select(OutboxMessage.telegram_message_id)
-        .where(OutboxMessage.topic == topic, OutboxMessage.status == SENT)
+        .where(
+            OutboxMessage.assembly_id == assembly_id,
+            OutboxMessage.topic == topic,
+            OutboxMessage.status == SENT,
+        )
         .order_by(OutboxMessage.id.desc())
         .limit(1)
     )
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def due_chats(session: AsyncSession, limit: int = 1000) -> list[int]:
+async def due_chats(session: AsyncSession, assembly_id: str, limit: int = 1000) -> list[int]:
     """Chats with a message due, the longest-waiting first. Outbox times are wall-clock times,
     whatever clock the flows run on: they pace real Bot API calls."""
     query = (
         select(OutboxMessage.chat_id)
         .where(
+            OutboxMessage.assembly_id == assembly_id,
             OutboxMessage.status == PENDING,
             OutboxMessage.kind != ANSWER,
             OutboxMessage.not_before <= utcnow(),
@@ -136,12 +156,13 @@ async def due_chats(session: AsyncSession, limit: int = 1000) -> list[int]:
     return list((await session.execute(query)).scalars())
 
 
-async def next_due(session: AsyncSession, chat_id: int) -> Queued | None:
+async def next_due(session: AsyncSession, assembly_id: str, chat_id: int) -> Queued | None:
     """The chat's oldest pending message, if it is due: a chat's messages leave strictly in order,
     so a postponed one holds back those behind it. Button answers are not in this order."""
     query = (
         select(OutboxMessage)
         .where(
+            OutboxMessage.assembly_id == assembly_id,
             OutboxMessage.status == PENDING,
             OutboxMessage.chat_id == chat_id,
             OutboxMessage.kind != ANSWER,
@@ -155,11 +176,14 @@ async def next_due(session: AsyncSession, chat_id: int) -> Queued | None:
     return _queued(row)
 
 
-async def due_answers(session: AsyncSession, skip: Iterable[int] = (), limit: int = 500) -> list[Queued]:
+async def due_answers(
+    session: AsyncSession, assembly_id: str, skip: Iterable[int] = (), limit: int = 500
+) -> list[Queued]:
     """Button answers due now, oldest first, whatever their chats have queued (`skip`: in flight)."""
     query = (
         select(OutboxMessage)
         .where(
+            OutboxMessage.assembly_id == assembly_id,
             OutboxMessage.status == PENDING,
             OutboxMessage.kind == ANSWER,
             OutboxMessage.not_before <= utcnow(),
@@ -173,12 +197,16 @@ async def due_answers(session: AsyncSession, skip: Iterable[int] = (), limit: in
     return [_queued(row) for row in (await session.execute(query)).scalars()]
 
 
-async def step_replies(session: AsyncSession, update_id: int, chat_id: int) -> int:
+async def step_replies(session: AsyncSession, assembly_id: str, update_id: int, chat_id: int) -> int:
     """How many outbox rows the handling of `update_id` queued for `chat_id`."""
     query = (
         select(func.count())
         .select_from(OutboxMessage)
-        .where(OutboxMessage.update_id == update_id, OutboxMessage.chat_id == chat_id)
+        .where(
+            OutboxMessage.assembly_id == assembly_id,
+            OutboxMessage.update_id == update_id,
+            OutboxMessage.chat_id == chat_id,
+        )
     )
     return int((await session.execute(query)).scalar_one())
 
@@ -187,10 +215,10 @@ def _queued(row: OutboxMessage) -> Queued:
     return Queued(row.id, row.chat_id, decode(row), row.update_id)
 
 
-async def earliest_due(session: AsyncSession) -> datetime | None:
+async def earliest_due(session: AsyncSession, assembly_id: str) -> datetime | None:
     query = (
         select(OutboxMessage.not_before)
-        .where(OutboxMessage.status == PENDING)
+        .where(OutboxMessage.assembly_id == assembly_id, OutboxMessage.status == PENDING)
         .order_by(OutboxMessage.not_before)
         .limit(1)
     )
@@ -202,15 +230,22 @@ def decode(row: OutboxMessage) -> Action:
     return action_from_json(row.kind, row.payload, row.blob)
 
 
-async def mark_blocked(session: AsyncSession, chat_id: int, error: str) -> None:
-    """The person blocked the bot: stop every pending message to them and remember it."""
+async def mark_blocked(session: AsyncSession, assembly_id: str, chat_id: int, error: str) -> None:
+    """The person blocked this assembly's bot: stop every pending message to them and remember it
+    (their chats with other bots are not concerned)."""
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == PENDING)
+        .where(
+            OutboxMessage.assembly_id == assembly_id,
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.status == PENDING,
+        )
         .values(status=BLOCKED, last_error=error[:300])
     )
     await session.execute(
-        update(ParticipantRow).where(ParticipantRow.chat_id == chat_id).values(blocked_at=utcnow())
+        update(ParticipantRow)
+        .where(ParticipantRow.assembly_id == assembly_id, ParticipantRow.chat_id == chat_id)
+        .values(blocked_at=utcnow())
     )
 
 

@@ -21,14 +21,29 @@ from flows.engine import IDLE, ConversationState, Step
 from flows.ports import Participant, Store
 
 
-async def ensure_assembly(session: AsyncSession, assembly: Assembly) -> None:
-    """Mirror the definition's id and name into the store, so rows can refer to it."""
+class BotTaken(ValueError):
+    """The bot already speaks for another assembly of the store: each assembly has its own bot."""
+
+
+async def ensure_assembly(session: AsyncSession, assembly: Assembly, bot_id: int | None = None) -> None:
+    """Mirror the definition's id and name into the store, so rows can refer to it; `bot_id`: the
+    bot now speaking for it (one bot per assembly: the store refuses a bot already taken)."""
     row = await session.get(AssemblyRow, assembly.id)
     name = assembly.text(assembly.name, assembly.fallback_language)
     if row is None:
-        session.add(AssemblyRow(id=assembly.id, name=name))
+        row = AssemblyRow(id=assembly.id, name=name)
+        session.add(row)
     else:
         row.name = name
+    if bot_id is not None and row.bot_id != bot_id:
+        other = select(AssemblyRow.id).where(AssemblyRow.bot_id == bot_id, AssemblyRow.id != assembly.id)
+        taken = await session.scalar(other)
+        if taken is not None:
+            raise BotTaken(
+                f"this bot (id {bot_id}) already speaks for assembly {taken} in this database; "
+                f"give {assembly.id} a bot of its own (another token from @BotFather)"
+            )
+        row.bot_id = bot_id
 
 
 class SqlStore:
@@ -82,7 +97,9 @@ class SqlStore:
     async def participants(self, participant_ids: Sequence[int]) -> list[Participant]:
         query = (
             select(ParticipantRow)
-            .where(ParticipantRow.id.in_(list(participant_ids)))
+            .where(
+                ParticipantRow.assembly_id == self.assembly_id, ParticipantRow.id.in_(list(participant_ids))
+            )
             .order_by(ParticipantRow.id)
         )
         return [as_participant(row) for row in (await self.session.execute(query)).scalars()]
@@ -125,7 +142,9 @@ class SqlStore:
             state = inspect(row)
             if not (state.deleted or state.was_deleted or state.detached) and row.telegram_user_id == user_id:
                 return row
-        query = select(ParticipantRow).where(ParticipantRow.telegram_user_id == user_id)
+        query = select(ParticipantRow).where(
+            ParticipantRow.assembly_id == self.assembly_id, ParticipantRow.telegram_user_id == user_id
+        )
         row = (await self.session.execute(query)).scalar_one_or_none()
         self._known[user_id] = row
         return row

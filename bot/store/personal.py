@@ -21,6 +21,7 @@ from bot.store.dashboard_access import forget_viewer
 from bot.store.lottery import latest_chance
 from bot.store.models import (
     AnswerRow,
+    AssemblyRow,
     AttendanceRow,
     ConversationRow,
     FeedbackCommentRow,
@@ -192,12 +193,13 @@ def _redacted(value: Any, texts: set[str]) -> Any:
     return value
 
 
-async def _redact_copies(session: AsyncSession, texts: set[str]) -> None:
-    """Other people's messages that quote the person (results listing an open answer, a table notice
-    naming a facilitator): the quote becomes an ellipsis, sent or not."""
+async def _redact_copies(session: AsyncSession, assembly_id: str, texts: set[str]) -> None:
+    """Other people's messages in the assembly that quote the person (results listing an open answer,
+    a table notice naming a facilitator): the quote becomes an ellipsis, sent or not."""
     if not texts:
         return
-    result = await session.stream_scalars(select(OutboxMessage).execution_options(yield_per=500))
+    query = select(OutboxMessage).where(OutboxMessage.assembly_id == assembly_id)
+    result = await session.stream_scalars(query.execution_options(yield_per=500))
     async for row in result:
         if any(text in quoted for quoted in _texts(row.payload) for text in texts):
             row.payload = _redacted(row.payload, texts)
@@ -210,21 +212,27 @@ def _scrubbed(ballot: dict[str, Any]) -> dict[str, Any] | None:
     return {key: value for key, value in ballot.items() if key != "reason"}
 
 
-async def _scrub_chat(session: AsyncSession, chat_id: int) -> None:
-    """The update log and the outbox keep message texts and Telegram ids: scrub this chat's rows.
+async def _scrub_chat(session: AsyncSession, assembly_id: str, chat_id: int) -> None:
+    """The update log and the outbox keep message texts and Telegram ids: scrub this chat's rows with
+    the assembly's bot (the person's chats with other assemblies' bots are theirs to erase there).
     The update being handled right now is scrubbed too; the runner writes its reply separately."""
+    bot = select(AssemblyRow.bot_id).where(AssemblyRow.id == assembly_id).scalar_subquery()
     await session.execute(
         update(InboundUpdate)
-        .where(InboundUpdate.chat_id == chat_id)
+        .where(InboundUpdate.bot_id == bot, InboundUpdate.chat_id == chat_id)
         .values(event=None, chat_id=0, processed_at=func.coalesce(InboundUpdate.processed_at, func.now()))
     )
-    await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id))
+    await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.assembly_id == assembly_id, OutboxMessage.chat_id == chat_id
+        )
+    )
 
 
 async def discard(session: AsyncSession, participant_id: int) -> None:
     """Drop a record that holds nothing but a Telegram id, row and all (nothing is left to count)."""
     row = await session.get_one(ParticipantRow, participant_id)
-    await _scrub_chat(session, row.chat_id)
+    await _scrub_chat(session, row.assembly_id, row.chat_id)
     await session.execute(delete(ConversationRow).where(ConversationRow.participant_id == participant_id))
     await session.delete(row)
     await session.flush()
@@ -257,9 +265,9 @@ async def erase(session: AsyncSession, participant_id: int, status: ParticipantS
     await session.execute(
         update(InvitationRow).where(InvitationRow.participant_id == mine).values(participant_id=None)
     )
-    await _scrub_chat(session, chat_id)
+    await _scrub_chat(session, row.assembly_id, chat_id)
     await session.flush()
-    await _redact_copies(session, texts)
+    await _redact_copies(session, row.assembly_id, texts)
     row.telegram_user_id, row.chat_id = -participant_id, 0
     row.consent_version = row.consented_at = row.registered_at = row.blocked_at = None
     row.status = status.value

@@ -149,7 +149,7 @@ class SqlPolls:
             self.session,
             self.assembly_id,
             "poll_started",
-            actor=await audit.staff(self.session, facilitator_id),
+            actor=await audit.staff(self.session, self.assembly_id, facilitator_id),
             now=now,
             poll=row.id,
             session_key=session_id,
@@ -229,7 +229,7 @@ class SqlPolls:
         )
         if closed.rowcount != 1:  # type: ignore[attr-defined]
             return False
-        actor = await audit.staff(self.session)
+        actor = await audit.staff(self.session, self.assembly_id)
         await audit.record(self.session, self.assembly_id, "poll_closed", actor=actor, now=now, poll=poll_id)
         return True
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.store import audit, invitations, outbox, personal
+from bot.store import audit, invitations, outbox, paper, personal
 from bot.store.models import (
     AnswerRow,
     InvitationRow,
@@ -42,6 +42,32 @@ class SqlRegistrations:
     async def record_consent(self, participant_id: int, version: str, now: datetime) -> None:
         row = await self._participant(participant_id)
         row.consent_version, row.consented_at = version, now
+
+    async def open_by_phone(self, language: str, consent_version: str, now: datetime) -> int:
+        return await paper.add_offline(
+            self.session,
+            self.assembly_id,
+            None,
+            language,
+            medium=paper.PHONE,
+            consent_version=consent_version,
+            now=now,
+        )
+
+    async def registered_by_phone(self, participant_id: int, staff_id: int, now: datetime) -> None:
+        person = await self._participant(participant_id)
+        await audit.record(
+            self.session,
+            self.assembly_id,
+            "phone_registration",
+            actor=await audit.staff(self.session, self.assembly_id, staff_id),
+            now=now,
+            participant=participant_id,
+            consent_version=person.consent_version,
+        )
+
+    async def drop_by_phone(self, participant_id: int) -> None:
+        await paper.drop_offline(self.session, self.assembly_id, participant_id)
 
     async def answers(self, participant_id: int) -> dict[str, Any]:
         query = select(AnswerRow.question_id, AnswerRow.value).where(
@@ -140,4 +166,4 @@ class SqlRegistrations:
 
     async def notify(self, chat_id: int, actions: Sequence[Action]) -> None:
         if chat_id:  # 0: registered on paper, or erased; staff reach them by phone (the call list)
-            outbox.enqueue(self.session, chat_id, actions)
+            outbox.enqueue(self.session, self.assembly_id, chat_id, actions)

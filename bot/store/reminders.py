@@ -79,10 +79,19 @@ async def _insert(session: AsyncSession, deliveries: list[ReminderDelivery]) -> 
 
 
 async def queue(
-    session: AsyncSession, slot: Slot, due: datetime, reminders: Sequence[tuple[int, SendMessage]], topic: str
+    session: AsyncSession,
+    assembly_id: str,
+    slot: Slot,
+    due: datetime,
+    reminders: Sequence[tuple[int, SendMessage]],
+    *,
+    topic: str,
 ) -> None:
     """Plan `slot` for each (participant id, reminder) as queued, the reminder into the outbox."""
-    rows = [outbox.enqueue(session, message.chat_id, [message], topic=topic)[0] for _, message in reminders]
+    rows = [
+        outbox.enqueue(session, assembly_id, message.chat_id, [message], topic=topic)[0]
+        for _, message in reminders
+    ]
     await session.flush()
     deliveries = [_delivery(slot, participant_id, due, QUEUED) for participant_id, _ in reminders]
     for delivery, row in zip(deliveries, rows, strict=True):

@@ -63,7 +63,7 @@ async def staff(session: AsyncSession, assembly_id: str, name: str | None = None
             RoleRow.granted_at,
         )
         .join(ParticipantRow, ParticipantRow.id == RoleRow.participant_id)
-        .where(ParticipantRow.assembly_id == assembly_id)
+        .where(RoleRow.assembly_id == assembly_id)
         .order_by(RoleRow.name, RoleRow.role, RoleRow.granted_at)
     )
     if name is not None:
@@ -77,10 +77,8 @@ async def revoke(
     """Withdraw `roles` from one person of this assembly, one audit row for each role they held;
     returns the roles they still hold. Every privileged command and dashboard page checks the role in
     the store, so it stops at once."""
-    query = (
-        select(RoleRow.role)
-        .join(ParticipantRow, ParticipantRow.id == RoleRow.participant_id)
-        .where(RoleRow.participant_id == participant_id, ParticipantRow.assembly_id == assembly_id)
+    query = select(RoleRow.role).where(
+        RoleRow.participant_id == participant_id, RoleRow.assembly_id == assembly_id
     )
     held = set((await session.execute(query)).scalars())
     for role in sorted(held & set(roles)):
@@ -89,7 +87,9 @@ async def revoke(
         )
     await session.execute(
         delete(RoleRow).where(
-            RoleRow.participant_id == participant_id, RoleRow.role.in_(list(held & set(roles)))
+            RoleRow.participant_id == participant_id,
+            RoleRow.assembly_id == assembly_id,
+            RoleRow.role.in_(list(held & set(roles))),
         )
     )
     return held - set(roles)
@@ -117,29 +117,37 @@ class SqlRoles:
         role = spent.scalar_one_or_none()
         if role is not None and await self.session.get(RoleRow, (participant_id, role)) is None:
             self.session.add(
-                RoleRow(participant_id=participant_id, role=role, name=name[:64], granted_at=now)
+                RoleRow(
+                    participant_id=participant_id,
+                    assembly_id=self.assembly_id,
+                    role=role,
+                    name=name[:64],
+                    granted_at=now,
+                )
             )
             await self.session.flush()
-            actor = await audit.staff(self.session, participant_id)
+            actor = await audit.staff(self.session, self.assembly_id, participant_id)
             await audit.record(
                 self.session, self.assembly_id, "role_granted", actor=actor, now=now, role=role
             )
         return role
 
     async def roles(self, participant_id: int) -> set[str]:
-        query = select(RoleRow.role).where(RoleRow.participant_id == participant_id)
+        query = select(RoleRow.role).where(
+            RoleRow.assembly_id == self.assembly_id, RoleRow.participant_id == participant_id
+        )
         return set((await self.session.execute(query)).scalars())
 
     async def names(self, participant_ids: Sequence[int]) -> dict[int, str]:
         query = select(RoleRow.participant_id, RoleRow.name).where(
-            RoleRow.participant_id.in_(list(participant_ids))
+            RoleRow.assembly_id == self.assembly_id, RoleRow.participant_id.in_(list(participant_ids))
         )
         return {person: name for person, name in (await self.session.execute(query)).tuples() if name}
 
     async def holders(self, role: str) -> list[int]:
         query = (
             select(RoleRow.participant_id)
-            .where(RoleRow.role == role)
+            .where(RoleRow.assembly_id == self.assembly_id, RoleRow.role == role)
             .order_by(RoleRow.granted_at, RoleRow.participant_id)
         )
         return list((await self.session.execute(query)).scalars())

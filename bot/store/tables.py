@@ -77,7 +77,7 @@ class SqlTables:
             self.session,
             self.assembly_id,
             "tables_assigned",
-            actor=await audit.staff(self.session),
+            actor=await audit.staff(self.session, self.assembly_id),
             session_key=session_id,
             tables=len(set(seating.values())),
             seated=len(seating),
@@ -90,7 +90,11 @@ class SqlTables:
         return {table: person for table, person in (await self.session.execute(query)).tuples() if person}
 
     async def pins(self) -> dict[int, int]:
-        query = select(TablePin.participant_id, TablePin.table_no)
+        query = (
+            select(TablePin.participant_id, TablePin.table_no)
+            .join(ParticipantRow, ParticipantRow.id == TablePin.participant_id)
+            .where(ParticipantRow.assembly_id == self.assembly_id)
+        )
         return dict((await self.session.execute(query)).tuples().all())
 
     async def pin(self, participant_id: int, table: int | None) -> None:
@@ -98,7 +102,7 @@ class SqlTables:
         if table is not None:
             self.session.add(TablePin(participant_id=participant_id, table_no=table))
         await self.session.flush()
-        actor = await audit.staff(self.session)
+        actor = await audit.staff(self.session, self.assembly_id)
         await audit.record(
             self.session, self.assembly_id, "pin", actor=actor, participant=participant_id, table=table
         )

@@ -1,4 +1,7 @@
-"""The inbound update log: recorded before acknowledgement, processed once per update id."""
+"""The inbound update log: recorded before acknowledgement, processed once per update id.
+
+Telegram numbers updates per bot, so every function takes the bot's id (`bot_id_of(token)`): bots
+sharing a store each see their own log only."""
 
 from __future__ import annotations
 
@@ -38,24 +41,24 @@ class Claimed:
     event: Event
 
 
-async def record(session: AsyncSession, batch: Sequence[Received]) -> list[Received]:
+async def record(session: AsyncSession, bot_id: int, batch: Sequence[Received]) -> list[Received]:
     """Store the updates not seen before and return them; redeliveries are dropped here."""
     if not batch:
         return []
     ids = [item.update_id for item in batch]
-    known = set(
-        (
-            await session.execute(select(InboundUpdate.update_id).where(InboundUpdate.update_id.in_(ids)))
-        ).scalars()
+    seen = select(InboundUpdate.update_id).where(
+        InboundUpdate.bot_id == bot_id, InboundUpdate.update_id.in_(ids)
     )
+    known = set((await session.execute(seen)).scalars())
     fresh = [item for item in batch if item.update_id not in known]
     if known:
-        await _warn_if_renumbered(session, min(known))
+        await _warn_if_renumbered(session, bot_id, min(known))
     now = utcnow()
     for item in fresh:
         # Updates without a flow event (kinds we do not handle) are born processed.
         session.add(
             InboundUpdate(
+                bot_id=bot_id,
                 update_id=item.update_id,
                 chat_id=item.chat_id,
                 event=None if item.event is None else event_to_json(item.event),
@@ -66,8 +69,9 @@ async def record(session: AsyncSession, batch: Sequence[Received]) -> list[Recei
     return fresh
 
 
-async def _warn_if_renumbered(session: AsyncSession, lowest_known: int) -> None:
-    highest = int(await session.scalar(select(func.max(InboundUpdate.update_id))) or 0)
+async def _warn_if_renumbered(session: AsyncSession, bot_id: int, lowest_known: int) -> None:
+    highest_query = select(func.max(InboundUpdate.update_id)).where(InboundUpdate.bot_id == bot_id)
+    highest = int(await session.scalar(highest_query) or 0)
     if highest - lowest_known > REDELIVERY_WINDOW:
         log.warning(
             "update %d arrived again, far below the highest update id recorded (%d): the Bot API seems "
@@ -79,24 +83,34 @@ async def _warn_if_renumbered(session: AsyncSession, lowest_known: int) -> None:
         )
 
 
-async def pending_chats(session: AsyncSession) -> list[int]:
-    query = select(InboundUpdate.chat_id).where(InboundUpdate.processed_at.is_(None)).distinct()
+async def pending_chats(session: AsyncSession, bot_id: int) -> list[int]:
+    query = (
+        select(InboundUpdate.chat_id)
+        .where(InboundUpdate.bot_id == bot_id, InboundUpdate.processed_at.is_(None))
+        .distinct()
+    )
     return list((await session.execute(query)).scalars())
 
 
-async def pending_for_chat(session: AsyncSession, chat_id: int) -> list[int]:
+async def pending_for_chat(session: AsyncSession, bot_id: int, chat_id: int) -> list[int]:
     query = (
         select(InboundUpdate.update_id)
-        .where(InboundUpdate.processed_at.is_(None), InboundUpdate.chat_id == chat_id)
+        .where(
+            InboundUpdate.bot_id == bot_id,
+            InboundUpdate.processed_at.is_(None),
+            InboundUpdate.chat_id == chat_id,
+        )
         .order_by(InboundUpdate.update_id)
     )
     return list((await session.execute(query)).scalars())
 
 
-async def claim(session: AsyncSession, update_id: int) -> Claimed | None:
+async def claim(session: AsyncSession, bot_id: int, update_id: int) -> Claimed | None:
     """The update, if still unprocessed; locked on PostgreSQL so two workers never share it."""
     query = select(InboundUpdate).where(
-        InboundUpdate.update_id == update_id, InboundUpdate.processed_at.is_(None)
+        InboundUpdate.bot_id == bot_id,
+        InboundUpdate.update_id == update_id,
+        InboundUpdate.processed_at.is_(None),
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
@@ -106,13 +120,15 @@ async def claim(session: AsyncSession, update_id: int) -> Claimed | None:
     return Claimed(row.update_id, row.chat_id, event_from_json(row.event))
 
 
-async def finish(session: AsyncSession, update_id: int, error: str | None = None) -> Claimed | None:
+async def finish(
+    session: AsyncSession, bot_id: int, update_id: int, error: str | None = None
+) -> Claimed | None:
     """Mark the update processed, with the reason when it failed; returns it as it was (None when
     it carried no event, e.g. an erasure scrubbed it meanwhile).
 
     What was typed lives on only where a flow stored it: the log keeps the id, not the words
     (and a secret vote leaves nothing that ties the voter to the choice)."""
-    row = await session.get_one(InboundUpdate, update_id)
+    row = await session.get_one(InboundUpdate, (bot_id, update_id))
     event = row.event
     row.processed_at, row.event = utcnow(), None
     if error is not None:

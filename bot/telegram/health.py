@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-
-from aiohttp import web
+from typing import TYPE_CHECKING
 
 from bot import metrics
 from bot.store import health
 from bot.store.database import Database
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +38,9 @@ async def store_reachable(db: Database) -> bool:
     return True
 
 
-def health_app(db: Database) -> web.Application:
-    """The application every listener of the bot starts from."""
+def health_app(db: Database, assembly_id: str) -> web.Application:
+    """The application every listener of the bot starts from; `/metrics` counts `assembly_id`'s outbox."""
+    from aiohttp import web  # noqa: PLC0415 (a bot polling without --metrics serves nothing)
 
     async def healthz(request: web.Request) -> web.Response:
         if await store_reachable(db):
@@ -45,7 +48,7 @@ def health_app(db: Database) -> web.Application:
         return web.Response(status=503, text="store unreachable\n")
 
     async def scrape(request: web.Request) -> web.Response:
-        body, content_type = await metrics.exposition(db)
+        body, content_type = await metrics.exposition(db, assembly_id)
         return web.Response(body=body, headers={"Content-Type": content_type})
 
     app = web.Application()
@@ -55,6 +58,8 @@ def health_app(db: Database) -> web.Application:
 
 
 async def serve(app: web.Application, host: str, port: int) -> web.AppRunner:
+    from aiohttp import web  # noqa: PLC0415 (see health_app)
+
     """Listen on host:port; `runner.cleanup()` stops accepting and waits for requests in flight."""
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=30.0)
     await runner.setup()

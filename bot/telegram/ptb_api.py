@@ -45,6 +45,9 @@ from flows import actions as act
 
 T = TypeVar("T")
 
+CONNECTIONS = 64
+"""Calls in flight at once, as many as the sender's sending slots."""
+
 
 def retry_seconds(error: RetryAfter) -> float:
     """`retry_after` is an int (PTB 22 default) or a timedelta (with PTB_TIMEDELTA=1, and PTB 23)."""
@@ -68,7 +71,10 @@ class PtbApi(BotAdapter):
         base = api_url.rstrip("/")
         self.request_timeout = request_timeout
         self._requests = (
+            # PTB's default pool is one connection: every call, button answers included, would
+            # queue behind the one in flight (a burst of presses waited seconds for their answers).
             HTTPXRequest(
+                connection_pool_size=CONNECTIONS,
                 read_timeout=request_timeout,
                 write_timeout=request_timeout,
                 connect_timeout=10.0,

@@ -63,13 +63,16 @@ class Runner:
         kit: Kit,
         sender: OutboxSender,
         *,
+        bot_id: int,
         scheduler: Scheduler | None = None,
         startup: Sequence[StartupStep] = (),
         poll_timeout: int = 10,
         concurrency: int = 32,
         fleet: Fleet | None = None,
     ) -> None:
+        """`bot_id`: the number of `api`'s token (`bot_id_of`), whose update log this runner keeps."""
         self.db, self.api, self.kit, self.sender, self.fleet = db, api, kit, sender, fleet
+        self.bot_id = bot_id
         self.scheduler, self.startup = scheduler, tuple(startup)
         self.poll_timeout = poll_timeout
         self.concurrency = concurrency
@@ -83,7 +86,7 @@ class Runner:
         async with self.db.transaction() as session:
             if self.fleet is not None:  # workers starting together prepare one after the other
                 await wait_turn(session, self.fleet.startup_key)
-            await ensure_assembly(session, assembly)
+            await ensure_assembly(session, assembly, self.bot_id)
             for step in self.startup:
                 await step(session)
         for language in assembly.languages:
@@ -147,7 +150,7 @@ class Runner:
         while True:
             try:
                 async with self.db.reading() as session:
-                    for chat_id in await updates.pending_chats(session):
+                    for chat_id in await updates.pending_chats(session, self.bot_id):
                         self.workers.kick(chat_id)
             except Exception as error:
                 if not unavailable(error):
@@ -174,26 +177,30 @@ class Runner:
             backoff = 1.0
             if not batch:
                 continue
-            # Answering a press is not acknowledging its update: the spinner may stop before the
-            # update is stored (a crash before then brings the update back, and it is handled).
-            crowded = self.workers.busy + len(batch) >= self.concurrency // 2
-            for item in batch:
-                if isinstance(item.event, ButtonPress) and item.event.query_id:
-                    self.sender.expect_answer(item.event.query_id, crowded=crowded)
             fresh = await self._record(batch)
             # Only now may the next getUpdates confirm this batch to the Bot API.
             offset = max(item.update_id for item in batch) + 1
-            for chat_id in {item.chat_id for item in fresh if item.event is not None}:
-                self.workers.kick(chat_id)
+            self._recorded(batch, fresh)
+
+    def _recorded(self, batch: Sequence[Received], fresh: Sequence[Received]) -> None:
+        """A batch is recorded, so handled even after a crash: its presses may be acknowledged (at
+        once when the bot is crowded, see `EarlyAnswers`) and its new updates handled."""
+        crowded = self.workers.busy + len(batch) >= self.concurrency // 2
+        for item in batch:
+            if isinstance(item.event, ButtonPress) and item.event.query_id:
+                self.sender.expect_answer(item.event.query_id, crowded=crowded)
+        for chat_id in {item.chat_id for item in fresh if item.event is not None}:
+            self.workers.kick(chat_id)
 
     async def _record(self, batch: list[Received]) -> list[Received]:
         """Store a fetched batch, waiting for the store if it is away: the batch is not confirmed
-        to the Bot API before it is stored."""
+        to the Bot API before it is stored. Urgent: ahead of the workers' transactions, as the next
+        batch and its presses' answers wait for it."""
         backoff = 0.5
         while True:
             try:
-                async with self.db.transaction() as session:
-                    return await updates.record(session, batch)
+                async with self.db.transaction(urgent=True) as session:
+                    return await updates.record(session, self.bot_id, batch)
             except Exception as error:
                 if not unavailable(error):
                     raise
@@ -203,8 +210,9 @@ class Runner:
 
     async def _drain_chat(self, chat_id: int) -> None:
         async with self.db.reading() as session:
-            pending = await updates.pending_for_chat(session, chat_id)
+            pending = await updates.pending_for_chat(session, self.bot_id, chat_id)
         for update_id in pending:
+            await self.sender.acknowledged()
             with update_context(update_id, chat_id):
                 try:
                     answered = await self._process(update_id, chat_id)
@@ -226,7 +234,7 @@ class Runner:
         async with self.db.transaction() as session:
             if self.fleet is not None and not await take_turn(session, self.fleet.chat_key(chat_id)):
                 return None
-            claimed = await updates.claim(session, update_id)
+            claimed = await updates.claim(session, self.bot_id, update_id)
             if claimed is None:  # handled already (by another worker)
                 return False
             with timed_update():
@@ -234,23 +242,24 @@ class Runner:
                 # An erasure has already scrubbed this update's row; its reply leaves no trace once sent.
                 outbox.enqueue_each(
                     session,
+                    self.kit.assembly.id,
                     claimed.chat_id,
                     result.actions,
                     update_id=None if result.erased else update_id,
                     purge_after_send=result.erased,
                 )
-                await updates.finish(session, update_id)
+                await updates.finish(session, self.bot_id, update_id)
         return any(isinstance(action, AnswerButton) for action in result.actions)
 
     async def _give_up(self, update_id: int) -> None:
         """Mark a failing update handled, so it cannot loop, and tell the person in their language."""
         assembly = self.kit.assembly
         async with self.db.transaction() as session:
-            failed = await updates.finish(session, update_id, error="flow error")
+            failed = await updates.finish(session, self.bot_id, update_id, error="flow error")
             if failed is None:
                 return
             participant = await SqlStore(session, assembly.id).participant(failed.event.sender.user_id)
             language = participant.language if participant else assembly.fallback_language
             text = self.kit.translations.for_language(language).gettext(APOLOGY)
             chat_id = failed.chat_id
-            outbox.enqueue(session, chat_id, [SendMessage(chat_id, text)], update_id=update_id)
+            outbox.enqueue(session, assembly.id, chat_id, [SendMessage(chat_id, text)], update_id=update_id)

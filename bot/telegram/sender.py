@@ -24,9 +24,11 @@ ChatTurns = Callable[[int], contextlib.AbstractAsyncContextManager[bool]]
 class EarlyAnswers:
     """Button presses received but not yet answered, so a press is acknowledged in time even when
     its flow step waits behind others: Telegram shows a spinner until the answer, and refuses an
-    answer to a query that is too old. Each query is answered once: by the flow's own answer (with
-    its notice) when it comes in time, else here, without text. In time is `grace` when the bot is
-    crowded (a plenary pressing at once), `calm` otherwise, when a step is slow only by chance."""
+    answer to a query that is too old. A press is expected once its update is recorded. Each query
+    is answered once: by the flow's own answer (with its notice) when it comes in time, else here,
+    without text. In time is `grace` when the bot is crowded (a plenary pressing at once: none, the
+    press is acknowledged as soon as it is recorded), `calm` otherwise, when a step is slow only by
+    chance."""
 
     def __init__(self, grace: float, calm: float) -> None:
         self.grace, self.calm = grace, calm
@@ -64,7 +66,8 @@ class OutboxSender:
 
     Button answers are not messages: they leave at once, outside their chat's order and the
     message budget. A chat waiting for the budget holds no sending slot: the slots (`concurrency`)
-    bound the calls in flight, not the chats that wait.
+    bound the calls in flight, not the chats that wait. It sends only `assembly_id`'s rows: `api`
+    is that assembly's bot.
 
     With several workers (`turns` given), a chat's next message is sent by whichever worker holds
     that chat's turn, so each row leaves once and in order; `budget` is then the one they share,
@@ -74,18 +77,19 @@ class OutboxSender:
         self,
         db: Database,
         api: TelegramApi,
+        assembly_id: str,
         *,
         global_per_second: float = 30.0,
         chat_per_second: float = 1.0,
         chat_burst: int = 3,
         max_attempts: int = 8,
         concurrency: int = 64,
-        answer_grace: float = 0.15,
+        answer_grace: float = 0.0,
         calm_grace: float = 2.0,
         budget: SendBudget | None = None,
         turns: ChatTurns | None = None,
     ) -> None:
-        self.db, self.api, self.max_attempts = db, api, max_attempts
+        self.db, self.api, self.assembly_id, self.max_attempts = db, api, assembly_id, max_attempts
         self.budget = budget or LocalBudget(global_per_second, chat_per_second, chat_burst)
         self.turns = turns
         # Alone, every answer queued here wakes the lane; in a fleet the lane also looks often for
@@ -98,6 +102,9 @@ class OutboxSender:
         self._answers_wake = asyncio.Event()
         self._presses = asyncio.Event()
         self._recording: asyncio.Task[None] | None = None
+        self._acknowledging = 0
+        self._acknowledged = asyncio.Event()
+        self._acknowledged.set()
         self._answering: set[int] = set()
         self._answered: dict[int, int | None] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -115,6 +122,11 @@ class OutboxSender:
         self.early.expect(query_id, crowded=crowded)
         self._presses.set()
 
+    async def acknowledged(self) -> None:
+        """Wait until no acknowledgement is due or under way: the update workers give way to them,
+        as a burst of steps would otherwise hold the event loop while presses spin."""
+        await self._acknowledged.wait()
+
     async def run(self, *, answers: bool = True) -> None:
         """Find chats with due messages and start a worker for each, until cancelled; with
         `answers`, the button answers' lanes too (else `answering` runs them where they belong)."""
@@ -124,7 +136,7 @@ class OutboxSender:
                 self._wake.clear()
                 try:
                     async with self.db.reading() as session:
-                        chats = await outbox.due_chats(session)
+                        chats = await outbox.due_chats(session, self.assembly_id)
                 except Exception as error:
                     if not unavailable(error):
                         raise
@@ -164,6 +176,8 @@ class OutboxSender:
         while True:
             self._presses.clear()
             for query_id in self.early.overdue():
+                self._acknowledging += 1
+                self._acknowledged.clear()
                 self._spawn(self._acknowledge(query_id))
             deadline = self.early.next_deadline()
             wait = 1.0 if deadline is None else max(0.0, min(1.0, deadline - time.monotonic()))
@@ -176,7 +190,7 @@ class OutboxSender:
             self._answers_wake.clear()
             try:
                 async with self.db.reading() as session:
-                    due = await outbox.due_answers(session, skip=self._answering)
+                    due = await outbox.due_answers(session, self.assembly_id, skip=self._answering)
                 for queued in due:
                     self._answering.add(queued.id)
                     self._spawn(self._answer(queued))
@@ -212,6 +226,10 @@ class OutboxSender:
                 await self.api.perform(AnswerButton(query_id))
         except ApiError as error:
             log.info("early answer to a button press failed: %s", error)
+        finally:
+            self._acknowledging -= 1
+            if not self._acknowledging:
+                self._acknowledged.set()
 
     async def _answer(self, queued: outbox.Queued) -> None:
         action = queued.action
@@ -236,7 +254,7 @@ class OutboxSender:
         if queued.update_id is None:
             return True
         async with self.db.reading() as session:
-            return await outbox.step_replies(session, queued.update_id, queued.chat_id) <= 1
+            return await outbox.step_replies(session, self.assembly_id, queued.update_id, queued.chat_id) <= 1
 
     async def _drain_chat(self, chat_id: int) -> None:
         while await self._send_next(chat_id):
@@ -245,7 +263,7 @@ class OutboxSender:
     async def _send_next(self, chat_id: int) -> bool:
         """Send the chat's oldest pending message if it is due; True when the chat may have more."""
         async with self.db.reading() as session:
-            queued = await outbox.next_due(session, chat_id)
+            queued = await outbox.next_due(session, self.assembly_id, chat_id)
         if queued is None:
             return False
         async with self._limits(chat_id), self._turn(chat_id) as mine:
@@ -253,14 +271,14 @@ class OutboxSender:
                 return False  # another worker is sending this chat's messages
             if self.turns is not None:
                 async with self.db.reading() as session:  # the turn is ours: is the row still next?
-                    again = await outbox.next_due(session, chat_id)
+                    again = await outbox.next_due(session, self.assembly_id, chat_id)
                 if again is None or again.id != queued.id:
                     return True
             try:
                 delivery = await self.api.perform(queued.action)
             except Blocked as error:
                 async with self.db.transaction() as session:
-                    await outbox.mark_blocked(session, chat_id, str(error))
+                    await outbox.mark_blocked(session, self.assembly_id, chat_id, str(error))
                 log.info("chat %s blocked the bot; its pending messages are stopped", chat_id)
                 return False
             except Exception as error:

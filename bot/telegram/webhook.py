@@ -13,10 +13,8 @@ import hmac
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from aiohttp import web
 
 from bot.logs import update_context
 from bot.store import outbox, updates
@@ -24,6 +22,9 @@ from bot.telegram.fleet import Fleet
 from bot.telegram.health import health_app, serve
 from bot.telegram.inbound import ALLOWED_UPDATES
 from bot.telegram.runner import Runner
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class WebhookRunner(Runner):
     def __init__(self, *args: Any, webhook: Webhook, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.webhook = webhook
-        self.app = health_app(self.db)
+        self.app = health_app(self.db, self.kit.assembly.id)
         self.app.router.add_post(webhook.path, self._receive)
 
     async def _poll(self) -> None:
@@ -98,6 +99,8 @@ class WebhookRunner(Runner):
         await asyncio.gather(self._poll(), self._lead(fleet, _forever))
 
     async def _receive(self, request: web.Request) -> web.Response:
+        from aiohttp import web  # noqa: PLC0415 (loaded by the listener already; polling never needs it)
+
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.webhook.secret.encode()):
             return web.Response(status=401)
@@ -111,8 +114,8 @@ class WebhookRunner(Runner):
             return web.Response(status=400)
         try:
             with update_context(item.update_id, item.chat_id):
-                async with self.db.transaction() as session:
-                    fresh = await updates.record(session, [item])
+                async with self.db.transaction(urgent=True) as session:
+                    fresh = await updates.record(session, self.bot_id, [item])
                 log.debug("update recorded (%s new)", len(fresh))
         except Exception as error:
             # Unanswered, Telegram delivers it again later. The driver's message may quote the
@@ -122,9 +125,7 @@ class WebhookRunner(Runner):
             )
             return web.Response(status=503)
         # Recorded and committed: from here a crash loses nothing, so Telegram may forget it.
-        for received in fresh:
-            if received.event is not None:
-                self.workers.kick(received.chat_id)
+        self._recorded([item], fresh)
         return web.Response(status=200)
 
     async def _send_due(self) -> None:
@@ -134,7 +135,7 @@ class WebhookRunner(Runner):
                 while True:
                     self.sender.wake()
                     async with self.db.transaction() as session:
-                        if not await outbox.due_chats(session, limit=1):
+                        if not await outbox.due_chats(session, self.kit.assembly.id, limit=1):
                             return
                     await asyncio.sleep(0.1)
         except TimeoutError:

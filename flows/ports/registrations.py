@@ -58,6 +58,19 @@ class RegistrationStore(Protocol):
 
     async def record_consent(self, participant_id: int, version: str, now: datetime) -> None: ...
 
+    async def open_by_phone(self, language: str, consent_version: str, now: datetime) -> int:
+        """A person without Telegram whom staff register by phone, consent to `consent_version` given on
+        the phone: stored like a paper registration, status registering until confirmed. Their id."""
+        ...
+
+    async def registered_by_phone(self, participant_id: int, staff_id: int, now: datetime) -> None:
+        """Audit that staff member `staff_id` took this person's registration by phone (not the answers)."""
+        ...
+
+    async def drop_by_phone(self, participant_id: int) -> None:
+        """Discard a registration by phone still under way: its answers and the person's row."""
+        ...
+
     async def answers(self, participant_id: int) -> dict[str, Any]: ...
 
     async def save_answer(self, participant_id: int, question_id: str, value: Any, now: datetime) -> None: ...

@@ -178,6 +178,13 @@ async def begin(turn: Turn[Event], lead: Sequence[Action] = ()) -> StepResult:
     return await _goto(turn, LANGUAGE, {}, lead)
 
 
+async def first_question(turn: Turn[Event], lead: Sequence[Action] = ()) -> StepResult:
+    """Consent given: the questionnaire's first question."""
+    reg = registration_of(turn)
+    assert reg is not None
+    return await _goto(turn, asking(reg.questions[0]), {}, lead)
+
+
 async def resume(turn: Turn[Event], lead: Sequence[Action] = ()) -> StepResult:
     """Send the current step again; a multiple-choice question's copy last used loses its buttons."""
     if stranded(turn):
@@ -228,10 +235,9 @@ async def _on_text(turn: Turn[Event], text: str) -> StepResult:
         await _save(turn, question, value)
         return await _after_answer(turn, question)
     if question.kind == "text":
-        if not text:
-            return _reask(turn, tr.gettext("Please type your answer as text."))
-        if len(text) > question.max_length:
-            return _reask(turn, _too_long(tr, question.max_length, len(text)))
+        problem = text_problem(tr, question, text)
+        if problem:
+            return _reask(turn, problem)
         await _save(turn, question, text)
         return await _after_answer(turn, question)
     if question.kind == "number":
@@ -248,6 +254,15 @@ async def _on_text(turn: Turn[Event], text: str) -> StepResult:
             ),
         )
     return _reask(turn, tr.gettext("Please answer with the buttons under the question."))
+
+
+def text_problem(tr: Translator, question: Question, text: str) -> str:
+    """Why `text` (stripped) cannot answer a text question, in `tr`'s language; empty when it can."""
+    if not text:
+        return tr.gettext("Please type your answer as text.")
+    if len(text) > question.max_length:
+        return _too_long(tr, question.max_length, len(text))
+    return ""
 
 
 def _too_long(tr: Translator, limit: int, length: int) -> str:
@@ -338,8 +353,9 @@ async def _on_summary_button(turn: Turn[Event], button: StepButton) -> StepResul
     return await _confirm_summary(turn)
 
 
-async def _confirm_summary(turn: Turn[Event]) -> StepResult:
-    """The summary confirmed (✅ or a typed yes): complete unless an answer is still missing."""
+async def complete(turn: Turn[Event]) -> StepResult | None:
+    """The summary confirmed: the registration is complete (status registered; None), unless an answer
+    is still missing (then that question, asked again)."""
     reg = registration_of(turn)
     assert reg is not None
     answers = await turn.ctx.store.registrations.answers(turn.participant.id)
@@ -350,6 +366,14 @@ async def _confirm_summary(turn: Turn[Event]) -> StepResult:
     await turn.ctx.store.registrations.set_status(
         turn.participant.id, ParticipantStatus.REGISTERED, turn.ctx.clock.now()
     )
+    return None
+
+
+async def _confirm_summary(turn: Turn[Event]) -> StepResult:
+    """The summary confirmed (✅ or a typed yes): complete unless an answer is still missing."""
+    missing = await complete(turn)
+    if missing is not None:
+        return missing
     done = turn.tr.gettext(
         "Thank you, your registration is complete! I will write to you after the lottery."
         " Type /mydata to see what I keep about you."
@@ -363,7 +387,7 @@ async def _on_consent(turn: Turn[Event], value: str) -> StepResult:
     now = turn.ctx.clock.now()
     if value == "yes":
         await turn.ctx.store.registrations.record_consent(turn.participant.id, reg.consent.version, now)
-        return await _goto(turn, asking(reg.questions[0]), {})
+        return await first_question(turn)
     if value == "no":
         await turn.ctx.store.registrations.erase(turn.participant.id, ParticipantStatus.CONSENT_DECLINED)
         bye = tr.gettext(

@@ -12,6 +12,8 @@ from flows.events import Event
 from flows.questionnaire import Question, Registration
 
 FLOW = "registration"
+BY_PHONE = "phone"
+"""The flow in which staff register someone else by phone, through these same steps (by_phone.py)."""
 MULTI = ("multiple", "availability", "accessibility")
 """Question kinds answered by ticking several buttons, then Done: the ticks are a draft in the state."""
 COPY = "copy"
@@ -92,7 +94,7 @@ def expects_number(assembly: Assembly, state: ConversationState) -> bool:
     """True while a number question waits for its answer: typed digits answer it, whatever buttons
     (Back, Skip) the question also shows; a runtime that presses buttons by number must not take them."""
     reg, step = assembly.registration, state.step
-    if reg is None or state.flow != FLOW or step is None or step.stage != Stage.QUESTION:
+    if reg is None or state.flow not in (FLOW, BY_PHONE) or step is None or step.stage != Stage.QUESTION:
         return False
     question = reg.question(step.item or "")
     return question is not None and question.kind == "number"

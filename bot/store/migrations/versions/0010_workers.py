@@ -1,7 +1,7 @@
 """job runs claimed per due time, so several workers run each timed job once
 
 Revision ID: 0010_workers
-Revises: 0008_audit
+Revises: 0009_assembly_keys
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_workers"
-down_revision: str | None = "0008_audit"
+down_revision: str | None = "0009_assembly_keys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
