@@ -138,7 +138,7 @@ async def build_app(
     chat_burst = max(3, int(chat_rate))
     fleet, budget, store_lock = None, None, None
     if coordinate and db.single_writer:
-        store_lock = lock_sqlite_store(db.url)
+        store_lock = lock_sqlite_store(db.url, bot_id)
     elif coordinate:
         fleet = Fleet(db.url, bot_id, shared_budget=redis_url is not None)
         try:

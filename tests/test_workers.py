@@ -22,6 +22,7 @@ from bot.jobs.scheduler import Scheduler
 from bot.store.database import Database
 from bot.telegram.budget import RedisBudget
 from bot.telegram.fleet import HANDOVER, LOOK, Fleet, FleetRefused, lock_sqlite_store
+from bot.telegram.identity import bot_id_of
 from flows.assembly import Assembly
 
 REDIS = "redis://127.0.0.1:6379/0"
@@ -40,7 +41,8 @@ def test_a_second_worker_on_sqlite_is_refused_in_one_line(
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{store}")
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:9")
-    first = lock_sqlite_store(f"sqlite+aiosqlite:///{store}")  # what the running worker holds
+    # What the running worker holds:
+    first = lock_sqlite_store(f"sqlite+aiosqlite:///{store}", bot_id_of(TOKEN))
     assert first is not None
     try:
         assert main(["run"]) == 1
@@ -48,8 +50,8 @@ def test_a_second_worker_on_sqlite_is_refused_in_one_line(
         os.close(first)
     lines = capsys.readouterr().err.strip().splitlines()
     assert lines == [
-        f"assembly-bot: error: another assembly-bot run already uses {store}; SQLite allows one worker: "
-        "stop it, or move to PostgreSQL (DATABASE_URL) to run several"
+        f"assembly-bot: error: another assembly-bot run of this bot already uses {store}; SQLite allows "
+        "one worker per bot: stop it, or move to PostgreSQL (DATABASE_URL) to run several"
     ]
 
 

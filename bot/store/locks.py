@@ -32,20 +32,21 @@ class FleetRefused(Exception):
     """This worker may not join the others on the store (the message says why, in one line)."""
 
 
-def lock_sqlite_store(url: str) -> int | None:
-    """Make this process the only `assembly-bot run` on an SQLite store (a lock next to its file,
-    released when the process ends); the descriptor to close when done, None for an in-memory store."""
+def lock_sqlite_store(url: str, bot_id: int) -> int | None:
+    """Make this process bot `bot_id`'s only `assembly-bot run` on an SQLite store (a lock next to
+    its file, released when the process ends; other assemblies' bots may share the store); the
+    descriptor to close when done, None for an in-memory store."""
     database = make_url(url).database
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
-    fd = os.open(f"{database}.run-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(f"{database}.{bot_id}.run-lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
         raise FleetRefused(
-            f"another assembly-bot run already uses {database}; SQLite allows one worker: stop it, or "
-            "move to PostgreSQL (DATABASE_URL) to run several"
+            f"another assembly-bot run of this bot already uses {database}; SQLite allows one worker per "
+            "bot: stop it, or move to PostgreSQL (DATABASE_URL) to run several"
         ) from None
     return fd
 
