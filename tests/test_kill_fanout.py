@@ -38,6 +38,9 @@ from bot.store.models import OutboxMessage, ReminderDelivery
 
 PEOPLE = 150
 FIRST = 20_000
+STARTUP = 300.0
+"""Seconds a bot process may take to come up (getMe): importing aiogram alone took over a minute on a
+loaded machine. The fan-out's own deadlines count from then."""
 
 
 def _definition(path: Path) -> Path:
@@ -64,6 +67,12 @@ def _start(project_root: Path, env: dict[str, str], log: Path) -> subprocess.Pop
             stdout=subprocess.DEVNULL,
             stderr=stderr,
         )
+
+
+async def _up(emulator: Emulator, bot: subprocess.Popen[bytes], seen: int) -> None:
+    """Wait until the bot has come up: it asked the Bot API who it is (getMe, `seen` calls before)."""
+    await _until(lambda: emulator.sent_count("getMe") > seen or bot.poll() is not None, STARTUP, "no start")
+    assert bot.poll() is None, "the bot exited at start (see its log)"
 
 
 async def _until(condition: object, timeout: float, what: str) -> None:
@@ -123,6 +132,7 @@ async def test_sigkill_mid_fan_out_loses_no_reminder_and_repeats_only_those_in_f
     log = tmp_path / "bot.log"
     bot = _start(project_root, env, log)
     try:
+        await _up(emulator, bot, 0)
         await _until(
             lambda: emulator.sent_count("sendMessage") >= PEOPLE // 3, 60, "the fan-out never started"
         )
@@ -135,7 +145,9 @@ async def test_sigkill_mid_fan_out_loses_no_reminder_and_repeats_only_those_in_f
         in_window = _reminded(users) - await _recorded_chats(db)
         emulator.clear_faults()
 
+        seen = emulator.sent_count("getMe")
         bot = _start(project_root, env, log)
+        await _up(emulator, bot, seen)
         await _until(lambda: emulator.sent_count("sendMessage") >= PEOPLE, 60, "the fan-out did not resume")
         await settled(emulator, db)  # a repeated reminder would have been sent by now
     finally:
