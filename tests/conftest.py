@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import asyncpg
 import pytest
+from hypothesis import settings
 from sqlalchemy import func, select
 
 from bot.adapters.clock import ManualClock
@@ -42,6 +43,13 @@ CONVERSATION_LIMITS = Limits(per_chat_per_second=50.0, per_chat_burst=50)
 messages a second to one chat instead of Telegram's 1; the flood limits themselves are tested
 with Telegram's real figures (test_e2e_basics, test_fanout)."""
 CHAT_RATE = 50.0
+
+settings.register_profile("suite", max_examples=50)
+settings.register_profile("deep", max_examples=200)
+settings.load_profile("suite")
+"""How many examples a property test without its own count tries: 50 in the default run (the event
+sequences of test_properties: about 15 s, reaching eight conversation states; 30 reached five), 200
+with `--hypothesis-profile deep` (CI's last step)."""
 
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgresql")

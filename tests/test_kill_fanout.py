@@ -36,7 +36,6 @@ from bot.settings import EXAMPLE_ASSEMBLY
 from bot.store.database import Database
 from bot.store.models import OutboxMessage, ReminderDelivery
 
-PEOPLE = 150
 FIRST = 20_000
 STARTUP = 300.0
 """Seconds a bot process may take to come up (getMe): importing aiogram alone took over a minute on a
@@ -110,14 +109,15 @@ async def _recorded_chats(db: Database) -> set[int]:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("people", [60, pytest.param(150, marks=pytest.mark.load)])
 async def test_sigkill_mid_fan_out_loses_no_reminder_and_repeats_only_those_in_flight(
-    emulator: Emulator, tmp_path: Path, project_root: Path, sqlite_url: str
+    emulator: Emulator, tmp_path: Path, project_root: Path, sqlite_url: str, people: int
 ) -> None:
     config = _definition(tmp_path / "assembly.yaml")
     assembly = load_assembly(config)
     url = sqlite_url
     db = Database(url)
-    users = [emulator.user(FIRST + i, f"P{i}", ("fr", "nl", "ar")[i % 3]) for i in range(PEOPLE)]
+    users = [emulator.user(FIRST + i, f"P{i}", ("fr", "nl", "ar")[i % 3]) for i in range(people)]
     for user in users:
         await add_confirmed(db, assembly, user.id, user.language_code or "fr")
     env = {
@@ -134,21 +134,21 @@ async def test_sigkill_mid_fan_out_loses_no_reminder_and_repeats_only_those_in_f
     try:
         await _up(emulator, bot, 0)
         await _until(
-            lambda: emulator.sent_count("sendMessage") >= PEOPLE // 3, 60, "the fan-out never started"
+            lambda: emulator.sent_count("sendMessage") >= people // 3, 60, "the fan-out never started"
         )
-        emulator.fail_next("sendMessage", "slow", count=10 * PEOPLE, delay=60)  # hold what comes next
+        emulator.fail_next("sendMessage", "slow", count=10 * people, delay=60)  # hold what comes next
         await _recorded_all_delivered(db, emulator)
         bot.send_signal(signal.SIGKILL)
         assert bot.wait(10) == -signal.SIGKILL
         delivered_before = emulator.sent_count("sendMessage")
-        assert 0 < delivered_before < PEOPLE, "the kill must land in the middle of the fan-out"
+        assert 0 < delivered_before < people, "the kill must land in the middle of the fan-out"
         in_window = _reminded(users) - await _recorded_chats(db)
         emulator.clear_faults()
 
         seen = emulator.sent_count("getMe")
         bot = _start(project_root, env, log)
         await _up(emulator, bot, seen)
-        await _until(lambda: emulator.sent_count("sendMessage") >= PEOPLE, 60, "the fan-out did not resume")
+        await _until(lambda: emulator.sent_count("sendMessage") >= people, 60, "the fan-out did not resume")
         await settled(emulator, db)  # a repeated reminder would have been sent by now
     finally:
         bot.send_signal(signal.SIGTERM)
@@ -163,5 +163,5 @@ async def test_sigkill_mid_fan_out_loses_no_reminder_and_repeats_only_those_in_f
         statuses = Counter((await session.execute(select(OutboxMessage.status))).scalars())
         planned = len((await session.execute(select(ReminderDelivery.id))).all())
     await db.dispose()
-    assert statuses == Counter({"sent": PEOPLE})
-    assert planned == PEOPLE
+    assert statuses == Counter({"sent": people})
+    assert planned == people

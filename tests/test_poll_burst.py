@@ -1,4 +1,4 @@
-"""A burst of 400 answers at once, through the runner's update path: none is lost."""
+"""A burst of answers at once (120; 400 in the load step), through the runner's update path: none is lost."""
 
 from __future__ import annotations
 
@@ -25,10 +25,9 @@ from flows.polls.compose import spec_of
 
 pytestmark = pytest.mark.both_backends  # concurrent writers
 
-VOTERS = 400
 
-
-async def test_a_burst_of_answers_is_stored_whole(db: Database, assembly: Assembly) -> None:
+@pytest.mark.parametrize("voters", [120, pytest.param(400, marks=pytest.mark.load)])
+async def test_a_burst_of_answers_is_stored_whole(db: Database, assembly: Assembly, voters: int) -> None:
     clock = ManualClock(S1_START + timedelta(minutes=10))
     await mirror_sessions(db, assembly, clock.now())
     async with db.transaction() as session:
@@ -40,7 +39,7 @@ async def test_a_burst_of_answers_is_stored_whole(db: Database, assembly: Assemb
                 assembly_id=assembly.id,
                 status="confirmed",
             )
-            for user_id in range(10_000, 10_000 + VOTERS)
+            for user_id in range(10_000, 10_000 + voters)
         )
         await session.flush()
         ids = list((await session.execute(select(ParticipantRow.id))).scalars())
@@ -69,7 +68,7 @@ async def test_a_burst_of_answers_is_stored_whole(db: Database, assembly: Assemb
             chat_id=user_id,
             event=ButtonPress(Sender(user_id, user_id), f"pv:{poll.id}:c:{i % 3}", 1, f"q{i}"),
         )
-        for i, user_id in enumerate(range(10_000, 10_000 + VOTERS))
+        for i, user_id in enumerate(range(10_000, 10_000 + voters))
     ]
     api = make_api("aiogram", TOKEN, "http://127.0.0.1:9")  # never called: nothing is sent here
     kit = build_kit(assembly, clock=clock)
@@ -97,5 +96,5 @@ async def test_a_burst_of_answers_is_stored_whole(db: Database, assembly: Assemb
         await runner.workers.cancel()
         await api.close()
     assert errors == 0
-    assert len(stored) == VOTERS
-    assert sorted(b["c"] for b in stored) == sorted(i % 3 for i in range(VOTERS))
+    assert len(stored) == voters
+    assert sorted(b["c"] for b in stored) == sorted(i % 3 for i in range(voters))

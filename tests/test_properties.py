@@ -214,8 +214,7 @@ async def _check_store(db: Database, flows: set[str]) -> None:
         assert await session.scalar(text("SELECT count(*) FROM participants")) >= len(PEOPLE)
 
 
-@settings(
-    max_examples=50,
+@settings(  # how many sequences: the run's Hypothesis profile (tests/conftest.py)
     deadline=None,
     derandomize=True,
     database=None,

@@ -5,7 +5,6 @@ was typed into an exception or the log."""
 from __future__ import annotations
 
 import logging
-from types import SimpleNamespace
 from typing import cast
 
 import pytest
@@ -40,7 +39,7 @@ async def test_a_nul_in_a_reason_gets_the_normal_answer_and_logs_nothing_persona
     await mirror_sessions(flow.db, assembly, flow.clock.now())
     person = await add_confirmed(flow.db, assembly, 3001, "en")
     sender = Sender(person.user_id, person.chat_id, "Noor", "en")
-    idle_sender = cast(OutboxSender, SimpleNamespace(wake=lambda: None))  # nothing is sent here
+    idle_sender = OutboxSender(flow.db, cast(TelegramApi, None), assembly.id)  # never run: nothing is sent
     runner = Runner(flow.db, cast(TelegramApi, None), flow.kit, idle_sender, bot_id=BOT_ID)
 
     async def through_the_loop(update_id: int, event: Event) -> list[str]:
