@@ -101,6 +101,7 @@ async def _perform_every_action(db: Database, assembly: Assembly, tmp_path: Path
     facilitator = await _join(flow, "facilitator", 900, "Sam")
     organiser = await _join(flow, "organiser", 901, "Noor")
     await _as(flow, organiser, "tables")
+    await _as(flow, organiser, "digest")  # the digest in chat, now
     await _as(flow, organiser, "pin", f"{seated[0]} 2")
     with update_context(2, facilitator.chat_id):
         poll, _ = await start(flow, facilitator, "lunch")
@@ -154,10 +155,13 @@ async def test_every_privileged_action_leaves_one_row_without_personal_data(
         "dashboard_sign_in": 1,
         "export": 1,
         "announcement": 1,
-        "digest_sent": 1,
+        "digest_sent": 2,
         "erasure": 1,
     }
     assert {row.assembly_id for row in rows} == {room_id}
+    asked, scheduled = (row for row in rows if row.action == "digest_sent")
+    assert (asked.actor, asked.detail) == ("Noor (organiser)", {"recipients": 1, "requested": True})
+    assert (scheduled.actor, scheduled.detail["recipients"]) == (audit.BOT, 2)
     by_action = {row.action: row for row in rows}
     assert by_action["tables_assigned"].actor == by_action["pin"].actor == "Noor (organiser)"
     assert by_action["poll_started"].actor == by_action["poll_closed"].actor == "Sam (facilitator)"
@@ -165,7 +169,7 @@ async def test_every_privileged_action_leaves_one_row_without_personal_data(
     assert by_action["lottery"].actor.startswith("command line (")
     assert by_action["role_revoked"].actor == by_action["lottery"].actor
     assert by_action["role_revoked"].detail == {"role": "facilitator", "participant": facilitator_id}
-    assert by_action["confirmations_expired"].actor == by_action["digest_sent"].actor == audit.BOT
+    assert by_action["confirmations_expired"].actor == audit.BOT
     assert by_action["erasure"].actor == audit.NOBODY
     assert by_action["erasure"].detail == {}
     draw = by_action["lottery"].detail

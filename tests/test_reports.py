@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text
 from bot.adapters.charts import BarCharts
 from bot.adapters.i18n import Catalogs
 from bot.jobs.digest import send_digests
-from bot.store import outbox
+from bot.store import audit, outbox
 from bot.store.database import Database
 from bot.store.models import AnswerRow, DigestRow, OutboxMessage, ParticipantRow, PollRecipientRow
 from bot.store.participants import SqlStore, ensure_assembly
@@ -221,6 +221,19 @@ async def test_digest_command_only_for_organisers(flow: FlowHarness, assembly: A
     assert [type(a) for a in actions][-2:] == [SendPhoto, SendDocument]
     kit = flow.kit
     assert await send_digests(flow.db, assembly, kit.translations, kit.charts, flow.clock.now()) == 2
+
+    # Each digest handed out is in the audit log, by who asked; the stranger's refusal is not.
+    async with flow.db.transaction() as session:
+        log = [
+            (entry.actor, entry.detail)
+            async for entry in audit.entries(session, assembly.id)
+            if entry.action == "digest_sent"
+        ]
+    asked = {"recipients": 1, "requested": True}
+    assert [detail for _, detail in log] == [asked, asked, {"recipients": 2}]
+    assert log[0][0] == audit.NAMED_ORGANISER  # named in the definition, holds no role
+    assert log[1][0].endswith(" (organiser)")
+    assert log[2][0] == audit.BOT
 
 
 async def test_running_bot_plans_the_digest_at_the_local_time_and_the_job_queues_it(

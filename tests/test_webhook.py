@@ -246,6 +246,7 @@ async def test_a_worker_started_by_the_deploy_script_is_healthy_and_stops_cleanl
     lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     assert {"time", "level", "logger", "message"} <= set(lines[0])
     assert any(line["message"].startswith("webhook set") for line in lines)
+    assert not [line for line in lines if line["level"] in ("ERROR", "CRITICAL")]  # a clean stop
     acknowledged = {d.update_id for d in emulator.webhook_deliveries if d.status == 200}
     # Every update the bot acknowledged was answered before it exited; the others wait at Telegram.
     answered = [p for p in people if p.messages]
@@ -311,6 +312,33 @@ async def test_polling_deletes_a_left_over_webhook_keeping_its_updates_and_serve
     assert not deleted.params.get("drop_pending_updates")
     assert emulator.state.webhook.url == ""
     assert figures["assembly_bot_leader"] == 1
+
+
+async def test_a_webhook_telegram_refuses_ends_the_run_in_one_line_and_frees_the_address(
+    emulator: Emulator, sqlite_url: str, project_root: Path
+) -> None:
+    port = free_port()
+    url = "http://bot.example.org/hook"  # Telegram delivers over HTTPS only
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": emulator.url,
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "DATABASE_URL": sqlite_url,
+    }
+    options = ["--webhook", url, "--listen", f"127.0.0.1:{port}"]
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", *options, cwd=project_root, env=env, stderr=subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(bot.communicate(), timeout=120)
+    lines = err.decode().splitlines()
+    assert bot.returncode == 1, lines
+    assert lines[-1].startswith(f"assembly-bot: error: the Bot API refused the webhook {url}: ")
+    assert "an https url must be provided for webhook" in lines[-1].lower()
+    assert not [line for line in lines[:-1] if " INFO " not in line], lines  # no traceback, no error
+    assert emulator.state.webhook.url == ""
+    with socket.socket() as again:  # the listener is closed: a corrected run can take the address
+        again.bind(("127.0.0.1", port))
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,21 @@ class _OwnNoticesOnly(logging.Filter):
         return own or record.levelno >= logging.WARNING
 
 
+class _CancelledCloseNoise(logging.Filter):
+    """Drops SQLAlchemy's traceback for a SQLite connection closed while its query was cancelled
+    (a stop mid-query): the close goes on, shielded, and completes; only the fallback SQLAlchemy
+    then tries, a forced close, does not exist in the aiosqlite series the project pins, and that
+    failure is all the traceback reports."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name.startswith("sqlalchemy.pool")
+            and record.exc_info is not None
+            and record.exc_info[0] is NotImplementedError
+            and record.getMessage().startswith("Exception terminating connection")
+        )
+
+
 def chosen_level(given: str | None) -> str | None:
     """`--log-level`, else LOG_LEVEL, else None (the quiet default)."""
     level = given or os.environ.get("LOG_LEVEL", "").strip().lower() or None
@@ -44,6 +59,7 @@ def configure(level: str | None) -> logging.Handler:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_CancelledCloseNoise())
     if level is None:
         handler.addFilter(_OwnNoticesOnly())
     root.addHandler(handler)

@@ -19,7 +19,7 @@ from bot.telegram.api import ApiError, Transient, Unauthorized
 from bot.telegram.fleet import FleetRefused
 from bot.telegram.health import health_app, parse_listen, serve
 from bot.telegram.identity import bot_id_of
-from bot.telegram.webhook import Webhook, check_secret
+from bot.telegram.webhook import Webhook, WebhookRefused, check_secret
 
 BAD_TOKEN = "TELEGRAM_BOT_TOKEN does not look like a bot token (<digits>:<secret>)"
 
@@ -115,7 +115,10 @@ async def _run(args: argparse.Namespace) -> None:
             "running as @%s for assembly %s on %s, %s", app.runner.username, assembly.id, args.runtime, mode
         )
         async with _health_listener(app, health):
-            await until_signal(app.runner.run())
+            try:
+                await until_signal(app.runner.run())
+            except WebhookRefused as error:
+                raise CliError(str(error)) from None
     finally:
         await app.close()
 

@@ -295,11 +295,16 @@ async def audit_log(request: web.Request, dash: Dashboard, viewer: Viewer) -> we
         return _render(dash, viewer, "audit.html", "audit", allowed=False, status=403)
     async with dash.db.transaction() as session:
         entries = await audit.latest(session, dash.kit.assembly.id)
-    bot, nobody = tr.gettext("the bot"), tr.gettext("not recorded")
+    actors = {
+        audit.BOT: tr.gettext("the bot"),
+        audit.NOBODY: tr.gettext("not recorded"),
+        audit.NAMED_ORGANISER: tr.gettext("an organiser named in the definition"),
+        audit.ERASED_ACTOR: tr.gettext("an erased staff member"),
+    }
     rows = [
         {
             "when": tr.datetime(entry.at, "medium"),
-            "who": {audit.BOT: bot, audit.NOBODY: nobody}.get(entry.actor, entry.actor),
+            "who": actors.get(entry.actor, entry.actor),
             "what": tr.gettext(AUDIT_LABELS[entry.action]) if entry.action in AUDIT_LABELS else entry.action,
             "detail": ", ".join(f"{key}={value}" for key, value in entry.detail.items() if value is not None),
         }

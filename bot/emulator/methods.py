@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.emulator.content import (
     check_caption,
@@ -202,7 +204,12 @@ class BotApi:
 
     async def set_webhook(self, params: Params) -> bool:
         webhook = self.state.webhook
-        webhook.url = params.optional_text("url") or ""
+        url = params.optional_text("url") or ""
+        parts = urlsplit(url)
+        if url and parts.scheme != "https" and not _loopback(parts.hostname):
+            # Telegram delivers over HTTPS only; plain HTTP is allowed here for bots on this machine.
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        webhook.url = url
         webhook.secret_token = params.optional_text("secret_token")
         webhook.max_connections = params.optional_int("max_connections") or 40
         allowed = params.obj("allowed_updates")
@@ -490,3 +497,12 @@ def refresh_poll(state: State, poll: Poll) -> None:
     if sent is not None:
         sent.poll = poll.summary()
     chat.notify()
+
+
+def _loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False

@@ -130,6 +130,14 @@ class Scheduler:
                 self._running.discard(task)
 
     async def _due(self, name: str) -> None:
+        """APScheduler's entry for a run at its due time. A run `stop` cancels ends here, quietly:
+        APScheduler would report the cancellation as the job's failure."""
+        try:
+            await self._claimed(name)
+        except asyncio.CancelledError:
+            log.info("scheduled job %s stopped with the bot; it runs again at the next start", name)
+
+    async def _claimed(self, name: str) -> None:
         """A run at its due time: this worker's to make unless another worker claimed that time."""
         if self.claims is None:
             await self.run(name)
@@ -146,7 +154,7 @@ class Scheduler:
         """Run every periodic job once, in the order registered: what fell due while the bot was down
         (with several workers, unless another one ran it for the current due time)."""
         for name in self._periodic:
-            await self._due(name)
+            await self._claimed(name)
 
     def start(self) -> None:
         self._aps.start()

@@ -41,6 +41,8 @@ ACTIONS = (
 
 BOT = "the bot"
 NOBODY = ""
+NAMED_ORGANISER = "an organiser named in the definition"
+"""Who asked for the digest in chat when the definition names them as a recipient without a role."""
 ERASED_ACTOR = "an erased staff member"
 """What a staff member's name becomes in the rows they acted in once they erase their data: the
 only change the database lets anyone make to the log."""

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from bot.logs import update_context
 from bot.store import outbox, updates
+from bot.telegram.api import ApiError
 from bot.telegram.fleet import Fleet
 from bot.telegram.health import health_app, serve
 from bot.telegram.inbound import ALLOWED_UPDATES
@@ -32,6 +33,10 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 DRAIN_TIMEOUT = 30.0
 """At shutdown, how long to keep sending messages that are due before giving up (they stay queued)."""
+
+
+class WebhookRefused(Exception):
+    """setWebhook failed at start (a URL Telegram does not accept, say): the run stops with one line."""
 
 
 def check_secret(value: str | None) -> str:
@@ -77,9 +82,12 @@ class WebhookRunner(Runner):
         """Serve until cancelled; then stop accepting, finish what is in flight, send what is due."""
         listener = await serve(self.app, self.webhook.host, self.webhook.port)
         try:
-            await self.api.set_webhook(
-                self.webhook.url, self.webhook.secret, ALLOWED_UPDATES, self.webhook.max_connections
-            )
+            try:
+                await self.api.set_webhook(
+                    self.webhook.url, self.webhook.secret, ALLOWED_UPDATES, self.webhook.max_connections
+                )
+            except ApiError as error:
+                raise WebhookRefused(f"the Bot API refused the webhook {self.webhook.url}: {error}") from None
             log.info("webhook set; listening on %s:%s", self.webhook.host, self.webhook.port)
             await asyncio.Event().wait()
         except asyncio.CancelledError:
@@ -95,8 +103,17 @@ class WebhookRunner(Runner):
             raise
 
     async def _in_fleet(self, fleet: Fleet) -> None:
-        """Every worker serves the webhook (behind one proxy); the leader sends the button answers."""
-        await asyncio.gather(self._poll(), self._lead(fleet, _forever))
+        """Every worker serves the webhook (behind one proxy); the leader sends the button answers.
+        Whichever of the two ends first (a refused webhook, a lost store) ends both."""
+        tasks = {asyncio.create_task(self._poll()), asyncio.create_task(self._lead(fleet, _forever))}
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _receive(self, request: web.Request) -> web.Response:
         from aiohttp import web  # noqa: PLC0415 (loaded by the listener already; polling never needs it)

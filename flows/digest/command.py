@@ -52,7 +52,7 @@ async def digest_command(turn: Turn[Command]) -> StepResult:
     if not named and ORGANISER not in await turn.ctx.store.roles.roles(turn.participant.id):
         refusal = turn.tr.gettext("Only the assembly's organisers can receive the digest.")
         return StepResult((SendMessage(chat, refusal),), turn.state)
-    data = await turn.ctx.store.reports.digest_data(turn.ctx.clock.now())
+    data = await turn.ctx.store.reports.digest_for(turn.participant.id, turn.ctx.clock.now())
     return StepResult(
         tuple(digest_actions(turn.ctx.assembly, turn.tr, turn.ctx.charts, data, chat)), turn.state
     )

@@ -11,6 +11,8 @@ from flows.digest.figures import DigestData
 class Reports(Protocol):
     """Figures aggregated over the whole assembly, for the organisers."""
 
-    async def digest_data(self, now: datetime) -> DigestData:
-        """The digest's figures as of `now`; new registrations count from the last scheduled digest."""
+    async def digest_for(self, participant_id: int, now: datetime) -> DigestData:
+        """The digest's figures as of `now` for the organiser who asked; new registrations count
+        from the last scheduled digest. Handing the figures out is a privileged action: it is
+        written to the audit log in the same transaction."""
         ...

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, Integer, String, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.store import audit
 from bot.store.models import DigestRow, ParticipantRow, UTCDateTime
 from flows.digest.figures import DigestData, FeedbackFigures, PollFigures, SessionFigures, Stratum
 
@@ -128,5 +129,16 @@ class SqlReports:
     def __init__(self, session: AsyncSession, assembly_id: str) -> None:
         self.session, self.assembly_id = session, assembly_id
 
-    async def digest_data(self, now: datetime) -> DigestData:
-        return await digest_data(self.session, self.assembly_id, now)
+    async def digest_for(self, participant_id: int, now: datetime) -> DigestData:
+        data = await digest_data(self.session, self.assembly_id, now)
+        actor = await audit.staff(self.session, self.assembly_id, participant_id)
+        await audit.record(
+            self.session,
+            self.assembly_id,
+            "digest_sent",
+            actor=audit.NAMED_ORGANISER if actor == audit.BOT else actor,
+            now=now,
+            recipients=1,
+            requested=True,
+        )
+        return data
