@@ -178,30 +178,12 @@ async def build_app(
     async def mirror_quotas(session: Session) -> None:
         await sync_quotas(session, assembly)
 
-    startup = [mirror_sessions, mirror_quotas]
-    runner = (
-        Runner(
-            db,
-            api,
-            kit,
-            sender,
-            bot_id=bot_id,
-            scheduler=scheduler,
-            startup=startup,
-            poll_timeout=poll_timeout,
-            fleet=fleet,
-        )
+    # The webhook runner is the runner with another update source: one construction for both.
+    source = (
+        partial(Runner, poll_timeout=poll_timeout)
         if webhook is None
-        else WebhookRunner(
-            db,
-            api,
-            kit,
-            sender,
-            bot_id=bot_id,
-            scheduler=scheduler,
-            startup=startup,
-            webhook=webhook,
-            fleet=fleet,
-        )
+        else partial(WebhookRunner, webhook=webhook)
     )
+    startup = [mirror_sessions, mirror_quotas]
+    runner = source(db, api, kit, sender, bot_id=bot_id, scheduler=scheduler, startup=startup, fleet=fleet)
     return App(core, api, runner, scheduler, fleet, budget, store_lock)
