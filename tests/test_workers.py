@@ -13,16 +13,20 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from conftest import TOKEN, _postgres_database
+from conftest import TOKEN, FlowHarness, _postgres_database, eventually
 
 from bot.adapters.clock import ManualClock
-from bot.bootstrap import build_app, build_core
+from bot.bootstrap import build_app, build_core, make_api
 from bot.cli.main import main
+from bot.emulator import Emulator, SimulatedUser
 from bot.jobs.scheduler import Scheduler
+from bot.store import outbox
 from bot.store.database import Database
 from bot.telegram.budget import RedisBudget
 from bot.telegram.fleet import HANDOVER, LOOK, Fleet, FleetRefused, lock_sqlite_store
 from bot.telegram.identity import bot_id_of
+from bot.telegram.sender import OutboxSender
+from flows.actions import AnswerButton, SendMessage
 from flows.assembly import Assembly
 
 REDIS = "redis://127.0.0.1:6379/0"
@@ -111,6 +115,45 @@ async def test_the_send_budget_is_shared_by_workers_of_one_bot() -> None:
             await budget.close()
 
 
+async def test_a_press_is_answered_once_by_whichever_worker_comes_first(
+    flow: FlowHarness, emulator: Emulator
+) -> None:
+    """Behind a webhook any worker records a press and acknowledges it when the bot is crowded; the
+    step's answer, queued by any worker, leaves from the leading one: one answer per press, and a
+    notice the early acknowledgement left out arrives as a message."""
+    bot_id, mine = _fresh_bot(), flow.kit.assembly.id
+    api = make_api("aiogram", TOKEN, emulator.url)
+    follower, leader = (
+        OutboxSender(flow.db, api, mine, budget=RedisBudget(REDIS, bot_id, 30.0, 1.0, 3)) for _ in range(2)
+    )
+    ana = emulator.user(7301, "Ana")
+    await api.perform(SendMessage(ana.id, "Lunch at noon?"))
+    first, second = [await ana.press_data("vote:yes", ana.last.message_id) for _ in range(2)]
+    tasks = [asyncio.create_task(follower.run(answers=False)), asyncio.create_task(leader.run())]
+    try:
+        follower.expect_answer(first, crowded=True)  # the follower recorded it in a crowd
+        await eventually(lambda: ana.callback_answers == [""])
+        async with flow.db.transaction() as session:
+            outbox.enqueue(session, mine, ana.id, [AnswerButton(first, "Vote recorded")])
+            outbox.enqueue(session, mine, ana.id, [AnswerButton(second, "Vote recorded")])
+        leader.wake_answers()
+        await eventually(lambda: len(ana.callback_answers) == 2 and "Vote recorded" in texts(ana))
+        follower.expect_answer(second, crowded=True)  # answered already, by the leader
+        await eventually(lambda: follower.early.next_deadline() is None)
+        await follower.acknowledged()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for sender in (follower, leader):
+            await sender.budget.close()
+        await api.close()
+    answers = [call for call in emulator.calls if call.method == "answerCallbackQuery"]
+    assert [call.status for call in answers] == [200, 200]  # never a second answer to one press
+    assert ana.callback_answers == ["", "Vote recorded"]
+    assert texts(ana).count("Vote recorded") == 1
+
+
 async def test_a_job_runs_once_across_workers_for_one_due_time(pg_url: str, assembly: Assembly) -> None:
     db, bot_id = Database(pg_url), _fresh_bot()
     fleets = [Fleet(db.url, bot_id, shared_budget=True) for _ in range(2)]
@@ -132,6 +175,10 @@ async def test_a_job_runs_once_across_workers_for_one_due_time(pg_url: str, asse
         for fleet in fleets:
             await fleet.close()
         await db.dispose()
+
+
+def texts(person: SimulatedUser) -> list[str]:
+    return [message.text for message in person.messages]
 
 
 def _fresh_bot() -> int:

@@ -1,7 +1,9 @@
-"""The send budget: about 30 messages a second for the whole bot and about one a second per chat.
+"""The send budget: about 30 messages a second for the whole bot and about one a second per chat,
+and one answer per button press.
 
 One worker keeps it in memory (`LocalBudget`); several workers share it through Redis
-(`RedisBudget`), since Telegram counts the bot's messages whichever process sends them.
+(`RedisBudget`), since Telegram counts the bot's messages whichever process sends them, and takes
+one answer per press whichever worker sends it.
 """
 
 from __future__ import annotations
@@ -19,9 +21,18 @@ from aiolimiter import AsyncLimiter
 log = logging.getLogger(__name__)
 
 
+ANSWER_MEMORY = 3600
+"""Seconds a press is remembered as answered: Telegram refuses answers to older presses anyway."""
+
+
 class SendBudget(Protocol):
     def slot(self, chat_id: int) -> contextlib.AbstractAsyncContextManager[None]:
         """Wait until one more message to `chat_id` fits the bot's and the chat's limits."""
+        ...
+
+    async def first_answer(self, query_id: str) -> bool:
+        """True for the first caller, among all the bot's workers, to answer this button press: the
+        worker that acknowledges it early, or the one sending its step's answer."""
         ...
 
     async def close(self) -> None: ...
@@ -52,11 +63,21 @@ class LocalBudget:
     def __init__(self, global_per_second: float, chat_per_second: float, chat_burst: int) -> None:
         self.global_limit = AsyncLimiter(global_per_second, 1.0)
         self.chat_limits = ChatLimiters(chat_per_second, chat_burst)
+        self._answered: dict[str, float] = {}
 
     @contextlib.asynccontextmanager
     async def slot(self, chat_id: int) -> AsyncIterator[None]:
         async with self.chat_limits.get(chat_id), self.global_limit:
             yield
+
+    async def first_answer(self, query_id: str) -> bool:
+        now = time.monotonic()
+        if len(self._answered) > 10_000:
+            self._answered = {q: t for q, t in self._answered.items() if t > now - ANSWER_MEMORY}
+        if query_id in self._answered:
+            return False
+        self._answered[query_id] = now
+        return True
 
     async def close(self) -> None:
         pass
@@ -113,6 +134,15 @@ class RedisBudget:
         keys = [f"{self.prefix}:all", f"{self.prefix}:chat:{chat_id}"]
         limits = [self.global_limit, self.global_window, self.chat_limit, self.chat_window]
         return int(await self._take(keys=keys, args=[*limits, uuid.uuid4().hex]))
+
+    async def first_answer(self, query_id: str) -> bool:
+        key = f"{self.prefix}:answered:{query_id}"
+        try:
+            return bool(await self.redis.set(key, 1, nx=True, ex=ANSWER_MEMORY))
+        except self._unreachable as error:
+            # A second answer is only refused by Telegram; a press left spinning is worse.
+            log.warning("cannot share button answers through Redis (%s); answering", type(error).__name__)
+            return True
 
     @contextlib.asynccontextmanager
     async def slot(self, chat_id: int) -> AsyncIterator[None]:

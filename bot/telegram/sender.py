@@ -24,37 +24,30 @@ ChatTurns = Callable[[int], contextlib.AbstractAsyncContextManager[bool]]
 class EarlyAnswers:
     """Button presses received but not yet answered, so a press is acknowledged in time even when
     its flow step waits behind others: Telegram shows a spinner until the answer, and refuses an
-    answer to a query that is too old. A press is expected once its update is recorded. Each query
-    is answered once: by the flow's own answer (with its notice) when it comes in time, else here,
-    without text. In time is `grace` when the bot is crowded (a plenary pressing at once: none, the
-    press is acknowledged as soon as it is recorded), `calm` otherwise, when a step is slow only by
-    chance."""
+    answer to a query that is too old. A press is expected once its update is recorded, by the
+    worker that recorded it. Each press is answered once (`SendBudget.first_answer`): by the flow's
+    own answer (with its notice) when it comes in time, else by the recording worker, without text.
+    In time is `grace` when the bot is crowded (a plenary pressing at once: none, the press is
+    acknowledged as soon as it is recorded), `calm` otherwise, when a step is slow only by chance."""
 
     def __init__(self, grace: float, calm: float) -> None:
         self.grace, self.calm = grace, calm
         self._waiting: dict[str, float] = {}
-        self._answered: dict[str, float] = {}
 
     def expect(self, query_id: str, *, crowded: bool) -> None:
-        if query_id not in self._answered:  # a redelivered press is acknowledged once
-            delay = self.grace if crowded else self.calm
-            self._waiting.setdefault(query_id, time.monotonic() + delay)
+        delay = self.grace if crowded else self.calm
+        self._waiting.setdefault(query_id, time.monotonic() + delay)
 
-    def take(self, query_id: str) -> bool:
-        """The flow's answer is about to leave: False when the press was already acknowledged."""
+    def settle(self, query_id: str) -> None:
+        """The flow's answer is about to leave (from this worker or another)."""
         self._waiting.pop(query_id, None)
-        return self._answered.pop(query_id, None) is None
 
     def overdue(self) -> list[str]:
-        """Presses past their grace, now counted as answered (the caller answers them)."""
+        """Presses past their grace, no longer waited for (the caller acknowledges them)."""
         now = time.monotonic()
         due = [query for query, deadline in self._waiting.items() if deadline <= now]
         for query in due:
             del self._waiting[query]
-            self._answered[query] = now
-        if len(self._answered) > 10_000:  # steps that never answer their press: forget old ones
-            horizon = now - 3600
-            self._answered = {q: t for q, t in self._answered.items() if t > horizon}
         return due
 
     def next_deadline(self) -> float | None:
@@ -71,7 +64,8 @@ class OutboxSender:
 
     With several workers (`turns` given), a chat's next message is sent by whichever worker holds
     that chat's turn, so each row leaves once and in order; `budget` is then the one they share,
-    and the button answers leave from the worker that polls (see `answering`)."""
+    and the queued button answers leave from the leading worker (see `answering`), while each worker
+    acknowledges the presses it recorded (see `EarlyAnswers`)."""
 
     def __init__(
         self,
@@ -108,6 +102,7 @@ class OutboxSender:
         self._answering: set[int] = set()
         self._answered: dict[int, int | None] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._acks: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
         """Messages were queued."""
@@ -128,9 +123,11 @@ class OutboxSender:
         await self._acknowledged.wait()
 
     async def run(self, *, answers: bool = True) -> None:
-        """Find chats with due messages and start a worker for each, until cancelled; with
-        `answers`, the button answers' lanes too (else `answering` runs them where they belong)."""
+        """Find chats with due messages and start a worker for each, and acknowledge the presses
+        this worker recorded, until cancelled; with `answers`, the queued button answers too (else
+        `answering` runs them where they belong)."""
         lanes = asyncio.create_task(self.answering()) if answers else None
+        presses = asyncio.create_task(self._press_loop())
         try:
             while True:
                 self._wake.clear()
@@ -148,21 +145,22 @@ class OutboxSender:
                 # and a cancellation coincide, and this loop would never stop (a hung shutdown).
                 await self._nap(self._wake, 1.0)
         finally:
-            if lanes is not None:
-                lanes.cancel()
-                await asyncio.gather(lanes, return_exceptions=True)
+            stopping = [task for task in (lanes, presses, *self._acks) if task is not None]
+            for task in stopping:
+                task.cancel()
+            await asyncio.gather(*stopping, return_exceptions=True)
             await self.workers.cancel()
 
     async def answering(self) -> None:
-        """The button answers: queued ones and overdue presses, until cancelled."""
+        """The queued button answers, until cancelled."""
         self._answering.clear()  # left by an earlier term cut short: pending again, taken up anew
-        lanes = [asyncio.create_task(self._answer_loop()), asyncio.create_task(self._press_loop())]
+        lane = asyncio.create_task(self._answer_loop())
         try:
-            await asyncio.gather(*lanes)
+            await lane
         finally:
-            for task in (*lanes, *self._tasks):
+            for task in (lane, *self._tasks):
                 task.cancel()
-            await asyncio.gather(*lanes, *self._tasks, return_exceptions=True)
+            await asyncio.gather(lane, *self._tasks, return_exceptions=True)
 
     @staticmethod
     async def _nap(event: asyncio.Event, seconds: float) -> None:
@@ -178,7 +176,9 @@ class OutboxSender:
             for query_id in self.early.overdue():
                 self._acknowledging += 1
                 self._acknowledged.clear()
-                self._spawn(self._acknowledge(query_id))
+                ack = asyncio.create_task(self._acknowledge(query_id))
+                self._acks.add(ack)
+                ack.add_done_callback(self._acks.discard)
             deadline = self.early.next_deadline()
             wait = 1.0 if deadline is None else max(0.0, min(1.0, deadline - time.monotonic()))
             await self._nap(self._presses, wait)
@@ -222,8 +222,9 @@ class OutboxSender:
         """Stop the spinner of a press whose step has not answered it yet; nothing is recorded:
         if this fails, the step's own answer is still refused as too old, as it would have been."""
         try:
-            async with self._in_flight:
-                await self.api.perform(AnswerButton(query_id))
+            if await self.budget.first_answer(query_id):
+                async with self._in_flight:
+                    await self.api.perform(AnswerButton(query_id))
         except ApiError as error:
             log.info("early answer to a button press failed: %s", error)
         finally:
@@ -235,7 +236,8 @@ class OutboxSender:
         action = queued.action
         assert isinstance(action, AnswerButton)
         try:
-            if self.early.take(action.query_id):
+            self.early.settle(action.query_id)
+            if await self.budget.first_answer(action.query_id):
                 async with self._in_flight:
                     await self.api.perform(action)
             elif action.text and await self._only_reply(queued):
