@@ -257,8 +257,14 @@ class OutboxSender:
             return await outbox.step_replies(session, self.assembly_id, queued.update_id, queued.chat_id) <= 1
 
     async def _drain_chat(self, chat_id: int) -> None:
-        while await self._send_next(chat_id):
-            pass
+        try:
+            while await self._send_next(chat_id):
+                pass
+        except Exception as error:
+            if not unavailable(error):
+                raise
+            # Nothing left undone that the store cannot resume: the next pass sends what is pending.
+            log.warning("chat %s waits for the store (%s)", chat_id, type(error).__name__)
 
     async def _send_next(self, chat_id: int) -> bool:
         """Send the chat's oldest pending message if it is due; True when the chat may have more."""
