@@ -272,7 +272,7 @@ class OutboxSender:
             queued = await outbox.next_due(session, self.assembly_id, chat_id)
         if queued is None:
             return False
-        async with self._limits(chat_id), self._turn(chat_id) as mine:
+        async with self._turn(chat_id) as mine:
             if not mine:
                 return False  # another worker is sending this chat's messages
             if self.turns is not None:
@@ -281,7 +281,10 @@ class OutboxSender:
                 if again is None or again.id != queued.id:
                     return True
             try:
-                delivery = await self.api.perform(queued.action)
+                # The budget last, right before the call: Telegram counts a message when the call
+                # arrives, and the store's round trips for the turn would blur our count of it.
+                async with self._limits(chat_id):
+                    delivery = await self.api.perform(queued.action)
             except Blocked as error:
                 async with self.db.transaction() as session:
                     await outbox.mark_blocked(session, self.assembly_id, chat_id, str(error))
