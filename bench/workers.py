@@ -25,7 +25,8 @@ slower than 10 seconds.
 
 PostgreSQL: BENCH_PG_ADMIN (default the test database on 127.0.0.1:5432) and BENCH_PG_RESTART, the
 command that restarts it (default: the machine's cluster through pg_ctlcluster, as CI runs it).
-Not a test: load work, a couple of minutes; figures depend on the machine and its load.
+Not a test: load work, 5 to 10 minutes at full size on a 2-core machine (150/30: about 3); figures
+depend on the machine and its load.
 """
 
 from __future__ import annotations
