@@ -487,6 +487,29 @@ async def test_fault_slow_call_abandoned_by_its_client_changes_nothing(
     assert amelie.last.text == "slow"
 
 
+async def test_fault_late_answer_takes_effect_and_records_the_client_gone(
+    emu: Emulator, http: aiohttp.ClientSession, amelie: SimulatedUser
+) -> None:
+    emu.fail_next("sendMessage", "late", delay=0.3)
+    with pytest.raises(asyncio.TimeoutError):
+        async with http.post(
+            f"{emu.url}/bot{TOKEN}/sendMessage",
+            json={"chat_id": amelie.id, "text": "delivered unseen"},
+            timeout=aiohttp.ClientTimeout(total=0.05),
+        ):
+            pass
+    assert amelie.last.text == "delivered unseen"  # Telegram did it; the client cannot know
+    await asyncio.sleep(0.4)
+    emu.fail_next("sendMessage", "late", delay=0.05)
+    assert (await call(http, emu, "sendMessage", chat_id=amelie.id, text="seen late"))[0] == 200
+    unseen, seen = amelie.messages
+    assert emu.unseen_messages() == {(amelie.id, unseen.message_id)}
+    assert [(c.status, c.client_gone, c.message) for c in emu.calls] == [
+        (200, True, (amelie.id, unseen.message_id)),
+        (200, False, (amelie.id, seen.message_id)),
+    ]
+
+
 async def test_fault_drop_closes_the_connection_without_effect(
     emu: Emulator, http: aiohttp.ClientSession, amelie: SimulatedUser
 ) -> None:

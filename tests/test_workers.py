@@ -5,12 +5,14 @@ send budget (Redis) and the timed jobs. The three-worker run with kills and faul
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 import pytest
 from conftest import TOKEN, FlowHarness, _postgres_database, eventually
@@ -22,6 +24,7 @@ from bot.emulator import Emulator, SimulatedUser
 from bot.jobs.scheduler import Scheduler
 from bot.store import outbox
 from bot.store.database import Database
+from bot.telegram.api import TelegramApi
 from bot.telegram.budget import RedisBudget
 from bot.telegram.fleet import HANDOVER, LOOK, Fleet, FleetRefused, lock_sqlite_store
 from bot.telegram.identity import bot_id_of
@@ -179,6 +182,22 @@ async def test_a_job_runs_once_across_workers_for_one_due_time(pg_url: str, asse
 
 def texts(person: SimulatedUser) -> list[str]:
     return [message.text for message in person.messages]
+
+
+async def test_a_sender_without_its_store_waits_for_it_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    db = Database("postgresql://postgres@127.0.0.1:9/gone")  # a store that went away (a restart)
+    sender = OutboxSender(db, cast(TelegramApi, None), "any")  # nothing can be read, so nothing sent
+    try:
+        with caplog.at_level(logging.WARNING):
+            sender.workers.kick(42)
+            await sender.workers.idle()
+    finally:
+        await db.dispose()
+    assert [(record.levelname, record.getMessage()) for record in caplog.records] == [
+        ("WARNING", "chat 42 waits for the store (ConnectionRefusedError)")
+    ]
 
 
 def _fresh_bot() -> int:

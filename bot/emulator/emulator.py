@@ -195,6 +195,15 @@ class Emulator:
             most = max(most, last - first + 1)
         return most
 
+    def unseen_messages(self, methods: frozenset[str] = MESSAGES) -> set[tuple[int, int]]:
+        """(chat id, message id) of the messages whose send completed after its client had stopped
+        waiting: delivered, though the bot never learnt it (it may well send them again)."""
+        return {
+            call.message
+            for call in self.calls
+            if call.method in methods and call.status == 200 and call.client_gone and call.message
+        }
+
     def sent_count(self, method: str = "sendMessage") -> int:
         """Successful calls of `method`."""
         return sum(1 for call in self.calls if call.method == method and call.status == 200)

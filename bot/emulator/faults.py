@@ -1,11 +1,19 @@
-"""Fault injection: the next matching calls fail, stall or lose their connection on purpose."""
+"""Fault injection: the next matching calls fail, stall or lose their connection on purpose.
+
+- "5xx": answered 500 without effect; "429": refused with `retry_after` = delay;
+- "drop": the connection is closed unanswered, without effect;
+- "slow": the call waits `delay` seconds before it is carried out; a client that stops waiting
+  meanwhile leaves it undone (the request never reached Telegram);
+- "late": the call is carried out at once and its answer held `delay` seconds; a client that stops
+  waiting meanwhile never learns it took effect (Telegram's answer was lost on the way back).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-FaultKind = Literal["5xx", "slow", "drop", "429"]
+FaultKind = Literal["5xx", "slow", "late", "drop", "429"]
 
 
 @dataclass

@@ -65,12 +65,18 @@ class Upload:
 
 @dataclass(frozen=True)
 class ApiCall:
-    """One request the bot made; `status` is 0 when the emulator dropped the connection."""
+    """One request the bot made; `status` is 0 when the emulator dropped the connection.
+
+    `client_gone`: the client had stopped waiting (timed out, disconnected) when the call completed,
+    so it never learnt the outcome: a send it then repeats is a duplicate Telegram makes possible.
+    `message` is the (chat id, message id) a successful call returned, to tell which message that is."""
 
     method: str
     params: dict[str, Any]
     status: int
     at: float
+    client_gone: bool = False
+    message: tuple[int, int] | None = None
 
 
 def inline_buttons(markup: dict[str, Any] | None) -> list[list[Button]]:

@@ -59,37 +59,43 @@ class ApiServer:
         method = request.match_info["method"]
         if request.match_info["token"] != self.token:
             await request.read()
-            return self.fail(method, {}, UNAUTHORIZED)
+            return self.fail(request, method, {}, UNAUTHORIZED)
         try:
             values = await read_params(request)
         except TelegramApiError as error:
-            return self.fail(method, {}, error)
+            return self.fail(request, method, {}, error)
         fault = self.faults.take(method)
-        if fault is not None:
+        if fault is not None and fault.kind != "late":
             faulty = await self._inject(request, method, values, fault)
             if faulty is not None:
                 return faulty
         entry = self.api.methods.get(method.lower())
         if entry is None:
-            return self.fail(method, values, NOT_FOUND)
+            return self.fail(request, method, values, NOT_FOUND)
         name, handler = entry
         try:
             result: Any = await handler(Params(values))
         except TelegramApiError as error:
-            return self.fail(name, values, error)
-        return self.answer(name, values, {"ok": True, "result": result}, 200)
+            return self.fail(request, name, values, error)
+        if fault is not None and fault.kind == "late":  # done, but the answer is held up
+            try:
+                await asyncio.sleep(fault.delay)
+            except asyncio.CancelledError:  # the client went meanwhile: the call stays done
+                self._record(request, name, values, 200, result)
+                raise
+        return self.answer(request, name, values, {"ok": True, "result": result}, 200)
 
     async def _inject(
         self, request: web.Request, method: str, values: dict[str, Any], fault: Fault
     ) -> web.Response | None:
         """Apply a scheduled fault; None means "go on with the call" (after a slow one)."""
         if fault.kind == "drop":
-            self.calls.append(ApiCall(method, values, 0, self.clock()))
+            self._record(request, method, values, 0)
             self._drop(request)
         if fault.kind == "5xx":
-            return self.fail(method, values, TelegramApiError(500, "Internal Server Error"))
+            return self.fail(request, method, values, TelegramApiError(500, "Internal Server Error"))
         if fault.kind == "429":
-            return self.fail(method, values, too_many_requests(max(1, int(fault.delay))))
+            return self.fail(request, method, values, too_many_requests(max(1, int(fault.delay))))
         await asyncio.sleep(fault.delay)
         return None
 
@@ -100,13 +106,27 @@ class ApiServer:
             request.transport.abort()
         raise asyncio.CancelledError
 
-    def fail(self, method: str, params: dict[str, Any], error: TelegramApiError) -> web.Response:
-        return self.answer(method, params, error.body(), error.status)
+    def fail(
+        self, request: web.Request, method: str, params: dict[str, Any], error: TelegramApiError
+    ) -> web.Response:
+        return self.answer(request, method, params, error.body(), error.status)
 
-    def answer(self, method: str, params: dict[str, Any], body: dict[str, Any], status: int) -> web.Response:
+    def answer(
+        self, request: web.Request, method: str, params: dict[str, Any], body: dict[str, Any], status: int
+    ) -> web.Response:
         """Record the call, then send Telegram's JSON envelope with a real HTTP status."""
-        self.calls.append(ApiCall(method, params, status, self.clock()))
+        self._record(request, method, params, status, body.get("result"))
         return web.json_response(body, status=status)
+
+    def _record(
+        self, request: web.Request, method: str, params: dict[str, Any], status: int, result: Any = None
+    ) -> None:
+        transport = request.transport
+        message = None
+        if isinstance(result, dict) and "message_id" in result and "chat" in result:
+            message = (result["chat"]["id"], result["message_id"])
+        gone = transport is None or transport.is_closing()
+        self.calls.append(ApiCall(method, params, status, self.clock(), client_gone=gone, message=message))
 
     async def handle_file(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:

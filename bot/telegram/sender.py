@@ -259,8 +259,14 @@ class OutboxSender:
             return await outbox.step_replies(session, self.assembly_id, queued.update_id, queued.chat_id) <= 1
 
     async def _drain_chat(self, chat_id: int) -> None:
-        while await self._send_next(chat_id):
-            pass
+        try:
+            while await self._send_next(chat_id):
+                pass
+        except Exception as error:
+            if not unavailable(error):
+                raise
+            # Nothing left undone that the store cannot resume: the next pass sends what is pending.
+            log.warning("chat %s waits for the store (%s)", chat_id, type(error).__name__)
 
     async def _send_next(self, chat_id: int) -> bool:
         """Send the chat's oldest pending message if it is due; True when the chat may have more."""
@@ -268,7 +274,7 @@ class OutboxSender:
             queued = await outbox.next_due(session, self.assembly_id, chat_id)
         if queued is None:
             return False
-        async with self._limits(chat_id), self._turn(chat_id) as mine:
+        async with self._turn(chat_id) as mine:
             if not mine:
                 return False  # another worker is sending this chat's messages
             if self.turns is not None:
@@ -277,7 +283,10 @@ class OutboxSender:
                 if again is None or again.id != queued.id:
                     return True
             try:
-                delivery = await self.api.perform(queued.action)
+                # The budget last, right before the call: Telegram counts a message when the call
+                # arrives, and the store's round trips for the turn would blur our count of it.
+                async with self._limits(chat_id):
+                    delivery = await self.api.perform(queued.action)
             except Blocked as error:
                 async with self.db.transaction() as session:
                     await outbox.mark_blocked(session, self.assembly_id, chat_id, str(error))
