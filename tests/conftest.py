@@ -95,6 +95,18 @@ async def mirror_sessions(db: Database, assembly: Assembly, now: datetime) -> in
         return await sync_sessions(session, assembly, kit.translations, now)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto` (pyproject's addopts): the README's `python -m pytest` spreads over every core (most
+    of its time is waiting on bots and subprocesses); a run of chosen paths or of other marks (`-m
+    load`, whose runs measure behaviour under load) stays in one process, so it has no workers to
+    start and runs each test alone; `-n 2` on the command line still spreads it."""
+    default_run = config.args_source is pytest.Config.ArgsSource.TESTPATHS
+    if not default_run or config.option.markexpr != "not load":
+        return 0
+    return len(os.sched_getaffinity(0))
+
+
 @pytest.fixture(scope="session")
 def assembly() -> Assembly:
     return load_assembly(EXAMPLE_ASSEMBLY)
