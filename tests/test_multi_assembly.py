@@ -75,7 +75,7 @@ async def _say(user: SimulatedUser, text: str, expect: str) -> SentMessage:
 
 
 async def _after(user: SimulatedUser, since: int, check: object) -> SentMessage:
-    async with asyncio.timeout(15):
+    async with asyncio.timeout(60):
         while True:
             for message in user.messages[since:]:
                 if check(message):  # type: ignore[operator]
