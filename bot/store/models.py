@@ -539,6 +539,20 @@ class QuotaTarget(Base):
     max_seats: Mapped[int | None]
 
 
+class AnswerCountRow(Base):
+    """How many participants of a status gave an answer (its JSON text, as `QuotaTarget.answer`):
+    kept by triggers as answers and participants change (migration 0012), so `report_strata` sums a
+    few rows instead of grouping every answer at each digest."""
+
+    __tablename__ = "answer_counts"
+
+    assembly_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    answer: Mapped[str] = mapped_column(Text, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    participants: Mapped[int]
+
+
 class DigestRow(Base):
     """A scheduled digest that went out: the next one counts new registrations since its time."""
 
