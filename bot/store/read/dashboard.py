@@ -45,13 +45,16 @@ _POLL_COLUMNS: dict[str, TypeEngine[Any]] = {
 
 
 def _polls_query(one: bool, session_key: str | None) -> TextualSelect:
-    """Polls of the assembly, newest first: all, one session's, or one poll."""
-    where = " AND r.poll_id = :poll" if one else " AND r.session_key = :session" if session_key else ""
+    """Polls of the assembly, newest first: all, one session's, or one poll. The page's polls are
+    picked first, so that the view counts the recipients and answers of those alone (ordering the
+    view itself counted every poll of the store before keeping a page of them: 1.3 s at a million)."""
+    where = " AND p.id = :poll" if one else " AND s.key = :session" if session_key else ""
     return text(
         "SELECT r.poll_id, r.session_key, r.table_no, p.spec, r.created_at, r.closed_at, r.recipients,"
         " r.answers FROM report_polls r JOIN polls p ON p.id = r.poll_id"
-        f" WHERE r.assembly_id = :assembly{where}"
-        " ORDER BY r.created_at DESC, r.poll_id DESC LIMIT :limit"
+        " WHERE r.poll_id IN (SELECT p.id FROM polls p JOIN sessions s ON s.id = p.session_id"
+        f" WHERE s.assembly_id = :assembly{where} ORDER BY p.created_at DESC, p.id DESC LIMIT :limit)"
+        " ORDER BY r.created_at DESC, r.poll_id DESC"
     ).columns(**_POLL_COLUMNS)
 
 
