@@ -1,5 +1,6 @@
-"""The per-answer counts `report_strata` reads stay equal to a recount of the rows: as people register
-and change status, concurrently, and after /forget, retention and deleted records."""
+"""The counts the report views read stay equal to a recount of the rows: per answer (`report_strata`)
+as people register and change status, concurrently, and after /forget, retention and deleted
+records; per poll (`report_polls`) as polls go out and votes come in, concurrently, and after /forget."""
 
 from __future__ import annotations
 
@@ -14,10 +15,13 @@ from sqlalchemy import delete, select, text, update
 
 from bot.jobs.retention import erase_past_retention
 from bot.store.database import Database
-from bot.store.models import AnswerCountRow, AnswerRow, ParticipantRow
+from bot.store.models import AnswerCountRow, AnswerRow, ParticipantRow, PollRow, QuotaTarget
 from bot.store.participants import SqlStore, ensure_assembly
+from bot.store.polls import SqlPolls
 from bot.store.quotas import sync_quotas
 from flows.assembly import Assembly
+from flows.polls.votes import Ballot, Choice, Written
+from flows.ports import Poll, PollSpec
 from flows.status import AFTER_REGISTRATION, ParticipantStatus
 
 pytestmark = pytest.mark.both_backends
@@ -41,11 +45,16 @@ async def _counted(db: Database) -> dict[tuple[str, str, str], int]:
 
 
 async def _recounted(db: Database) -> dict[tuple[str, str, str], int]:
-    """The same counts made from the answers and their participants' statuses."""
+    """The same counts made from the answers that are a quota's value and their participants' statuses."""
     async with db.reading() as session:
         rows = await session.execute(
-            select(AnswerRow.question_id, text("CAST(answers.value AS TEXT)"), ParticipantRow.status).join(
-                ParticipantRow, ParticipantRow.id == AnswerRow.participant_id
+            select(AnswerRow.question_id, QuotaTarget.answer, ParticipantRow.status)
+            .join(ParticipantRow, ParticipantRow.id == AnswerRow.participant_id)
+            .join(
+                QuotaTarget,
+                (QuotaTarget.assembly_id == ParticipantRow.assembly_id)
+                & (QuotaTarget.feature == AnswerRow.question_id)
+                & (QuotaTarget.answer == text("CAST(answers.value AS TEXT)")),
             )
         )
         return dict(Counter(rows.tuples()))
@@ -158,3 +167,68 @@ async def test_counts_stay_exact_after_forget_retention_and_deleted_records(
     assert (await erase_past_retention(db, assembly, due)).people == 7
     assert await _counted(db) == await _recounted(db) == {}
     assert set((await _strata(db)).values()) == {(0, 0)}
+
+
+async def test_answers_given_before_their_value_joins_the_quotas_are_counted(
+    db: Database, assembly: Assembly
+) -> None:
+    await mirror_sessions(db, assembly, T0)
+    rng = random.Random(10)
+    for n in range(6):
+        await _register(db, assembly, 45_000 + n, rng)
+    assert await _counted(db) == {}  # no quota yet: nothing is counted
+    async with db.transaction() as session:
+        await sync_quotas(session, assembly)
+    assert await _counted(db) == await _recounted(db) != {}
+    assert await _strata(db) == await _expected_strata(db, assembly)
+
+
+async def _poll_counts(db: Database) -> dict[int, tuple[int, int]]:
+    async with db.reading() as session:
+        rows = await session.execute(select(PollRow.id, PollRow.recipients, PollRow.answers))
+        return {poll: (recipients, answers) for poll, recipients, answers in rows.tuples()}
+
+
+async def _poll_recounts(db: Database) -> dict[int, tuple[int, int]]:
+    recount = text(
+        "SELECT p.id, (SELECT COUNT(*) FROM poll_recipients r WHERE r.poll_id = p.id),"
+        " (SELECT COUNT(*) FROM poll_answers a WHERE a.poll_id = p.id)"
+        " + (SELECT COUNT(*) FROM poll_ballots b WHERE b.poll_id = p.id) FROM polls p"
+    )
+    async with db.reading() as session:
+        return {poll: (int(r), int(a)) for poll, r, a in (await session.execute(recount)).tuples()}
+
+
+async def test_poll_counts_follow_recipients_votes_and_erasure(db: Database, assembly: Assembly) -> None:
+    await _prepared(db, assembly)
+    rng = random.Random(9)
+    people = [await _register(db, assembly, 50_000 + n, rng) for n in range(8)]
+    secret = PollSpec("single", {"en": "Which?"}, ({"en": "A"}, {"en": "B"}), secret=True, hide_results=True)
+    async with db.transaction() as session:
+        polls = SqlPolls(session, assembly.id)
+        ideas = await polls.create(
+            PollSpec("text", {"en": "Ideas?"}),
+            "s1",
+            table=None,
+            facilitator_id=people[0],
+            recipients=people,
+            now=T0,
+            closes_at=None,
+        )
+        ballot = await polls.create(
+            secret, "s1", table=1, facilitator_id=people[0], recipients=people[:5], now=T0, closes_at=None
+        )
+
+    async def vote(poll: Poll, person: int, choice: Ballot) -> None:
+        async with db.transaction() as session:
+            await SqlPolls(session, assembly.id).answer(poll, person, choice, T0)
+
+    await asyncio.gather(
+        *(vote(ideas, person, Written(f"idea {person}")) for person in people[:6]),
+        *(vote(ballot, person, Choice(n % 2)) for n, person in enumerate(people[:5])),
+    )
+    await vote(ideas, people[0], Written("a better idea"))  # changed: still one answer
+    assert await _poll_counts(db) == await _poll_recounts(db) == {ideas.id: (8, 6), ballot.id: (5, 5)}
+    async with db.transaction() as session:  # /forget: the written answer goes, the secret ballot stays
+        await SqlStore(session, assembly.id).registrations.erase(people[1], ParticipantStatus.REGISTERED)
+    assert await _poll_counts(db) == await _poll_recounts(db) == {ideas.id: (8, 5), ballot.id: (5, 5)}
