@@ -1,7 +1,7 @@
 """The bot starts lean: plotting, the lottery's solvers, spreadsheets, the dashboard, calendar files,
-an HTTP server (aiohttp: the webhook, /metrics; aiogram brings its own) and Alembic (only a store
-behind the migrations needs it) are imported only by what uses them, so an idle bot does not carry
-them in memory."""
+an HTTP server (aiohttp: the webhook, /metrics; aiogram brings its own), Alembic (only a store
+behind the migrations needs it) and asyncpg (only PostgreSQL needs it) are imported only by what uses
+them, so an idle bot does not carry them in memory."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store.database import head_revisions
+from bot.store.database import head_revisions, unavailable
 
 HEAVY = (
     "matplotlib",
@@ -26,6 +26,7 @@ HEAVY = (
     "aiohttp",
     "alembic",
     "mako",
+    "asyncpg",
 )
 
 RUN_PATH = """
@@ -81,3 +82,11 @@ def test_start_up_loads_alembic_only_for_a_store_behind_the_migrations(
     )
     found = json.loads(ran.stdout.strip().splitlines()[-1])
     assert found == {"alembic": store == "empty", "revisions": sorted(head_revisions())}
+
+
+def test_a_lost_postgresql_connection_is_still_told_from_a_refused_statement() -> None:
+    import asyncpg  # noqa: PLC0415 (loaded by the PostgreSQL engine, as here)
+
+    assert unavailable(asyncpg.PostgresConnectionError("the server went away"))
+    assert unavailable(asyncpg.exceptions.InternalClientError("connection broken"))
+    assert not unavailable(asyncpg.UniqueViolationError("duplicate key"))

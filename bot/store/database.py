@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import logging
+import sys
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -12,7 +13,6 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import asyncpg
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
@@ -41,9 +41,18 @@ StoreError = DBAPIError
 can tell it from their own errors without importing SQLAlchemy."""
 
 
-_CUT_OFF = (OSError, TimeoutError, PoolTimeout, asyncpg.InterfaceError, asyncpg.PostgresConnectionError)
-"""What the driver raises when the server is out of reach or went away mid-statement; an asyncpg
-connection broken that way also answers its next use with an InternalClientError."""
+_CUT_OFF = (OSError, TimeoutError, PoolTimeout)
+"""What any driver raises when the server is out of reach or went away mid-statement."""
+
+
+def _asyncpg_cut_off() -> tuple[type[BaseException], ...]:
+    """The same from asyncpg, plus the InternalClientError a connection broken that way answers its
+    next use with. asyncpg (3 MiB) is loaded by the PostgreSQL engine only: a bot on SQLite has not
+    imported it, and then none of its errors can have been raised."""
+    asyncpg = sys.modules.get("asyncpg")
+    if asyncpg is None:
+        return ()
+    return (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, asyncpg.exceptions.InternalClientError)
 
 
 def unavailable(error: BaseException) -> bool:
@@ -55,7 +64,7 @@ def unavailable(error: BaseException) -> bool:
             return False
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True
-        if isinstance(current, (*_CUT_OFF, asyncpg.exceptions.InternalClientError)):
+        if isinstance(current, (*_CUT_OFF, *_asyncpg_cut_off())):
             return True
         sqlstate = getattr(current, "sqlstate", None)  # 08: connection exception; 57: shutting down
         if isinstance(sqlstate, str) and sqlstate[:2] in ("08", "57"):
