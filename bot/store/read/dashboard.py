@@ -164,13 +164,20 @@ async def poll_results(
             found = await session.execute(_OPTIONS, {"assembly": assembly_id, "polls": closed})
         for counted, option, votes, dots, places in found.tuples():
             options[counted][int(option)] = (int(votes), int(dots), int(places))
+    specs = {row[0]: spec_from_json(row[3]) for row in polls}
+    one_by_one = [
+        number
+        for number in closed
+        if specs[number].kind == "text" or (specs[number].kind == "ranking" and specs[number].method == "irv")
+    ]
+    ballots = await SqlPolls(session, assembly_id).ballots_of(one_by_one) if one_by_one else {}
     results = []
-    for number, key, table, spec_json, created, closed_at, asked, answered in polls:
-        spec = spec_from_json(spec_json)
+    for number, key, table, _, created, closed_at, asked, answered in polls:
+        spec = specs[number]
         poll = Poll(number, spec, key, table, 0, closed_at is not None)
         tally = None
-        if poll.closed and (spec.kind == "text" or (spec.kind == "ranking" and spec.method == "irv")):
-            tally = tally_of(poll, await SqlPolls(session, assembly_id).ballots(number))
+        if number in ballots:
+            tally = tally_of(poll, ballots[number])
         elif poll.closed:
             tally = from_counts(spec.kind, _counts(spec, options[number]), int(answered), scale=spec.scale)
         shown = disclose(poll, tally, minimum)
