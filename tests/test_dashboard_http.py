@@ -9,11 +9,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from conftest import FlowHarness
+from conftest import FlowHarness, add_confirmed
 from polls_room import join
 
 from bot.dashboard.app import COOKIE, make_app
+from bot.store.participants import SqlStore
+from bot.store.quotas import sync_quotas
 from flows.actions import SendMessage
+from flows.assembly import Assembly
 from flows.events import Command
 
 BASE = "https://results.example.org"
@@ -91,3 +94,31 @@ async def test_junk_poll_ids_in_a_path_are_404(
     for poll in ("²", "١٢", "1" * 5000, str(2**31), str(2**63), "-1", "0"):
         response = await client.get(f"/polls/{poll}.png", headers=session)
         assert response.status == 404, poll
+
+
+async def test_the_recruitment_chart_follows_the_counts(
+    dashboard: tuple[FlowHarness, TestClient[object, object]], assembly: Assembly
+) -> None:
+    flow, client = dashboard
+    _, cookie = await _sign_in(client, await _token(flow), SAME)
+    session = _session(cookie)
+
+    async def chart() -> bytes:
+        response = await client.get("/recruitment.png", headers=session)
+        assert response.status == 200
+        return await response.read()
+
+    async with flow.db.transaction() as store:
+        await sync_quotas(store, assembly)
+    before = await chart()
+    assert await chart() == before
+    person = await add_confirmed(flow.db, assembly, 7001, "en")
+    assert assembly.registration is not None
+    feature = assembly.registration.features[0]
+    async with flow.db.transaction() as store:
+        await SqlStore(store, assembly.id).registrations.save_answer(
+            person.id, feature.id, feature.values[0], flow.clock.now()
+        )
+    after = await chart()
+    assert after != before  # one more person registered: the bars moved
+    assert await chart() == after

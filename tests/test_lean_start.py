@@ -1,6 +1,7 @@
-"""The bot starts lean: plotting, the lottery's solvers, spreadsheets, the dashboard, calendar files
-and an HTTP server (aiohttp: the webhook, /metrics; aiogram brings its own) are imported only by what
-uses them, so an idle bot does not carry them in memory."""
+"""The bot starts lean: plotting, the lottery's solvers, spreadsheets, the dashboard, calendar files,
+an HTTP server (aiohttp: the webhook, /metrics; aiogram brings its own), Alembic (only a store
+behind the migrations needs it) and asyncpg (only PostgreSQL needs it) are imported only by what uses
+them, so an idle bot does not carry them in memory."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from bot.store.database import head_revisions, unavailable
 
 HEAVY = (
     "matplotlib",
@@ -19,6 +24,9 @@ HEAVY = (
     "bot.dashboard",
     "icalendar",
     "aiohttp",
+    "alembic",
+    "mako",
+    "asyncpg",
 )
 
 RUN_PATH = """
@@ -46,3 +54,39 @@ def test_a_chart_still_draws_once_asked_for() -> None:
     from bot.adapters.charts import BarCharts  # noqa: PLC0415 (the import under test)
 
     assert BarCharts().bars("votes", ["yes", "no"], [3, 1]).startswith(b"\x89PNG")
+
+
+MIGRATE = """
+import asyncio, json, sys
+from bot.store.database import Database
+
+async def migrate(url):
+    database = Database(url)
+    await database.migrate()
+    stamped = await database.revisions()
+    await database.dispose()
+    return stamped
+
+stamped = asyncio.run(migrate(sys.argv[1]))
+print(json.dumps({"alembic": "alembic" in sys.modules, "revisions": sorted(stamped)}))
+"""
+
+
+@pytest.mark.parametrize("store", ["at head", "empty"])
+def test_start_up_loads_alembic_only_for_a_store_behind_the_migrations(
+    store: str, sqlite_url: str, tmp_path: Path, project_root: Path
+) -> None:
+    url = sqlite_url if store == "at head" else f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite'}"
+    ran = subprocess.run(
+        [sys.executable, "-c", MIGRATE, url], cwd=project_root, capture_output=True, text=True, check=True
+    )
+    found = json.loads(ran.stdout.strip().splitlines()[-1])
+    assert found == {"alembic": store == "empty", "revisions": sorted(head_revisions())}
+
+
+def test_a_lost_postgresql_connection_is_still_told_from_a_refused_statement() -> None:
+    import asyncpg  # noqa: PLC0415 (loaded by the PostgreSQL engine, as here)
+
+    assert unavailable(asyncpg.PostgresConnectionError("the server went away"))
+    assert unavailable(asyncpg.exceptions.InternalClientError("connection broken"))
+    assert not unavailable(asyncpg.UniqueViolationError("duplicate key"))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -10,7 +13,7 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Connection
 
 from bot.store import outbox, updates
-from bot.store.database import Database, alembic_config
+from bot.store.database import VERSIONS, Database, alembic_config, head_revisions
 from bot.store.models import AnswerRow, AssemblyRow, Base, ConversationRow
 from bot.store.participants import SqlStore
 from bot.store.roles import SqlRoles
@@ -21,6 +24,27 @@ pytestmark = pytest.mark.both_backends  # every migration, on both dialects
 def _revisions() -> list[str]:
     script = ScriptDirectory.from_config(alembic_config())
     return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+def test_the_head_read_from_the_scripts_is_alembic_s_even_with_a_new_script(tmp_path: Path) -> None:
+    assert head_revisions() == frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+    scripts = tmp_path / "versions"
+    shutil.copytree(VERSIONS, scripts)
+    (head,) = head_revisions()
+    (scripts / "0099_next.py").write_text(f'revision: str = "0099_next"\ndown_revision = "{head}"\n')
+    assert head_revisions(scripts) == frozenset(ScriptDirectory(str(tmp_path)).get_heads()) == {"0099_next"}
+
+
+async def test_a_migrated_store_is_stamped_with_the_head(db_url: str) -> None:
+    database = Database(db_url)
+    try:
+        assert await database.revisions() == frozenset()
+        await database.migrate()
+        assert await database.revisions() == head_revisions()
+        await database.migrate()  # already there: nothing to do
+        assert await database.revisions() == head_revisions()
+    finally:
+        await database.dispose()
 
 
 def _tables(connection: Connection) -> set[str]:

@@ -10,7 +10,7 @@ plain-HTTP trial (`assembly-bot dashboard --plain-http`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from urllib.parse import urlsplit
 
@@ -20,6 +20,7 @@ from bot.dashboard import pages
 from bot.dashboard.render import SECURITY_HEADERS, browser_language, page
 from bot.store import dashboard_access
 from bot.store.database import Database
+from flows.digest.figures import Stratum
 from flows.engine import Kit
 
 COOKIE = "assembly_dashboard"
@@ -32,6 +33,10 @@ class Dashboard:
     db: Database
     kit: Kit
     secure_cookies: bool
+    quota_charts: dict[str, tuple[tuple[Stratum, ...], bytes]] = field(default_factory=dict)
+    """The last recruitment chart drawn in each language, with the figures it shows: drawing one
+    takes matplotlib a few hundred milliseconds, and the page is reloaded far more often than the
+    counts change."""
 
 
 DASHBOARD = web.AppKey("dashboard", Dashboard)

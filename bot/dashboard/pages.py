@@ -142,8 +142,12 @@ async def lottery_report(request: web.Request, dash: Dashboard, viewer: Viewer) 
 
 async def recruitment_chart(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:
     tr = dash.kit.translations.for_language(viewer.language)
-    chart = quota_chart(dash.kit.charts, tr, dash.kit.assembly, await _strata(dash))
-    return web.Response(body=chart, content_type="image/png")
+    strata = await _strata(dash)
+    drawn = dash.quota_charts.get(tr.language)
+    if drawn is None or drawn[0] != strata:
+        drawn = strata, quota_chart(dash.kit.charts, tr, dash.kit.assembly, strata)
+        dash.quota_charts[tr.language] = drawn
+    return web.Response(body=drawn[1], content_type="image/png")
 
 
 async def sessions(request: web.Request, dash: Dashboard, viewer: Viewer) -> web.StreamResponse:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import logging
+import sys
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import asyncpg
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -24,8 +24,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = "bot.store:migrations"
 """Alembic's script location as a package resource, so an installed wheel finds its migrations."""
+
+VERSIONS = Path(__file__).with_name("migrations") / "versions"
+"""The migration scripts themselves (the `versions` folder of `MIGRATIONS`)."""
 
 Session = AsyncSession
 """The unit of work callers pass, unopened, to store functions; named here so they need no SQLAlchemy."""
@@ -35,9 +41,18 @@ StoreError = DBAPIError
 can tell it from their own errors without importing SQLAlchemy."""
 
 
-_CUT_OFF = (OSError, TimeoutError, PoolTimeout, asyncpg.InterfaceError, asyncpg.PostgresConnectionError)
-"""What the driver raises when the server is out of reach or went away mid-statement; an asyncpg
-connection broken that way also answers its next use with an InternalClientError."""
+_CUT_OFF = (OSError, TimeoutError, PoolTimeout)
+"""What any driver raises when the server is out of reach or went away mid-statement."""
+
+
+def _asyncpg_cut_off() -> tuple[type[BaseException], ...]:
+    """The same from asyncpg, plus the InternalClientError a connection broken that way answers its
+    next use with. asyncpg (3 MiB) is loaded by the PostgreSQL engine only: a bot on SQLite has not
+    imported it, and then none of its errors can have been raised."""
+    asyncpg = sys.modules.get("asyncpg")
+    if asyncpg is None:
+        return ()
+    return (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, asyncpg.exceptions.InternalClientError)
 
 
 def unavailable(error: BaseException) -> bool:
@@ -49,7 +64,7 @@ def unavailable(error: BaseException) -> bool:
             return False
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True
-        if isinstance(current, (*_CUT_OFF, asyncpg.exceptions.InternalClientError)):
+        if isinstance(current, (*_CUT_OFF, *_asyncpg_cut_off())):
             return True
         sqlstate = getattr(current, "sqlstate", None)  # 08: connection exception; 57: shutting down
         if isinstance(sqlstate, str) and sqlstate[:2] in ("08", "57"):
@@ -152,7 +167,30 @@ def _foreign_keys(connection: Connection, state: str) -> None:
     cursor.close()
 
 
+def head_revisions(scripts: Path = VERSIONS) -> frozenset[str]:
+    """The revisions no migration script revises, read from the scripts' own `revision` and
+    `down_revision` assignments without importing them: Alembic (with Mako and Pygments) costs an
+    idle bot several MiB, and a store already at head needs none of it at start-up."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for script in scripts.glob("*.py"):
+        for node in ast.parse(script.read_text(encoding="utf-8")).body:
+            match node:
+                case (
+                    ast.AnnAssign(target=ast.Name(id=name), value=ast.expr() as value)
+                    | ast.Assign(targets=[ast.Name(id=name)], value=value)
+                ) if name in ("revision", "down_revision"):
+                    found = ast.literal_eval(value)
+                    if name == "revision":
+                        revisions.add(found)
+                    elif found is not None:
+                        revised.update((found,) if isinstance(found, str) else found)
+    return frozenset(revisions - revised)
+
+
 def alembic_config(url: str | None = None) -> Config:
+    from alembic.config import Config  # noqa: PLC0415 (only when migrating: see head_revisions)
+
     config = Config()
     config.set_main_option("script_location", MIGRATIONS)
     if url:
@@ -230,13 +268,31 @@ class Database:
             yield session
 
     async def migrate(self, revision: str = "head", *, bot_id: int | None = None) -> None:
-        """`bot_id`: the running bot, whose updates a store from before 0009 logged (see there)."""
-        await self._alembic(command.upgrade, revision, bot_id)
+        """`bot_id`: the running bot, whose updates a store from before 0009 logged (see there).
+        A store already at head is left as it is without loading Alembic."""
+        if revision == "head" and await self.revisions() == head_revisions():
+            return
+        await self._alembic("upgrade", revision, bot_id)
 
     async def downgrade(self, revision: str) -> None:
-        await self._alembic(command.downgrade, revision, None)
+        await self._alembic("downgrade", revision, None)
 
-    async def _alembic(self, action: Any, revision: str, bot_id: int | None) -> None:
+    async def revisions(self) -> frozenset[str]:
+        """The revisions the store is stamped with (none before its first migration)."""
+
+        def stamped(connection: Connection) -> frozenset[str]:
+            if not inspect(connection).has_table("alembic_version"):
+                return frozenset()
+            return frozenset(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+        async with self._reads.connect() as connection:
+            return await connection.run_sync(stamped)
+
+    async def _alembic(self, action: str, revision: str, bot_id: int | None) -> None:
+        from alembic import command  # noqa: PLC0415 (only when migrating: see head_revisions)
+
+        step: Callable[[Config, str], None] = getattr(command, action)
+
         def run(connection: Connection) -> None:
             config = alembic_config()
             config.attributes["connection"] = connection
@@ -248,7 +304,7 @@ class Database:
             if sqlite:
                 _foreign_keys(connection, "OFF")
             try:
-                action(config, revision)
+                step(config, revision)
             finally:
                 if sqlite:
                     _foreign_keys(connection, "ON")

@@ -86,6 +86,7 @@ class ParticipantRow(Base):
         Index("ix_participants_assembly_status", "assembly_id", "status"),
         Index("ix_participants_assembly_registered", "assembly_id", "registered_at"),
         Index("ix_participants_blocked", "blocked_at"),
+        Index("ix_participants_assembly_blocked", "assembly_id", "blocked_at"),  # 0012_report_counts
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -436,6 +437,11 @@ class PollRow(Base):
     closes_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     shown: Mapped[int] = mapped_column(default=0)
+    recipients: Mapped[int] = mapped_column(server_default="0")
+    """Its rows in `poll_recipients`, counted by triggers (migration 0012) for the reports; the bot
+    never writes it."""
+    answers: Mapped[int] = mapped_column(server_default="0")
+    """Its open answers and secret ballots, counted the same way."""
 
     __table_args__ = (Index("ix_polls_open", "closed_at"),)
 
@@ -537,6 +543,20 @@ class QuotaTarget(Base):
     answer: Mapped[str] = mapped_column(String(60))
     min_seats: Mapped[int | None]
     max_seats: Mapped[int | None]
+
+
+class AnswerCountRow(Base):
+    """How many participants of a status gave an answer (its JSON text, as `QuotaTarget.answer`):
+    kept by triggers as answers and participants change (migration 0012), so `report_strata` sums a
+    few rows instead of grouping every answer at each digest."""
+
+    __tablename__ = "answer_counts"
+
+    assembly_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    answer: Mapped[str] = mapped_column(Text, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    participants: Mapped[int]
 
 
 class DigestRow(Base):

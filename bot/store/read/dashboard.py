@@ -45,13 +45,16 @@ _POLL_COLUMNS: dict[str, TypeEngine[Any]] = {
 
 
 def _polls_query(one: bool, session_key: str | None) -> TextualSelect:
-    """Polls of the assembly, newest first: all, one session's, or one poll."""
-    where = " AND r.poll_id = :poll" if one else " AND r.session_key = :session" if session_key else ""
+    """Polls of the assembly, newest first: all, one session's, or one poll. The page's polls are
+    picked first, so that the view counts the recipients and answers of those alone (ordering the
+    view itself counted every poll of the store before keeping a page of them: 1.3 s at a million)."""
+    where = " AND p.id = :poll" if one else " AND s.key = :session" if session_key else ""
     return text(
         "SELECT r.poll_id, r.session_key, r.table_no, p.spec, r.created_at, r.closed_at, r.recipients,"
         " r.answers FROM report_polls r JOIN polls p ON p.id = r.poll_id"
-        f" WHERE r.assembly_id = :assembly{where}"
-        " ORDER BY r.created_at DESC, r.poll_id DESC LIMIT :limit"
+        " WHERE r.poll_id IN (SELECT p.id FROM polls p JOIN sessions s ON s.id = p.session_id"
+        f" WHERE s.assembly_id = :assembly{where} ORDER BY p.created_at DESC, p.id DESC LIMIT :limit)"
+        " ORDER BY r.created_at DESC, r.poll_id DESC"
     ).columns(**_POLL_COLUMNS)
 
 
@@ -161,13 +164,20 @@ async def poll_results(
             found = await session.execute(_OPTIONS, {"assembly": assembly_id, "polls": closed})
         for counted, option, votes, dots, places in found.tuples():
             options[counted][int(option)] = (int(votes), int(dots), int(places))
+    specs = {row[0]: spec_from_json(row[3]) for row in polls}
+    one_by_one = [
+        number
+        for number in closed
+        if specs[number].kind == "text" or (specs[number].kind == "ranking" and specs[number].method == "irv")
+    ]
+    ballots = await SqlPolls(session, assembly_id).ballots_of(one_by_one) if one_by_one else {}
     results = []
-    for number, key, table, spec_json, created, closed_at, asked, answered in polls:
-        spec = spec_from_json(spec_json)
+    for number, key, table, _, created, closed_at, asked, answered in polls:
+        spec = specs[number]
         poll = Poll(number, spec, key, table, 0, closed_at is not None)
         tally = None
-        if poll.closed and (spec.kind == "text" or (spec.kind == "ranking" and spec.method == "irv")):
-            tally = tally_of(poll, await SqlPolls(session, assembly_id).ballots(number))
+        if number in ballots:
+            tally = tally_of(poll, ballots[number])
         elif poll.closed:
             tally = from_counts(spec.kind, _counts(spec, options[number]), int(answered), scale=spec.scale)
         shown = disclose(poll, tally, minimum)

@@ -1,0 +1,234 @@
+"""The counts the report views read stay equal to a recount of the rows: per answer (`report_strata`)
+as people register and change status, concurrently, and after /forget, retention and deleted
+records; per poll (`report_polls`) as polls go out and votes come in, concurrently, and after /forget."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import mirror_sessions
+from sqlalchemy import delete, select, text, update
+
+from bot.jobs.retention import erase_past_retention
+from bot.store.database import Database
+from bot.store.models import AnswerCountRow, AnswerRow, ParticipantRow, PollRow, QuotaTarget
+from bot.store.participants import SqlStore, ensure_assembly
+from bot.store.polls import SqlPolls
+from bot.store.quotas import sync_quotas
+from flows.assembly import Assembly
+from flows.polls.votes import Ballot, Choice, Written
+from flows.ports import Poll, PollSpec
+from flows.status import AFTER_REGISTRATION, ParticipantStatus
+
+pytestmark = pytest.mark.both_backends
+
+T0 = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
+LATER = (ParticipantStatus.SELECTED, ParticipantStatus.CONFIRMED, ParticipantStatus.RESERVE)
+
+
+async def _counted(db: Database) -> dict[tuple[str, str, str], int]:
+    """The kept counts, leaving out those back at zero."""
+    async with db.reading() as session:
+        rows = await session.execute(
+            select(
+                AnswerCountRow.question_id,
+                AnswerCountRow.answer,
+                AnswerCountRow.status,
+                AnswerCountRow.participants,
+            )
+        )
+        return {(q, a, s): n for q, a, s, n in rows.tuples() if n}
+
+
+async def _recounted(db: Database) -> dict[tuple[str, str, str], int]:
+    """The same counts made from the answers that are a quota's value and their participants' statuses."""
+    async with db.reading() as session:
+        rows = await session.execute(
+            select(AnswerRow.question_id, QuotaTarget.answer, ParticipantRow.status)
+            .join(ParticipantRow, ParticipantRow.id == AnswerRow.participant_id)
+            .join(
+                QuotaTarget,
+                (QuotaTarget.assembly_id == ParticipantRow.assembly_id)
+                & (QuotaTarget.feature == AnswerRow.question_id)
+                & (QuotaTarget.answer == text("CAST(answers.value AS TEXT)")),
+            )
+        )
+        return dict(Counter(rows.tuples()))
+
+
+async def _strata(db: Database) -> dict[tuple[str, str], tuple[int, int]]:
+    async with db.reading() as session:
+        rows = await session.execute(text("SELECT feature, value, registered, confirmed FROM report_strata"))
+        return {(f, v): (int(r), int(c)) for f, v, r, c in rows.tuples()}
+
+
+async def _expected_strata(db: Database, assembly: Assembly) -> dict[tuple[str, str], tuple[int, int]]:
+    async with db.reading() as session:
+        rows = (
+            await session.execute(
+                select(AnswerRow.question_id, AnswerRow.value, ParticipantRow.status).join(
+                    ParticipantRow, ParticipantRow.id == AnswerRow.participant_id
+                )
+            )
+        ).tuples()
+        listed = list(rows)
+    registered = Counter((q, v) for q, v, s in listed if s in AFTER_REGISTRATION)
+    confirmed = Counter((q, v) for q, v, s in listed if s == ParticipantStatus.CONFIRMED)
+    assert assembly.registration is not None
+    return {
+        (q.id, v): (registered[q.id, v], confirmed[q.id, v])
+        for q in assembly.registration.features
+        for v in q.values
+    }
+
+
+async def _register(db: Database, assembly: Assembly, user_id: int, rng: random.Random) -> int:
+    """One person through the questionnaire, in the transactions the conversation uses: one per answer."""
+    async with db.transaction() as session:
+        person = await SqlStore(session, assembly.id).add_participant(user_id, user_id, "fr")
+    assert assembly.registration is not None
+    for question in assembly.registration.features:
+        async with db.transaction() as session:
+            await SqlStore(session, assembly.id).registrations.save_answer(
+                person.id, question.id, rng.choice(question.values), T0
+            )
+    async with db.transaction() as session:
+        await SqlStore(session, assembly.id).registrations.set_status(
+            person.id, ParticipantStatus.REGISTERED, T0
+        )
+    return person.id
+
+
+async def _set_status(db: Database, assembly: Assembly, person: int, status: ParticipantStatus) -> None:
+    async with db.transaction() as session:
+        await SqlStore(session, assembly.id).registrations.set_status(person, status, T0)
+
+
+async def _prepared(db: Database, assembly: Assembly) -> None:
+    await mirror_sessions(db, assembly, T0 - timedelta(days=400))
+    async with db.transaction() as session:
+        await ensure_assembly(session, assembly)
+        await sync_quotas(session, assembly)
+
+
+async def test_counts_follow_registrations_status_changes_and_concurrent_writers(
+    db: Database, assembly: Assembly
+) -> None:
+    await _prepared(db, assembly)
+    rng = random.Random(7)
+    people = await asyncio.gather(*(_register(db, assembly, 30_000 + n, rng) for n in range(24)))
+    # Statuses change while others register and while the same people change an answer.
+    assert assembly.registration is not None
+    age = assembly.registration.features[0]
+
+    async def change_answer(person: int) -> None:
+        async with db.transaction() as session:
+            await SqlStore(session, assembly.id).registrations.save_answer(
+                person, age.id, rng.choice(age.values), T0
+            )
+
+    await asyncio.gather(
+        *(_set_status(db, assembly, person, LATER[n % 3]) for n, person in enumerate(people)),
+        *(change_answer(person) for person in people[::2]),
+        *(_register(db, assembly, 31_000 + n, rng) for n in range(12)),
+    )
+    assert await _counted(db) == await _recounted(db)
+    strata = await _strata(db)
+    assert strata == await _expected_strata(db, assembly)
+    assert sum(registered for (feature, _), (registered, _) in strata.items() if feature == age.id) == 36
+
+
+async def test_counts_stay_exact_after_forget_retention_and_deleted_records(
+    db: Database, assembly: Assembly
+) -> None:
+    await _prepared(db, assembly)
+    rng = random.Random(8)
+    people = [await _register(db, assembly, 40_000 + n, rng) for n in range(9)]
+    for person in people[:6]:
+        await _set_status(db, assembly, person, ParticipantStatus.CONFIRMED)
+    async with db.transaction() as session:  # /forget
+        await SqlStore(session, assembly.id).registrations.erase(people[0], ParticipantStatus.CONFIRMED)
+    assert await _counted(db) == await _recounted(db)
+    async with db.transaction() as session:  # a record deleted whole: its answers go by cascade
+        await session.execute(delete(ParticipantRow).where(ParticipantRow.id == people[1]))
+    async with db.transaction() as session:  # by hand at the SQL prompt, several rows at once
+        await session.execute(
+            update(ParticipantRow).where(ParticipantRow.id.in_(people[2:5])).values(status="declined")
+        )
+    assert await _counted(db) == await _recounted(db)
+    assert await _strata(db) == await _expected_strata(db, assembly)
+
+    due = assembly.erasure_due()
+    assert due is not None
+    assert (await erase_past_retention(db, assembly, due)).people == 7
+    assert await _counted(db) == await _recounted(db) == {}
+    assert set((await _strata(db)).values()) == {(0, 0)}
+
+
+async def test_answers_given_before_their_value_joins_the_quotas_are_counted(
+    db: Database, assembly: Assembly
+) -> None:
+    await mirror_sessions(db, assembly, T0)
+    rng = random.Random(10)
+    for n in range(6):
+        await _register(db, assembly, 45_000 + n, rng)
+    assert await _counted(db) == {}  # no quota yet: nothing is counted
+    async with db.transaction() as session:
+        await sync_quotas(session, assembly)
+    assert await _counted(db) == await _recounted(db) != {}
+    assert await _strata(db) == await _expected_strata(db, assembly)
+
+
+async def _poll_counts(db: Database) -> dict[int, tuple[int, int]]:
+    async with db.reading() as session:
+        rows = await session.execute(select(PollRow.id, PollRow.recipients, PollRow.answers))
+        return {poll: (recipients, answers) for poll, recipients, answers in rows.tuples()}
+
+
+async def _poll_recounts(db: Database) -> dict[int, tuple[int, int]]:
+    recount = text(
+        "SELECT p.id, (SELECT COUNT(*) FROM poll_recipients r WHERE r.poll_id = p.id),"
+        " (SELECT COUNT(*) FROM poll_answers a WHERE a.poll_id = p.id)"
+        " + (SELECT COUNT(*) FROM poll_ballots b WHERE b.poll_id = p.id) FROM polls p"
+    )
+    async with db.reading() as session:
+        return {poll: (int(r), int(a)) for poll, r, a in (await session.execute(recount)).tuples()}
+
+
+async def test_poll_counts_follow_recipients_votes_and_erasure(db: Database, assembly: Assembly) -> None:
+    await _prepared(db, assembly)
+    rng = random.Random(9)
+    people = [await _register(db, assembly, 50_000 + n, rng) for n in range(8)]
+    secret = PollSpec("single", {"en": "Which?"}, ({"en": "A"}, {"en": "B"}), secret=True, hide_results=True)
+    async with db.transaction() as session:
+        polls = SqlPolls(session, assembly.id)
+        ideas = await polls.create(
+            PollSpec("text", {"en": "Ideas?"}),
+            "s1",
+            table=None,
+            facilitator_id=people[0],
+            recipients=people,
+            now=T0,
+            closes_at=None,
+        )
+        ballot = await polls.create(
+            secret, "s1", table=1, facilitator_id=people[0], recipients=people[:5], now=T0, closes_at=None
+        )
+
+    async def vote(poll: Poll, person: int, choice: Ballot) -> None:
+        async with db.transaction() as session:
+            await SqlPolls(session, assembly.id).answer(poll, person, choice, T0)
+
+    await asyncio.gather(
+        *(vote(ideas, person, Written(f"idea {person}")) for person in people[:6]),
+        *(vote(ballot, person, Choice(n % 2)) for n, person in enumerate(people[:5])),
+    )
+    await vote(ideas, people[0], Written("a better idea"))  # changed: still one answer
+    assert await _poll_counts(db) == await _poll_recounts(db) == {ideas.id: (8, 6), ballot.id: (5, 5)}
+    async with db.transaction() as session:  # /forget: the written answer goes, the secret ballot stays
+        await SqlStore(session, assembly.id).registrations.erase(people[1], ParticipantStatus.REGISTERED)
+    assert await _poll_counts(db) == await _poll_recounts(db) == {ideas.id: (8, 5), ballot.id: (5, 5)}
