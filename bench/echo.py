@@ -46,10 +46,14 @@ async def aiogram_echo(token: str, api_url: str, counter: Counter) -> None:
     async def echo(message: Message) -> None:
         await counter.handled(message.answer(message.text or "?"))
 
+    polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
     try:
-        await dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
+        await asyncio.shield(polling)
     finally:
-        await bot.session.close()
+        # Cancelling start_polling would leave its poller running; its stop signal ends it.
+        if not polling.done():
+            await dispatcher.stop_polling()
+        await polling
 
 
 async def ptb_echo(token: str, api_url: str, counter: Counter) -> None:
