@@ -9,7 +9,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.codec import event_from_json, event_to_json
@@ -54,18 +54,21 @@ async def record(session: AsyncSession, bot_id: int, batch: Sequence[Received]) 
     if known:
         await _warn_if_renumbered(session, bot_id, min(known))
     now = utcnow()
-    for item in fresh:
-        # Updates without a flow event (kinds we do not handle) are born processed.
-        session.add(
-            InboundUpdate(
-                bot_id=bot_id,
-                update_id=item.update_id,
-                chat_id=item.chat_id,
-                event=None if item.event is None else event_to_json(item.event),
-                received_at=now,
-                processed_at=None if item.event is not None else now,
-            )
-        )
+    if fresh:
+        # One statement for the batch (the presses' answers wait for it); updates without a flow
+        # event (kinds we do not handle) are born processed.
+        rows = [
+            {
+                "bot_id": bot_id,
+                "update_id": item.update_id,
+                "chat_id": item.chat_id,
+                "event": None if item.event is None else event_to_json(item.event),
+                "received_at": now,
+                "processed_at": None if item.event is not None else now,
+            }
+            for item in fresh
+        ]
+        await session.execute(insert(InboundUpdate), rows)
     return fresh
 
 
