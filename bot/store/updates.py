@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +39,9 @@ class Claimed:
     update_id: int
     chat_id: int
     event: Event
+    row: InboundUpdate | None = field(default=None, compare=False, repr=False)
+    """The claimed row, held so that it stays in the session's identity map (which holds rows
+    weakly): `finish` then marks it without reading it again."""
 
 
 async def record(session: AsyncSession, bot_id: int, batch: Sequence[Received]) -> list[Received]:
@@ -120,7 +123,7 @@ async def claim(session: AsyncSession, bot_id: int, update_id: int) -> Claimed |
     row = (await session.execute(query)).scalar_one_or_none()
     if row is None or row.event is None:
         return None
-    return Claimed(row.update_id, row.chat_id, event_from_json(row.event))
+    return Claimed(row.update_id, row.chat_id, event_from_json(row.event), row)
 
 
 async def finish(
