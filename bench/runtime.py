@@ -26,7 +26,7 @@ from subprocess import DEVNULL
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.echo import ECHO, Counter
+from bench.echo import ECHO, Counter, load
 from bench.remote import FIRST_USER, LANGUAGES, TOKEN, RemoteEmulator
 from bot.adapters.clock import ManualClock
 from bot.bootstrap import App, build_app, build_core
@@ -77,6 +77,7 @@ async def echo_rate(runtime: str, updates: int, timeout: float = 120.0) -> float
     """Messages a second a bare echo bot handles, `updates` of them queued before it starts."""
     async with RemoteEmulator() as emulator:
         await emulator.ask("texts", count=updates, text="/help")
+        load(runtime)
         counter = Counter(updates)
         start = time.perf_counter()
         task = asyncio.create_task(ECHO[runtime](TOKEN, emulator.url, counter))
@@ -209,7 +210,7 @@ async def vote_burst(
             data = f"pv:{poll_id}:c:0"
             await emulator.ask("ballots", count=presses, data=data)
             await emulator.ask("limits", enabled=True)
-            polls = (await emulator.ask("calls", method="getUpdates"))["count"]
+            polls = int((await emulator.ask("calls", method="getUpdates"))["count"])
             task = asyncio.create_task(app.runner.run())
             try:
 
