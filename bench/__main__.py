@@ -1,12 +1,13 @@
 """Every benchmark in one run: a table, then one JSON line with every figure (the last line printed).
 
-    python -m bench [--quick] [--db sqlite|postgres] [--runs N]
+    python -m bench [--quick] [--db sqlite|postgres] [--runs N] [--only throughput,burst,...]
 
-Throughput against bare echo bots (aiogram and PTB, run here against the same emulator), button
-answers under a burst of presses, fan-out against Telegram's send limit, the digest and the dashboard
-on a large store, idle memory and start-up of each runtime, the draw against the library. `--quick`
-uses smaller sizes (same keys) and finishes in a few minutes on an idle machine. Figures depend on
-the machine and its load: compare the ratios and medians of one run, not wall-clock times of two.
+Throughput against bare echo bots (aiogram and PTB, run here against the same emulator, which runs
+in its own process with the simulated people), button answers under a burst of presses, fan-out
+against Telegram's send limit, the digest and the dashboard on a large store, idle memory and
+start-up of each runtime, the draw against the library. `--quick` uses smaller sizes (same keys) and
+finishes in a few minutes on an idle machine; `--only` runs some steps. Figures depend on the
+machine and its load: compare the ratios and medians of one run, not wall-clock times of two.
 """
 
 from __future__ import annotations
@@ -210,20 +211,25 @@ async def main(args: argparse.Namespace) -> None:
     runs = args.runs or (1 if args.quick else 3)
     figures = Figures(console)
     started = time.monotonic()
-    steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
-        ("throughput", lambda: throughput(figures, args.db, sizes, runs)),
-        ("button answers", lambda: burst(figures, args.db, sizes)),
-        ("fan-out", lambda: fan_out(figures, args.db, sizes)),
-        ("memory and start-up", lambda: processes(figures, args.db, runs)),
-        ("digest and dashboard", lambda: reports(figures, args.db, sizes)),
-    ]
-    for title, step in steps:
+    steps: dict[str, tuple[str, Callable[[], Awaitable[None]]]] = {
+        "throughput": ("throughput", lambda: throughput(figures, args.db, sizes, runs)),
+        "burst": ("button answers", lambda: burst(figures, args.db, sizes)),
+        "fanout": ("fan-out", lambda: fan_out(figures, args.db, sizes)),
+        "processes": ("memory and start-up", lambda: processes(figures, args.db, runs)),
+        "reports": ("digest and dashboard", lambda: reports(figures, args.db, sizes)),
+        "draw": ("the draw", lambda: asyncio.to_thread(draw, figures, sizes)),
+    }
+    chosen = args.only.split(",") if args.only else list(steps)
+    unknown = set(chosen) - set(steps)
+    if unknown:
+        raise SystemExit(f"--only: no step {', '.join(sorted(unknown))}; the steps are {', '.join(steps)}")
+    for name in chosen:
+        title, step = steps[name]
         console.print(f"[bold]{title}[/bold]")
         await step()
-    console.print("[bold]the draw[/bold]")
-    draw(figures, sizes)
+    only = f" --only {args.only}" if args.only else ""
     grid = Table(
-        title=f"python -m bench{' --quick' if args.quick else ''} --db {args.db}: "
+        title=f"python -m bench{' --quick' if args.quick else ''} --db {args.db}{only}: "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()} {platform.processor() or ''}"
     )
     for header in ("figure", "measured", "target", "met"):
@@ -242,4 +248,10 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="smaller sizes, the same figures")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--runs", type=int, default=0, help="runs per median (default 3, 1 with --quick)")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated steps to run, in that order: throughput, burst, fanout, processes, "
+        "reports, draw (default: all)",
+    )
     asyncio.run(main(parser.parse_args()))

@@ -1,9 +1,10 @@
 """The running bot against bare echo bots, on the same emulator: processing rate, button answers
 under a burst of presses, start-up time and idle memory.
 
-Throughput and the burst run the bot in this process (as the echo bots are), so the emulator's own
-work weighs on both alike; start-up and memory run each bot as its own process. Not a test: figures
-depend on the machine and its load (compare ratios and medians from one run).
+Throughput and the burst run the bot in this process (as the echo bots are) against the emulator and
+its simulated people in another (`bench.remote`), so the bot's event loop is its own, as against real
+Telegram; start-up and memory run each bot as its own process. Not a test: figures depend on the
+machine and its load (compare ratios and medians from one run).
 """
 
 from __future__ import annotations
@@ -22,15 +23,15 @@ from datetime import UTC, timedelta
 from pathlib import Path
 from subprocess import DEVNULL
 
-import aiohttp
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.echo import ECHO, Counter
+from bench.echo import ECHO, Counter, load
+from bench.remote import FIRST_USER, LANGUAGES, TOKEN, RemoteEmulator
 from bot.adapters.clock import ManualClock
 from bot.bootstrap import App, build_app, build_core
 from bot.definition import load_assembly
-from bot.emulator import Emulator, Limits
+from bot.emulator import Emulator
 from bot.settings import EXAMPLE_ASSEMBLY
 from bot.store.database import Database
 from bot.store.models import AttendanceRow, InboundUpdate, ParticipantRow, PollAnswerRow
@@ -39,9 +40,6 @@ from bot.store.sessions import session_row
 from flows.polls.compose import spec_of
 
 ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "123456:BENCH-TOKEN"
-LANGUAGES = ("fr", "nl", "en", "de", "ar")
-FIRST_USER = 10_000
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
 
@@ -77,9 +75,9 @@ async def _until(condition: object, timeout: float) -> None:
 
 async def echo_rate(runtime: str, updates: int, timeout: float = 120.0) -> float:
     """Messages a second a bare echo bot handles, `updates` of them queued before it starts."""
-    async with Emulator(TOKEN, limits=Limits(enabled=False)) as emulator:
-        for i in range(updates):
-            await emulator.user(FIRST_USER + i, f"P{i}", LANGUAGES[i % 5]).send_text("/help")
+    async with RemoteEmulator() as emulator:
+        await emulator.ask("texts", count=updates, text="/help")
+        load(runtime)
         counter = Counter(updates)
         start = time.perf_counter()
         task = asyncio.create_task(ECHO[runtime](TOKEN, emulator.url, counter))
@@ -93,11 +91,11 @@ async def echo_rate(runtime: str, updates: int, timeout: float = 120.0) -> float
                 await task
 
 
-async def _started(url: str, emulator: Emulator, runtime: str, clock: ManualClock | None = None) -> App:
+async def _started(url: str, api_url: str, runtime: str, clock: ManualClock | None = None) -> App:
     app = await build_app(
         build_core(load_assembly(EXAMPLE_ASSEMBLY), url, clock=clock),
         token=TOKEN,
-        api_url=emulator.url,
+        api_url=api_url,
         runtime=runtime,
         poll_timeout=1,
     )
@@ -108,11 +106,10 @@ async def _started(url: str, emulator: Emulator, runtime: str, clock: ManualCloc
 async def assembly_rate(runtime: str, url: str, updates: int, timeout: float = 300.0) -> float:
     """Updates a second the assembly bot records, handles and queues replies for (`/help` from as
     many people, each on first contact), until the last is processed; sending is not waited for."""
-    async with Emulator(TOKEN, limits=Limits(enabled=False)) as emulator:
-        app = await _started(url, emulator, runtime)
+    async with RemoteEmulator() as emulator:
+        app = await _started(url, emulator.url, runtime)
         try:
-            for i in range(updates):
-                await emulator.user(FIRST_USER + i, f"P{i}", LANGUAGES[i % 5]).send_text("/help")
+            await emulator.ask("texts", count=updates, text="/help")
             processed = select(func.count()).where(InboundUpdate.processed_at.is_not(None))
             start = time.perf_counter()
             task = asyncio.create_task(app.runner.run())
@@ -158,11 +155,11 @@ class Burst:
         return self.presses - len(self.latencies)
 
 
-async def _ballot_room(app: App, voters: int) -> tuple[int, list[int]]:
-    """`voters` people checked in to session 1 and one live session poll for them: (poll id, user ids)."""
+async def _ballot_room(app: App, voters: int) -> int:
+    """`voters` people checked in to session 1 and one live session poll for them: its id."""
     assembly = app.core.kit.assembly
     start = assembly.start_of(assembly.sessions[0]).astimezone(UTC)
-    users = list(range(FIRST_USER, FIRST_USER + voters))
+    users = range(FIRST_USER, FIRST_USER + voters)
     async with app.db.transaction() as session:
         session.add_all(
             ParticipantRow(
@@ -195,7 +192,7 @@ async def _ballot_room(app: App, voters: int) -> tuple[int, list[int]]:
             now=start + timedelta(minutes=10),
             closes_at=None,
         )
-    return poll.id, users
+    return poll.id
 
 
 async def vote_burst(
@@ -206,56 +203,29 @@ async def vote_burst(
     thousand presses takes minutes: the timeout is long so that "lost" means lost, not late)."""
     assembly = load_assembly(EXAMPLE_ASSEMBLY)
     clock = ManualClock(assembly.start_of(assembly.sessions[0]).astimezone(UTC) + timedelta(minutes=10))
-    async with Emulator(TOKEN, limits=Limits(enabled=False)) as emulator:
-        app = await _started(url, emulator, runtime, clock)
+    async with RemoteEmulator() as emulator:
+        app = await _started(url, emulator.url, runtime, clock)
         try:
-            poll_id, users = await _ballot_room(app, presses)
-            people = [emulator.user(user, f"P{i}", LANGUAGES[i % 5]) for i, user in enumerate(users)]
-            # Each person holds a ballot message, as the bot would have sent it before the burst.
-            async with aiohttp.ClientSession() as client:
-                for person in people:
-                    markup = {"inline_keyboard": [[{"text": "ok", "callback_data": f"pv:{poll_id}:c:0"}]]}
-                    payload = {"chat_id": person.id, "text": "ballot", "reply_markup": markup}
-                    async with client.post(
-                        f"{emulator.url}/bot{TOKEN}/sendMessage", json=payload
-                    ) as response:
-                        assert response.status == 200, await response.text()
-            emulator.limits = Limits()
-            emulator.reset_rate_limits()
-            polls = sum(call.method == "getUpdates" for call in emulator.calls)
+            poll_id = await _ballot_room(app, presses)
+            data = f"pv:{poll_id}:c:0"
+            await emulator.ask("ballots", count=presses, data=data)
+            await emulator.ask("limits", enabled=True)
+            polls = int((await emulator.ask("calls", method="getUpdates"))["count"])
             task = asyncio.create_task(app.runner.run())
             try:
 
                 async def polling() -> bool:  # the plenary presses once the bot is up, not while it starts
-                    return sum(call.method == "getUpdates" for call in emulator.calls) > polls
+                    return int((await emulator.ask("calls", method="getUpdates"))["count"]) > polls
 
                 await _until(polling, timeout)
-                pressed: dict[str, float] = {}
-                chunk = max(1, presses // 20)
-                for i, person in enumerate(people):
-                    pressed[await person.press(f"pv:{poll_id}:c:0")] = time.monotonic()
-                    if i % chunk == chunk - 1:
-                        await asyncio.sleep(seconds / 20)
-
-                def answered() -> dict[str, float]:
-                    return {
-                        str(call.params["callback_query_id"]): call.at
-                        for call in emulator.calls
-                        if call.method == "answerCallbackQuery" and call.status == 200
-                    }
-
-                async def all_answered() -> bool:
-                    return len(answered()) >= presses
-
-                with contextlib.suppress(TimeoutError):
-                    await _until(all_answered, timeout)
+                answers = await emulator.ask(
+                    "burst", count=presses, data=data, seconds=seconds, timeout=timeout
+                )
                 processed = select(func.count()).where(InboundUpdate.processed_at.is_not(None))
                 with contextlib.suppress(TimeoutError):
                     await _until(lambda: _done(app.db, processed, presses), timeout)
                 votes = await _count(app.db, select(func.count()).select_from(PollAnswerRow))
-                at = answered()
-                latencies = [at[query] - t for query, t in pressed.items() if query in at]
-                return Burst(presses, latencies, votes)
+                return Burst(presses, answers["latencies"], votes)
             finally:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
+from pathlib import Path
 
+import pytest
 from conftest import RunningBot, eventually, settled
 from sqlalchemy import select
 
 from bot.emulator import Emulator, Limits
+from bot.store import database
 from bot.store.models import InboundUpdate
+from flows.assembly import Assembly
 
 
 async def test_french_user_gets_french_welcome_menu_then_switches_to_arabic(
@@ -100,3 +106,32 @@ async def test_the_update_log_keeps_no_words_once_handled(
         rows = (await session.execute(select(InboundUpdate))).scalars().all()
     assert len(rows) == 2
     assert all(row.processed_at is not None and row.event is None for row in rows)
+
+
+async def test_a_store_locked_longer_than_writers_wait_delays_an_answer_without_losing_it(
+    assembly: Assembly, emulator: Emulator, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds SQLite's write lock well past the busy timeout (as the bot's own
+    writers can under a burst on a crowded machine): the message is answered once the lock is
+    free, once, with its own answer rather than an apology."""
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 50)
+    bot = RunningBot(assembly, emulator, sqlite_url, "aiogram")
+    await bot.start()
+    try:
+        store = Path(sqlite_url.removeprefix("sqlite+aiosqlite:///"))
+        with contextlib.closing(sqlite3.connect(store, isolation_level=None)) as holder:
+            holder.execute("BEGIN EXCLUSIVE")
+            sofia = emulator.user(2005, first_name="Sofia", language_code="en")
+            await sofia.send_text("/cancel")
+            await asyncio.sleep(1.5)  # thirty busy timeouts
+            holder.execute("ROLLBACK")
+        (reply,) = await sofia.wait_for_messages(1)
+        assert bot.app is not None
+        await settled(emulator, bot.app.db)
+        assert reply.text == "There is nothing to cancel right now."
+        assert len(sofia.messages) == 1
+        async with bot.app.db.reading() as session:
+            errors = list((await session.execute(select(InboundUpdate.error))).scalars())
+        assert errors == [None]
+    finally:
+        await bot.stop()

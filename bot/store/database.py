@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import logging
+import sqlite3
 import sys
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -55,9 +56,14 @@ def _asyncpg_cut_off() -> tuple[type[BaseException], ...]:
     return (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, asyncpg.exceptions.InternalClientError)
 
 
+_SQLITE_LOCKED = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+"""Primary result codes (extended ones add bits above the low byte) of a lock not granted in time."""
+
+
 def unavailable(error: BaseException) -> bool:
-    """The database was unreachable, went away (a restart, a network cut) or had no free connection
-    in time: worth waiting for and trying again, unlike a refused statement."""
+    """The database was unreachable, went away (a restart, a network cut), had no free connection
+    or (SQLite) no write lock in time: worth waiting for and trying again, unlike a refused
+    statement."""
     current: BaseException | None = error
     for _ in range(8):  # along the chain of causes SQLAlchemy wraps the driver's error in
         if current is None:
@@ -65,6 +71,10 @@ def unavailable(error: BaseException) -> bool:
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True
         if isinstance(current, (*_CUT_OFF, *_asyncpg_cut_off())):
+            return True
+        # SQLite's write lock held past the busy timeout (by another process, or by writers of a
+        # crowded event loop): the lock is freed later, like a connection out of the pool.
+        if getattr(current, "sqlite_errorcode", 0) & 0xFF in _SQLITE_LOCKED:
             return True
         sqlstate = getattr(current, "sqlstate", None)  # 08: connection exception; 57: shutting down
         if isinstance(sqlstate, str) and sqlstate[:2] in ("08", "57"):

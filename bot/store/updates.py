@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.codec import event_from_json, event_to_json
@@ -39,6 +39,9 @@ class Claimed:
     update_id: int
     chat_id: int
     event: Event
+    row: InboundUpdate | None = field(default=None, compare=False, repr=False)
+    """The claimed row, held so that it stays in the session's identity map (which holds rows
+    weakly): `finish` then marks it without reading it again."""
 
 
 async def record(session: AsyncSession, bot_id: int, batch: Sequence[Received]) -> list[Received]:
@@ -54,18 +57,21 @@ async def record(session: AsyncSession, bot_id: int, batch: Sequence[Received]) 
     if known:
         await _warn_if_renumbered(session, bot_id, min(known))
     now = utcnow()
-    for item in fresh:
-        # Updates without a flow event (kinds we do not handle) are born processed.
-        session.add(
-            InboundUpdate(
-                bot_id=bot_id,
-                update_id=item.update_id,
-                chat_id=item.chat_id,
-                event=None if item.event is None else event_to_json(item.event),
-                received_at=now,
-                processed_at=None if item.event is not None else now,
-            )
-        )
+    if fresh:
+        # One statement for the batch (the presses' answers wait for it); updates without a flow
+        # event (kinds we do not handle) are born processed.
+        rows = [
+            {
+                "bot_id": bot_id,
+                "update_id": item.update_id,
+                "chat_id": item.chat_id,
+                "event": None if item.event is None else event_to_json(item.event),
+                "received_at": now,
+                "processed_at": None if item.event is not None else now,
+            }
+            for item in fresh
+        ]
+        await session.execute(insert(InboundUpdate), rows)
     return fresh
 
 
@@ -117,7 +123,7 @@ async def claim(session: AsyncSession, bot_id: int, update_id: int) -> Claimed |
     row = (await session.execute(query)).scalar_one_or_none()
     if row is None or row.event is None:
         return None
-    return Claimed(row.update_id, row.chat_id, event_from_json(row.event))
+    return Claimed(row.update_id, row.chat_id, event_from_json(row.event), row)
 
 
 async def finish(

@@ -78,6 +78,9 @@ class Runner:
         self.concurrency = concurrency
         self.workers = KeyedWorkers(self._drain_chat, concurrency)
         self.username = ""
+        self._storing = 0
+        self._stored = asyncio.Event()
+        self._stored.set()
 
     async def prepare(self) -> None:
         """Check the token, record the assembly, register the command menu per language."""
@@ -199,8 +202,7 @@ class Runner:
         backoff = 0.5
         while True:
             try:
-                async with self.db.transaction(urgent=True) as session:
-                    return await updates.record(session, self.bot_id, batch)
+                return await self._store(batch)
             except Exception as error:
                 if not unavailable(error):
                     raise
@@ -208,11 +210,29 @@ class Runner:
                 await asyncio.sleep(backoff)
                 backoff = min(2 * backoff, 5.0)
 
+    async def _store(self, batch: Sequence[Received]) -> list[Received]:
+        """Record fetched updates in one urgent transaction; meanwhile no worker starts an update,
+        so the many workers of a burst do not slow the recording the presses' answers wait for."""
+        self._storing += 1
+        self._stored.clear()
+        try:
+            async with self.db.transaction(urgent=True) as session:
+                return await updates.record(session, self.bot_id, batch)
+        finally:
+            self._storing -= 1
+            if not self._storing:
+                self._stored.set()
+
+    async def _give_way(self) -> None:
+        """Before each update: recording fetched updates and acknowledging presses go first."""
+        await self._stored.wait()
+        await self.sender.acknowledged()
+
     async def _drain_chat(self, chat_id: int) -> None:
         async with self.db.reading() as session:
             pending = await updates.pending_for_chat(session, self.bot_id, chat_id)
         for update_id in pending:
-            await self.sender.acknowledged()
+            await self._give_way()
             with update_context(update_id, chat_id):
                 try:
                     answered = await self._process(update_id, chat_id)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from bot.logs import update_context
-from bot.store import outbox, updates
+from bot.store import outbox
 from bot.telegram.api import ApiError
 from bot.telegram.fleet import Fleet
 from bot.telegram.health import health_app, serve
@@ -131,8 +131,7 @@ class WebhookRunner(Runner):
             return web.Response(status=400)
         try:
             with update_context(item.update_id, item.chat_id):
-                async with self.db.transaction(urgent=True) as session:
-                    fresh = await updates.record(session, self.bot_id, [item])
+                fresh = await self._store([item])
                 log.debug("update recorded (%s new)", len(fresh))
         except Exception as error:
             # Unanswered, Telegram delivers it again later. The driver's message may quote the
