@@ -498,8 +498,11 @@ async def test_fault_late_answer_takes_effect_and_records_the_client_gone(
             timeout=aiohttp.ClientTimeout(total=0.05),
         ):
             pass
+    gave_up = time.monotonic()
     assert amelie.last.text == "delivered unseen"  # Telegram did it; the client cannot know
     await asyncio.sleep(0.4)
+    # Counted against the send limit when it was carried out, not when its answer would have left.
+    assert emu.calls[0].at < gave_up
     emu.fail_next("sendMessage", "late", delay=0.05)
     assert (await call(http, emu, "sendMessage", chat_id=amelie.id, text="seen late"))[0] == 200
     unseen, seen = amelie.messages

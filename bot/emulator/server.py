@@ -77,13 +77,14 @@ class ApiServer:
             result: Any = await handler(Params(values))
         except TelegramApiError as error:
             return self.fail(request, name, values, error)
+        done = self.clock()  # when Telegram counts the message, however late its answer leaves
         if fault is not None and fault.kind == "late":  # done, but the answer is held up
             try:
                 await asyncio.sleep(fault.delay)
             except asyncio.CancelledError:  # the client went meanwhile: the call stays done
-                self._record(request, name, values, 200, result)
+                self._record(request, name, values, 200, result, at=done)
                 raise
-        return self.answer(request, name, values, {"ok": True, "result": result}, 200)
+        return self.answer(request, name, values, {"ok": True, "result": result}, 200, at=done)
 
     async def _inject(
         self, request: web.Request, method: str, values: dict[str, Any], fault: Fault
@@ -112,21 +113,37 @@ class ApiServer:
         return self.answer(request, method, params, error.body(), error.status)
 
     def answer(
-        self, request: web.Request, method: str, params: dict[str, Any], body: dict[str, Any], status: int
+        self,
+        request: web.Request,
+        method: str,
+        params: dict[str, Any],
+        body: dict[str, Any],
+        status: int,
+        *,
+        at: float | None = None,
     ) -> web.Response:
-        """Record the call, then send Telegram's JSON envelope with a real HTTP status."""
-        self._record(request, method, params, status, body.get("result"))
+        """Record the call (as of `at`, else now), then send Telegram's JSON envelope with a real
+        HTTP status."""
+        self._record(request, method, params, status, body.get("result"), at=at)
         return web.json_response(body, status=status)
 
     def _record(
-        self, request: web.Request, method: str, params: dict[str, Any], status: int, result: Any = None
+        self,
+        request: web.Request,
+        method: str,
+        params: dict[str, Any],
+        status: int,
+        result: Any = None,
+        *,
+        at: float | None = None,
     ) -> None:
         transport = request.transport
         message = None
         if isinstance(result, dict) and "message_id" in result and "chat" in result:
             message = (result["chat"]["id"], result["message_id"])
         gone = transport is None or transport.is_closing()
-        self.calls.append(ApiCall(method, params, status, self.clock(), client_gone=gone, message=message))
+        when = self.clock() if at is None else at
+        self.calls.append(ApiCall(method, params, status, when, client_gone=gone, message=message))
 
     async def handle_file(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
