@@ -121,14 +121,17 @@ async def build_app(
     poll_tick: timedelta = timedelta(seconds=3),
     send_rate: float = 30.0,
     chat_rate: float = 1.0,
+    calm_grace: float = 2.0,
     webhook: Webhook | None = None,
     coordinate: bool = False,
     redis_url: str | None = None,
 ) -> App:
     """`tick` is how often store-driven jobs look for due work (reminders are planned at that grain);
     `send_rate` is the bot-wide messages per second (Telegram allows about 30), `chat_rate` the
-    messages per second to one chat (about 1, with short bursts); `poll_tick` how often live poll
-    counts are refreshed and poll timers checked (at most one edit per live message per tick);
+    messages per second to one chat (about 1, with short bursts); `calm_grace` how long a press
+    waits for its step's own answer (with its notice) before it is acknowledged without one, when the
+    bot is not crowded; `poll_tick` how often live poll counts are refreshed and poll timers checked
+    (at most one edit per live message per tick);
     `webhook`: Telegram POSTs updates to it instead of the bot long-polling; `coordinate`: this is an
     `assembly-bot run` worker, which finds its place among the others on the store (alone on SQLite;
     on PostgreSQL sharing the work, and the send budget through `redis_url`; FleetRefused if not)."""
@@ -157,6 +160,7 @@ async def build_app(
         global_per_second=send_rate,
         chat_per_second=chat_rate,
         chat_burst=chat_burst,
+        calm_grace=calm_grace,
         budget=budget,
         turns=None if fleet is None else fleet.send_turn,
     )

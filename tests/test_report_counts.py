@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import mirror_sessions
+from recount import expected_strata
 from sqlalchemy import delete, select, text, update
 
 from bot.jobs.retention import erase_past_retention
@@ -22,7 +23,7 @@ from bot.store.quotas import sync_quotas
 from flows.assembly import Assembly
 from flows.polls.votes import Ballot, Choice, Written
 from flows.ports import Poll, PollSpec
-from flows.status import AFTER_REGISTRATION, ParticipantStatus
+from flows.status import ParticipantStatus
 
 pytestmark = pytest.mark.both_backends
 
@@ -64,26 +65,6 @@ async def _strata(db: Database) -> dict[tuple[str, str], tuple[int, int]]:
     async with db.reading() as session:
         rows = await session.execute(text("SELECT feature, value, registered, confirmed FROM report_strata"))
         return {(f, v): (int(r), int(c)) for f, v, r, c in rows.tuples()}
-
-
-async def _expected_strata(db: Database, assembly: Assembly) -> dict[tuple[str, str], tuple[int, int]]:
-    async with db.reading() as session:
-        rows = (
-            await session.execute(
-                select(AnswerRow.question_id, AnswerRow.value, ParticipantRow.status).join(
-                    ParticipantRow, ParticipantRow.id == AnswerRow.participant_id
-                )
-            )
-        ).tuples()
-        listed = list(rows)
-    registered = Counter((q, v) for q, v, s in listed if s in AFTER_REGISTRATION)
-    confirmed = Counter((q, v) for q, v, s in listed if s == ParticipantStatus.CONFIRMED)
-    assert assembly.registration is not None
-    return {
-        (q.id, v): (registered[q.id, v], confirmed[q.id, v])
-        for q in assembly.registration.features
-        for v in q.values
-    }
 
 
 async def _register(db: Database, assembly: Assembly, user_id: int, rng: random.Random) -> int:
@@ -138,7 +119,7 @@ async def test_counts_follow_registrations_status_changes_and_concurrent_writers
     )
     assert await _counted(db) == await _recounted(db)
     strata = await _strata(db)
-    assert strata == await _expected_strata(db, assembly)
+    assert strata == await expected_strata(db, assembly)
     assert sum(registered for (feature, _), (registered, _) in strata.items() if feature == age.id) == 36
 
 
@@ -160,7 +141,7 @@ async def test_counts_stay_exact_after_forget_retention_and_deleted_records(
             update(ParticipantRow).where(ParticipantRow.id.in_(people[2:5])).values(status="declined")
         )
     assert await _counted(db) == await _recounted(db)
-    assert await _strata(db) == await _expected_strata(db, assembly)
+    assert await _strata(db) == await expected_strata(db, assembly)
 
     due = assembly.erasure_due()
     assert due is not None
@@ -180,7 +161,7 @@ async def test_answers_given_before_their_value_joins_the_quotas_are_counted(
     async with db.transaction() as session:
         await sync_quotas(session, assembly)
     assert await _counted(db) == await _recounted(db) != {}
-    assert await _strata(db) == await _expected_strata(db, assembly)
+    assert await _strata(db) == await expected_strata(db, assembly)
 
 
 async def _poll_counts(db: Database) -> dict[int, tuple[int, int]]:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import FlowHarness, mirror_sessions
 from polls_room import close, invite, open_room, room_assembly, start
+from recount import expected_strata
 from sqlalchemy import func, select, text
 
 from bot.adapters.charts import BarCharts
@@ -18,7 +19,7 @@ from bot.adapters.i18n import Catalogs
 from bot.jobs.digest import send_digests
 from bot.store import audit, outbox
 from bot.store.database import Database
-from bot.store.models import AnswerRow, DigestRow, OutboxMessage, ParticipantRow, PollRecipientRow
+from bot.store.models import DigestRow, OutboxMessage, ParticipantRow, PollRecipientRow
 from bot.store.participants import SqlStore, ensure_assembly
 from bot.store.quotas import sync_quotas
 from bot.store.read.digest import digest_data
@@ -28,7 +29,7 @@ from flows.digest.figures import DigestData, PollFigures
 from flows.digest.render import POLL_LINES, csv_rows, digest_text
 from flows.events import Command
 from flows.ports import Presence
-from flows.status import AFTER_REGISTRATION, ParticipantStatus
+from flows.status import ParticipantStatus
 
 T0 = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
 NOW = datetime(2027, 3, 10, 8, 0, tzinfo=UTC)  # after session s1, before s2
@@ -77,27 +78,10 @@ async def populate(db: Database, assembly: Assembly, size: int = 60, first_user:
         await outbox.mark_failed(session, failed[0].id, "Bad Request: chat not found")
 
 
-async def _expected_strata(db: Database, assembly: Assembly) -> dict[tuple[str, str], tuple[int, int]]:
-    """(registered, confirmed) per feature value, counted in Python from the raw rows."""
-    async with db.transaction() as session:
-        rows = (
-            await session.execute(
-                select(AnswerRow.question_id, AnswerRow.value, ParticipantRow.status).join(
-                    ParticipantRow, ParticipantRow.id == AnswerRow.participant_id
-                )
-            )
-        ).all()
-    registered = Counter((q, v) for q, v, s in rows if s in AFTER_REGISTRATION)
-    confirmed = Counter((q, v) for q, v, s in rows if s == ParticipantStatus.CONFIRMED)
-    reg = assembly.registration
-    assert reg is not None
-    return {(q.id, v): (registered[(q.id, v)], confirmed[(q.id, v)]) for q in reg.features for v in q.values}
-
-
 @pytest.mark.both_backends
 async def test_views_match_the_rows(db: Database, assembly: Assembly) -> None:
     await populate(db, assembly)
-    expected = await _expected_strata(db, assembly)
+    expected = await expected_strata(db, assembly)
     async with db.transaction() as session:
         strata = (
             await session.execute(
@@ -154,7 +138,7 @@ async def test_digest_figures_match_the_views_and_count_new_registrations_since_
     assert data.new_registrations == 54
     assert data.confirmed == CONFIRMED
     assert data.next_session == "s2"
-    assert {(s.feature, s.value): (s.registered, s.confirmed) for s in data.strata} == await _expected_strata(
+    assert {(s.feature, s.value): (s.registered, s.confirmed) for s in data.strata} == await expected_strata(
         db, assembly
     )
     assert (data.blocked_participants, data.failed_sends) == (1, 1)
