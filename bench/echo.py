@@ -19,17 +19,21 @@ from typing import Any
 
 
 class Counter:
-    """Counts handled messages and sets `done` at `expect`."""
+    """Counts handled messages and sets `done` at `expect` (replies excluded); `replied` once the
+    replies have gone too, so the bench stops the bot before the emulator, not mid-reply."""
 
     def __init__(self, expect: int = 0) -> None:
-        self.expect, self.count = expect, 0
-        self.done = asyncio.Event()
+        self.expect, self.count, self.replies = expect, 0, 0
+        self.done, self.replied = asyncio.Event(), asyncio.Event()
 
     async def handled(self, reply: Awaitable[Any]) -> None:
         self.count += 1
         if self.expect and self.count >= self.expect:
             self.done.set()
         await reply
+        self.replies += 1
+        if self.expect and self.replies >= self.expect:
+            self.replied.set()
 
 
 async def aiogram_echo(token: str, api_url: str, counter: Counter) -> None:

@@ -84,7 +84,11 @@ async def echo_rate(runtime: str, updates: int, timeout: float = 120.0) -> float
         try:
             async with asyncio.timeout(timeout):
                 await counter.done.wait()
-            return updates / (time.perf_counter() - start)
+            rate = updates / (time.perf_counter() - start)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(30):
+                    await counter.replied.wait()
+            return rate
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
