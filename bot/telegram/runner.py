@@ -180,18 +180,23 @@ class Runner:
             backoff = 1.0
             if not batch:
                 continue
+            self._expect_presses(batch)
             fresh = await self._record(batch)
             # Only now may the next getUpdates confirm this batch to the Bot API.
             offset = max(item.update_id for item in batch) + 1
-            self._recorded(batch, fresh)
+            self._recorded(fresh)
 
-    def _recorded(self, batch: Sequence[Received], fresh: Sequence[Received]) -> None:
-        """A batch is recorded, so handled even after a crash: its presses may be acknowledged (at
-        once when the bot is crowded, see `EarlyAnswers`) and its new updates handled."""
+    def _expect_presses(self, batch: Sequence[Received]) -> None:
+        """Fetched presses may be acknowledged (at once when the bot is crowded, see `EarlyAnswers`)
+        before the batch is recorded: an acknowledgement only stops the spinner, and a batch not
+        recorded is not confirmed to the Bot API, which delivers it again after a crash."""
         crowded = self.workers.busy + len(batch) >= self.concurrency // 2
         for item in batch:
             if isinstance(item.event, ButtonPress) and item.event.query_id:
                 self.sender.expect_answer(item.event.query_id, crowded=crowded)
+
+    def _recorded(self, fresh: Sequence[Received]) -> None:
+        """A batch is recorded, so handled even after a crash: its new updates are handled."""
         for chat_id in {item.chat_id for item in fresh if item.event is not None}:
             self.workers.kick(chat_id)
 

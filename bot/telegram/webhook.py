@@ -129,6 +129,7 @@ class WebhookRunner(Runner):
         except Exception as error:
             log.info("webhook body refused: not an update (%s)", type(error).__name__)
             return web.Response(status=400)
+        self._expect_presses([item])
         try:
             with update_context(item.update_id, item.chat_id):
                 fresh = await self._store([item])
@@ -141,7 +142,7 @@ class WebhookRunner(Runner):
             )
             return web.Response(status=503)
         # Recorded and committed: from here a crash loses nothing, so Telegram may forget it.
-        self._recorded([item], fresh)
+        self._recorded(fresh)
         return web.Response(status=200)
 
     async def _send_due(self) -> None:
