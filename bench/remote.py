@@ -145,12 +145,17 @@ class RemoteEmulator:
             return
         assert child.stdin is not None
         child.stdin.close()  # its command loop ends, the emulator stops
-        try:
-            async with asyncio.timeout(10):
-                await child.wait()
-        except TimeoutError:
-            child.kill()
+        await ended(child)
+
+
+async def ended(child: asyncio.subprocess.Process, grace: float = 10.0) -> None:
+    """Wait for a child process asked to stop; killed if it is still there after `grace` seconds."""
+    try:
+        async with asyncio.timeout(grace):
             await child.wait()
+    except TimeoutError:
+        child.kill()
+        await child.wait()
 
 
 if __name__ == "__main__":

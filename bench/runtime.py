@@ -27,7 +27,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.echo import ECHO, Counter, load
-from bench.remote import FIRST_USER, LANGUAGES, TOKEN, RemoteEmulator
+from bench.remote import FIRST_USER, LANGUAGES, TOKEN, RemoteEmulator, ended
 from bot.adapters.clock import ManualClock
 from bot.bootstrap import App, build_app, build_core
 from bot.definition import load_assembly
@@ -287,9 +287,4 @@ async def process(kind: str, runtime: str, url: str, idle: float = 2.0, timeout:
             return Process(first - start, _rss_mb(child.pid))
         finally:
             child.terminate()
-            try:
-                async with asyncio.timeout(10):
-                    await child.wait()
-            except TimeoutError:
-                child.kill()
-                await child.wait()
+            await ended(child)
