@@ -66,7 +66,7 @@ class Conversation:
             await updates.record(
                 session, BOT_ID, [updates.Received(self.update_id, event.sender.chat_id, event)]
             )
-        await self.runner._process(self.update_id, event.sender.chat_id)
+        await self.runner.drain()
         # The step's replies carry its update id; after an erasure they carry none and leave once sent.
         replies = (OutboxMessage.update_id == self.update_id) | (
             OutboxMessage.purge_after_send & (OutboxMessage.status == outbox.PENDING)

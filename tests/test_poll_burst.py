@@ -76,8 +76,9 @@ async def test_a_burst_of_answers_is_stored_whole(db: Database, assembly: Assemb
     try:
         async with db.transaction() as session:
             await updates.record(session, BOT_ID, burst)
+        lanes = asyncio.gather(*(runner._lane(lane) for lane in range(runner.lanes)))
         for item in burst:
-            runner.workers.kick(item.chat_id)
+            runner.kick(item.chat_id)
 
         async def pending() -> int:
             async with db.transaction() as session:
@@ -85,7 +86,7 @@ async def test_a_burst_of_answers_is_stored_whole(db: Database, assembly: Assemb
                 return int((await session.execute(query)).scalar_one())
 
         async with asyncio.timeout(120):
-            while await pending():  # noqa: ASYNC110 (the runner's workers own the work; the store tells when done)
+            while await pending():  # noqa: ASYNC110 (the runner's lanes own the work; the store tells when done)
                 await asyncio.sleep(0.1)
         async with db.transaction() as session:
             stored = list((await session.execute(select(PollAnswerRow.ballot))).scalars())
@@ -93,7 +94,8 @@ async def test_a_burst_of_answers_is_stored_whole(db: Database, assembly: Assemb
                 await session.execute(select(func.count()).where(InboundUpdate.error.is_not(None)))
             ).scalar_one()
     finally:
-        await runner.workers.cancel()
+        lanes.cancel()
+        await asyncio.gather(lanes, return_exceptions=True)
         await api.close()
     assert errors == 0
     assert len(stored) == voters

@@ -69,13 +69,13 @@ async def test_update_log_drops_redeliveries(db: Database) -> None:
     assert [item.update_id for item in fresh] == [10, 11]
     async with db.transaction() as session:
         assert await updates.record(session, BOT, batch) == []
-        assert await updates.pending_for_chat(session, BOT, 7) == [10]
+        assert await updates.next_batch(session, BOT, 10) == [(10, 7)]
         assert await updates.pending_chats(session, BOT) == [7]
         assert await updates.pending_chats(session, OTHER_BOT) == []  # update ids are per bot
-        assert await updates.claim(session, BOT, 10) == updates.Claimed(10, 7, event)
+        assert await updates.claim(session, BOT, [10, 11]) == [updates.Claimed(10, 7, event)]
         await updates.finish(session, BOT, 10)
     async with db.transaction() as session:
-        assert await updates.claim(session, BOT, 10) is None
+        assert await updates.claim(session, BOT, [10]) == []
         assert await updates.pending_chats(session, BOT) == []
         # Another bot's update 10 is news, not a redelivery.
         assert [item.update_id for item in await updates.record(session, OTHER_BOT, batch[:1])] == [10]

@@ -45,7 +45,7 @@ async def test_a_nul_in_a_reason_gets_the_normal_answer_and_logs_nothing_persona
     async def through_the_loop(update_id: int, event: Event) -> list[str]:
         async with flow.db.transaction() as session:
             await updates.record(session, BOT_ID, [updates.Received(update_id, person.chat_id, event)])
-        await runner._drain_chat(person.chat_id)  # the loop's step, with its error handling
+        await runner.drain()  # the loop's step, with its error handling
         async with flow.db.transaction() as session:
             query = select(OutboxMessage.payload).where(OutboxMessage.update_id == update_id)
             return [p["text"] for p in (await session.execute(query)).scalars() if "text" in p]

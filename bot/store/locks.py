@@ -13,7 +13,7 @@ import fcntl
 import hashlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
@@ -70,6 +70,16 @@ async def wait_turn(session: AsyncSession, key: int) -> None:
 async def take_turn(session: AsyncSession, key: int) -> bool:
     """Take the transaction-scoped lock `key` inside the caller's transaction if it is free."""
     return bool(await session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}))
+
+
+async def take_turns(session: AsyncSession, keys: Sequence[int]) -> set[int]:
+    """Those of the transaction-scoped locks `keys` that were free, now held by the caller's
+    transaction: one round trip for a whole batch of chats."""
+    held = await session.execute(
+        text("SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k WHERE pg_try_advisory_xact_lock(k)"),
+        {"keys": list(keys)},
+    )
+    return set(held.scalars())
 
 
 class Lease:

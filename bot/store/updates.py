@@ -98,32 +98,40 @@ async def pending_chats(session: AsyncSession, bot_id: int) -> list[int]:
     return list((await session.execute(query)).scalars())
 
 
-async def pending_for_chat(session: AsyncSession, bot_id: int, chat_id: int) -> list[int]:
+async def next_batch(
+    session: AsyncSession, bot_id: int, limit: int, lanes: int = 1, lane: int = 0
+) -> list[tuple[int, int]]:
+    """The oldest unprocessed updates of `lane` (chats split by id over `lanes`), as (update id,
+    chat id) in update order: a chat's later update is never in a batch without its earlier ones."""
+    query = select(InboundUpdate.update_id, InboundUpdate.chat_id).where(
+        InboundUpdate.bot_id == bot_id, InboundUpdate.processed_at.is_(None)
+    )
+    if lanes > 1:
+        query = query.where(func.abs(InboundUpdate.chat_id) % lanes == lane)
+    rows = await session.execute(query.order_by(InboundUpdate.update_id).limit(limit))
+    return [(update_id, chat_id) for update_id, chat_id in rows.tuples()]
+
+
+async def claim(session: AsyncSession, bot_id: int, update_ids: Sequence[int]) -> list[Claimed]:
+    """Those of `update_ids` still unprocessed, in update order; locked on PostgreSQL so two
+    workers never share one (the caller holds their chats' turns, see `locks.take_turns`)."""
     query = (
-        select(InboundUpdate.update_id)
+        select(InboundUpdate)
         .where(
             InboundUpdate.bot_id == bot_id,
+            InboundUpdate.update_id.in_(update_ids),
             InboundUpdate.processed_at.is_(None),
-            InboundUpdate.chat_id == chat_id,
         )
         .order_by(InboundUpdate.update_id)
     )
-    return list((await session.execute(query)).scalars())
-
-
-async def claim(session: AsyncSession, bot_id: int, update_id: int) -> Claimed | None:
-    """The update, if still unprocessed; locked on PostgreSQL so two workers never share it."""
-    query = select(InboundUpdate).where(
-        InboundUpdate.bot_id == bot_id,
-        InboundUpdate.update_id == update_id,
-        InboundUpdate.processed_at.is_(None),
-    )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    row = (await session.execute(query)).scalar_one_or_none()
-    if row is None or row.event is None:
-        return None
-    return Claimed(row.update_id, row.chat_id, event_from_json(row.event), row)
+    rows = (await session.execute(query)).scalars()
+    return [
+        Claimed(row.update_id, row.chat_id, event_from_json(row.event), row)
+        for row in rows
+        if row.event is not None
+    ]
 
 
 async def finish(

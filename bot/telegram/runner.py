@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 from bot import metrics
 from bot.jobs.scheduler import Scheduler
@@ -12,13 +13,12 @@ from bot.logs import update_context
 from bot.metrics import timed_update
 from bot.store import outbox, updates
 from bot.store.database import Database, Session, unavailable
-from bot.store.locks import take_turn, wait_turn
+from bot.store.locks import take_turns, wait_turn
 from bot.store.participants import SqlStore, ensure_assembly
-from bot.store.updates import Received
+from bot.store.updates import Claimed, Received
 from bot.telegram.api import RetryLater, TelegramApi, Transient, Unauthorized
 from bot.telegram.fleet import Fleet
 from bot.telegram.sender import OutboxSender
-from bot.telegram.workers import KeyedWorkers
 from flows.actions import AnswerButton, SendMessage
 from flows.basics import menu_commands
 from flows.engine import Kit, StepResult, run_step
@@ -33,6 +33,17 @@ StartupStep = Callable[[Session], Awaitable[None]]
 SCAN = 1.0
 """Seconds between looks for recorded updates no worker is handling: those another worker recorded,
 or left when it died or the store went away."""
+
+BATCH = 32
+"""Updates handled in one transaction at most. Under load, one commit (and on SQLite one turn of the
+write lock and one sync to disk) serves many updates; a calm bot's batch is its one update."""
+
+LANES = 4
+"""Batches handled side by side on PostgreSQL, each over its own share of the chats (so a chat's
+updates stay in order); SQLite has one writer, so one lane."""
+
+CROWDED = 16
+"""Updates fetched or being handled at once from which presses are acknowledged at once."""
 
 APOLOGY = N_("Sorry, something went wrong on our side. Please try again in a moment.")
 
@@ -49,12 +60,22 @@ async def handle_event(session: Session, kit: Kit, event: Event) -> StepResult:
     return result
 
 
+@dataclass(frozen=True)
+class Handled:
+    """What the sender needs to know of one handled update."""
+
+    answered: bool
+    erased: bool
+
+
 class Runner:
     """Long polling with exactly-once handling: an update is stored before the next getUpdates
     call acknowledges it, and marked processed in the same transaction as its replies.
 
-    In a `fleet`, only the leader polls (and answers button presses); every worker handles the
-    recorded updates, one chat's at a time under that chat's lock."""
+    Recorded updates are handled in batches (`BATCH`), one transaction each, by `LANES` lanes
+    that share the chats out (SQLite: one), so each chat's updates keep their order. In a `fleet`,
+    only the leader polls (and answers button presses); every worker handles recorded updates,
+    each batch holding the locks of its chats."""
 
     def __init__(
         self,
@@ -67,7 +88,6 @@ class Runner:
         scheduler: Scheduler | None = None,
         startup: Sequence[StartupStep] = (),
         poll_timeout: int = 10,
-        concurrency: int = 32,
         fleet: Fleet | None = None,
     ) -> None:
         """`bot_id`: the number of `api`'s token (`bot_id_of`), whose update log this runner keeps."""
@@ -75,8 +95,11 @@ class Runner:
         self.bot_id = bot_id
         self.scheduler, self.startup = scheduler, tuple(startup)
         self.poll_timeout = poll_timeout
-        self.concurrency = concurrency
-        self.workers = KeyedWorkers(self._drain_chat, concurrency)
+        self.lanes = 1 if db.single_writer else LANES
+        self._wakes = [asyncio.Event() for _ in range(self.lanes)]
+        self._handling = 0  # updates in batches being handled
+        self._active = 0  # lanes looking for or handling work
+        self._calm = asyncio.Condition()
         self.username = ""
         self._storing = 0
         self._stored = asyncio.Event()
@@ -105,6 +128,7 @@ class Runner:
             self.scheduler.start()
         sender = asyncio.create_task(self.sender.run(answers=self.fleet is None))
         scan = asyncio.create_task(self._scan())
+        lanes = [asyncio.create_task(self._lane(lane)) for lane in range(self.lanes)]
         try:
             if self.fleet is None:
                 metrics.LEADER.set(1)
@@ -114,10 +138,9 @@ class Runner:
         finally:
             if self.scheduler is not None:
                 await self.scheduler.stop()
-            for task in (sender, scan):
+            for task in (sender, scan, *lanes):
                 task.cancel()
-            await asyncio.gather(sender, scan, return_exceptions=True)
-            await self.workers.cancel()
+            await asyncio.gather(sender, scan, *lanes, return_exceptions=True)
 
     async def _in_fleet(self, fleet: Fleet) -> None:
         """Poll and answer presses while leading, until cancelled (see `WebhookRunner` for the webhook)."""
@@ -154,7 +177,7 @@ class Runner:
             try:
                 async with self.db.reading() as session:
                     for chat_id in await updates.pending_chats(session, self.bot_id):
-                        self.workers.kick(chat_id)
+                        self.kick(chat_id)
             except Exception as error:
                 if not unavailable(error):
                     raise
@@ -190,7 +213,7 @@ class Runner:
         """Fetched presses may be acknowledged (at once when the bot is crowded, see `EarlyAnswers`)
         before the batch is recorded: an acknowledgement only stops the spinner, and a batch not
         recorded is not confirmed to the Bot API, which delivers it again after a crash."""
-        crowded = self.workers.busy + len(batch) >= self.concurrency // 2
+        crowded = self._handling + len(batch) >= CROWDED
         for item in batch:
             if isinstance(item.event, ButtonPress) and item.event.query_id:
                 self.sender.expect_answer(item.event.query_id, crowded=crowded)
@@ -198,11 +221,11 @@ class Runner:
     def _recorded(self, fresh: Sequence[Received]) -> None:
         """A batch is recorded, so handled even after a crash: its new updates are handled."""
         for chat_id in {item.chat_id for item in fresh if item.event is not None}:
-            self.workers.kick(chat_id)
+            self.kick(chat_id)
 
     async def _record(self, batch: list[Received]) -> list[Received]:
         """Store a fetched batch, waiting for the store if it is away: the batch is not confirmed
-        to the Bot API before it is stored. Urgent: ahead of the workers' transactions, as the next
+        to the Bot API before it is stored. Urgent: ahead of the lanes' transactions, as the next
         batch and its presses' answers wait for it."""
         backoff = 0.5
         while True:
@@ -216,8 +239,8 @@ class Runner:
                 backoff = min(2 * backoff, 5.0)
 
     async def _store(self, batch: Sequence[Received]) -> list[Received]:
-        """Record fetched updates in one urgent transaction; meanwhile no worker starts an update,
-        so the many workers of a burst do not slow the recording the presses' answers wait for."""
+        """Record fetched updates in one urgent transaction; meanwhile no lane starts a batch,
+        so the batches of a burst do not slow the recording the presses' answers wait for."""
         self._storing += 1
         self._stored.clear()
         try:
@@ -229,62 +252,146 @@ class Runner:
                 self._stored.set()
 
     async def _give_way(self) -> None:
-        """Before each update: recording fetched updates and acknowledging presses go first."""
+        """Before each batch: recording fetched updates and acknowledging presses go first."""
         await self._stored.wait()
         await self.sender.acknowledged()
 
-    async def _drain_chat(self, chat_id: int) -> None:
+    def kick(self, chat_id: int) -> None:
+        """`chat_id` has recorded updates: its lane looks for work."""
+        self._wakes[abs(chat_id) % self.lanes].set()
+
+    async def _lane(self, lane: int) -> None:
+        wake = self._wakes[lane]
+        while True:
+            await wake.wait()
+            wake.clear()
+            self._active += 1
+            try:
+                while await self._handle_batch(lane):
+                    pass
+            except Exception:
+                log.exception("handling updates failed; tried again at the next update or scan")
+            finally:
+                self._active -= 1
+                async with self._calm:
+                    self._calm.notify_all()
+
+    async def drain(self) -> None:
+        """Handle every recorded update now, lane by lane, sending nothing (for callers without `run`)."""
+        for lane in range(self.lanes):
+            while (await self._batch(lane)) is not None:
+                pass
+
+    async def idle(self) -> None:
+        """Wait until no lane has work in hand or waiting (at shutdown, to finish what is in flight)."""
+        async with self._calm:
+            await self._calm.wait_for(lambda: not self._active and not any(w.is_set() for w in self._wakes))
+
+    async def _handle_batch(self, lane: int) -> bool:
+        """Handle the next batch of `lane`; False when there was nothing to do or the store is away
+        (the scan brings the rest back)."""
+        await self._give_way()
+        try:
+            answered = await self._batch(lane)
+        except Exception as error:
+            if not unavailable(error):
+                raise
+            log.warning("updates wait for the store (%s)", type(error).__name__)
+            return False
+        if answered is None:
+            return False
+        if answered:
+            self.sender.wake_answers()
+        self.sender.wake()
+        return True
+
+    async def _batch(self, lane: int) -> bool | None:
+        """Handle the next `BATCH` updates of `lane` in one transaction: None when there were none,
+        else whether a step answered a button press. A batch that cannot commit (on PostgreSQL, two
+        lanes can deadlock on the same counters) is done again one update per transaction."""
         async with self.db.reading() as session:
-            pending = await updates.pending_for_chat(session, self.bot_id, chat_id)
-        for update_id in pending:
-            await self._give_way()
-            with update_context(update_id, chat_id):
-                try:
-                    answered = await self._process(update_id, chat_id)
-                    if answered is None:  # the chat is another worker's now; the scan brings the rest back
-                        return
-                    if answered:
-                        self.sender.wake_answers()
-                except Exception as error:
-                    if unavailable(error):  # left recorded: handled once the store is back
-                        log.warning("update %s waits for the store (%s)", update_id, type(error).__name__)
-                        return
-                    log.exception("update %s failed in a flow", update_id)
-                    await self._give_up(update_id)
-            self.sender.wake()
+            heads = await updates.next_batch(session, self.bot_id, BATCH, self.lanes, lane)
+        if not heads:
+            return None
+        try:
+            answered = await self._handle(heads)
+        except Exception as error:
+            if unavailable(error):
+                raise
+            log.warning("a batch did not commit (%s); its updates one by one", type(error).__name__)
+            answered = False
+            for head in heads:
+                answered |= await self._handle_alone(head)
+        return answered
 
-    async def _process(self, update_id: int, chat_id: int) -> bool | None:
-        """Handle one update; True when its step answered a button press, None when another worker
-        is handling this chat's updates (waiting for it would hold a connection meanwhile)."""
-        async with self.db.transaction() as session:
-            if self.fleet is not None and not await take_turn(session, self.fleet.chat_key(chat_id)):
-                return None
-            claimed = await updates.claim(session, self.bot_id, update_id)
-            if claimed is None:  # handled already (by another worker)
-                return False
-            with timed_update():
-                result = await handle_event(session, self.kit, claimed.event)
-                # An erasure has already scrubbed this update's row; its reply leaves no trace once sent.
-                outbox.enqueue_each(
-                    session,
-                    self.kit.assembly.id,
-                    claimed.chat_id,
-                    result.actions,
-                    update_id=None if result.erased else update_id,
-                    purge_after_send=result.erased,
-                )
-                await updates.finish(session, self.bot_id, update_id)
-        return any(isinstance(action, AnswerButton) for action in result.actions)
+    async def _handle_alone(self, head: tuple[int, int]) -> bool:
+        try:
+            return await self._handle([head])
+        except Exception as error:
+            if unavailable(error):
+                raise
+            log.exception("update %s failed", head[0])
+            async with self.db.transaction() as session:
+                await self._give_up(session, head[0])
+            return False
 
-    async def _give_up(self, update_id: int) -> None:
+    async def _handle(self, heads: Sequence[tuple[int, int]]) -> bool:
+        """Handle `heads` (update id, chat id) still unprocessed and, in a fleet, of chats whose
+        turn this worker gets, in one transaction, each under a savepoint so that a failing flow
+        step loses only its own work; True when a step answered a button press."""
+        answered = False
+        ids = [update_id for update_id, _ in heads]
+        self._handling += len(ids)
+        try:
+            async with self.db.transaction() as session:
+                if self.fleet is not None:
+                    keys = {chat_id: self.fleet.chat_key(chat_id) for _, chat_id in heads}
+                    held = await take_turns(session, list(set(keys.values())))
+                    ids = [update_id for update_id, chat_id in heads if keys[chat_id] in held]
+                for claimed in await updates.claim(session, self.bot_id, ids):
+                    step = await self._step(session, claimed)
+                    answered |= step.answered
+                    if step.erased:  # it scrubbed rows this batch holds in memory: the rest in a fresh one
+                        break
+        finally:
+            self._handling -= len(heads)
+        return answered
+
+    async def _step(self, session: Session, claimed: Claimed) -> Handled:
+        """One update inside the batch's transaction: its step, its replies queued, marked handled."""
+        update_id, chat_id = claimed.update_id, claimed.chat_id
+        with update_context(update_id, chat_id):
+            try:
+                async with session.begin_nested():
+                    with timed_update():
+                        result = await handle_event(session, self.kit, claimed.event)
+                        # An erasure scrubbed this update's row already; its reply leaves no trace once sent.
+                        outbox.enqueue_each(
+                            session,
+                            self.kit.assembly.id,
+                            chat_id,
+                            result.actions,
+                            update_id=None if result.erased else update_id,
+                            purge_after_send=result.erased,
+                        )
+                        await updates.finish(session, self.bot_id, update_id)
+            except Exception as error:
+                if unavailable(error):
+                    raise
+                log.exception("update %s failed in a flow", update_id)
+                await self._give_up(session, update_id)
+                return Handled(answered=False, erased=False)
+        answered = any(isinstance(action, AnswerButton) for action in result.actions)
+        return Handled(answered, result.erased)
+
+    async def _give_up(self, session: Session, update_id: int) -> None:
         """Mark a failing update handled, so it cannot loop, and tell the person in their language."""
         assembly = self.kit.assembly
-        async with self.db.transaction() as session:
-            failed = await updates.finish(session, self.bot_id, update_id, error="flow error")
-            if failed is None:
-                return
-            participant = await SqlStore(session, assembly.id).participant(failed.event.sender.user_id)
-            language = participant.language if participant else assembly.fallback_language
-            text = self.kit.translations.for_language(language).gettext(APOLOGY)
-            chat_id = failed.chat_id
-            outbox.enqueue(session, assembly.id, chat_id, [SendMessage(chat_id, text)], update_id=update_id)
+        failed = await updates.finish(session, self.bot_id, update_id, error="flow error")
+        if failed is None:
+            return
+        participant = await SqlStore(session, assembly.id).participant(failed.event.sender.user_id)
+        language = participant.language if participant else assembly.fallback_language
+        text = self.kit.translations.for_language(language).gettext(APOLOGY)
+        chat_id = failed.chat_id
+        outbox.enqueue(session, assembly.id, chat_id, [SendMessage(chat_id, text)], update_id=update_id)

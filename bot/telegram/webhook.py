@@ -2,8 +2,8 @@
 
 The webhook is another update source for the runner: instead of getUpdates, an HTTP endpoint
 records each update through the same store path the poller uses (so redeliveries are dropped the
-same way) and hands its chat to the same per-chat workers. Telegram re-sends anything that was not
-answered 200, so an update is never lost between Telegram and the store.
+same way) and hands its chat to the same lanes that handle recorded updates. Telegram re-sends
+anything that was not answered 200, so an update is never lost between Telegram and the store.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ async def _forever() -> None:
 
 class WebhookRunner(Runner):
     """The runner with the webhook as its update source; everything else (start-up catch-up, recovery
-    of recorded updates, per-chat workers, the sender, the scheduler) is the runner's own."""
+    of recorded updates, lanes of recorded updates, the sender, the scheduler) is the runner's own."""
 
     def __init__(self, *args: Any, webhook: Webhook, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -95,7 +95,7 @@ class WebhookRunner(Runner):
             if task is not None:
                 task.uncancel()  # the drain below awaits; the cancellation is raised again after it
             await listener.cleanup()
-            await self.workers.idle()
+            await self.idle()
             await self._send_due()
             raise
         except BaseException:
