@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.store.sqlite_driver import OneTripDbapi
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -222,16 +224,19 @@ class Database:
         self.single_writer = make_url(self.url).get_backend_name() == "sqlite"
         # Statement parameters are what people typed: never in an exception message or a log line.
         # A file next to the process needs no liveness check before each transaction.
+        options: dict[str, Any] = {"hide_parameters": True}
+        if self.single_writer:
+            options["module"] = OneTripDbapi()
         self.engine: AsyncEngine = create_async_engine(
-            self.url, pool_pre_ping=not self.single_writer, connect_args=connect_args, hide_parameters=True
+            self.url, pool_pre_ping=not self.single_writer, connect_args=connect_args, **options
         )
         self._deferred = self._reads = self.engine
         if self.single_writer:
             # Pools on the one file: writers begin IMMEDIATE, a transaction nested in a writer
             # begins deferred, and `reading` runs each statement on its own (autocommit).
             self._deferred, self._reads = (
-                create_async_engine(self.url, hide_parameters=True),
-                create_async_engine(self.url, hide_parameters=True),
+                create_async_engine(self.url, **options),
+                create_async_engine(self.url, **options),
             )
             for engine, begin in ((self.engine, _begin_immediate), (self._deferred, _begin_deferred)):
                 event.listen(engine.sync_engine, "begin", begin)

@@ -61,6 +61,8 @@ class SqlStore:
         self._registrations = SqlRegistrations(session, assembly_id)
         self._reports = SqlReports(session, assembly_id)
         self._known: dict[int, ParticipantRow | None] = {}
+        self._new: set[int] = set()
+        """Participants added in this unit of work who have no conversation row yet."""
 
     @property
     def sessions(self) -> SqlSessions:
@@ -118,6 +120,7 @@ class SqlStore:
         self.session.add(row)
         await self.session.flush()
         self._known[user_id] = row
+        self._new.add(row.id)
         return as_participant(row)
 
     async def set_language(self, participant_id: int, language: str) -> None:
@@ -159,7 +162,13 @@ class SqlStore:
         return ConversationState(conversation.flow, Step.decode(conversation.step), dict(conversation.data))
 
     async def save_state(self, participant_id: int, state: ConversationState) -> None:
-        row = await self.session.get(ConversationRow, participant_id)
+        if participant_id in self._new:
+            if state == IDLE:  # a first contact that started no conversation: nothing to remember
+                return
+            self._new.discard(participant_id)
+            row = None
+        else:
+            row = await self.session.get(ConversationRow, participant_id)
         if row is None:
             row = ConversationRow(participant_id=participant_id)
             self.session.add(row)
