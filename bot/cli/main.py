@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import gc
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -13,18 +12,15 @@ from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType
 from typing import Any
 
+from bot.lasting import lasting
+
 
 @functools.cache
 def _groups() -> tuple[ModuleType, ...]:
-    """Every command group, in the order `assembly-bot --help` lists them.
-
-    Imported once, with garbage collection paused, and what they built is then frozen out of later
-    collections: their modules, classes, table mappings and models live as long as the process, so
-    the collections their import set off freed nothing and took a tenth of the bot's start-up."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        from bot.cli import (  # noqa: PLC0415 (see above)
+    """Every command group, in the order `assembly-bot --help` lists them, imported once and
+    `lasting` (as are the modules they import)."""
+    with lasting():
+        from bot.cli import (  # noqa: PLC0415 (loaded lasting)
             announce,
             audit,
             chat,
@@ -40,10 +36,6 @@ def _groups() -> tuple[ModuleType, ...]:
             run,
             sessions,
         )
-    finally:
-        gc.freeze()
-        if collecting:
-            gc.enable()
     return (
         run,
         migrate,
