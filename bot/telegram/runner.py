@@ -92,10 +92,13 @@ class Runner:
             await ensure_assembly(session, assembly, self.bot_id)
             for step in self.startup:
                 await step(session)
-        for language in assembly.languages:
-            await self.api.set_commands(menu_commands(translations.for_language(language)), language)
-        fallback = translations.for_language(assembly.fallback_language)
-        await self.api.set_commands(menu_commands(fallback), None)
+        # One menu per language, and the fallback's for everyone else: independent calls, sent together.
+        menus = [(translations.for_language(language), language) for language in assembly.languages]
+        menus.append((translations.for_language(assembly.fallback_language), None))
+        sent = [self.api.set_commands(menu_commands(translator), code) for translator, code in menus]
+        for outcome in await asyncio.gather(*sent, return_exceptions=True):
+            if isinstance(outcome, BaseException):  # the first refusal, once none is left in flight
+                raise outcome
 
     async def run(self) -> None:
         """Run until cancelled: timed work caught up, recovery of recorded updates, polling, the sender."""
