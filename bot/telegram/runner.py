@@ -24,6 +24,7 @@ from flows.basics import menu_commands
 from flows.engine import Kit, StepResult, run_step
 from flows.events import ButtonPress, Event
 from flows.markers import N_
+from flows.ports import Translator
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,9 @@ class Runner:
             for step in self.startup:
                 await step(session)
         # One menu per language, and the fallback's for everyone else: independent calls, sent together.
-        menus = [(translations.for_language(language), language) for language in assembly.languages]
+        menus: list[tuple[Translator, str | None]] = [
+            (translations.for_language(language), language) for language in assembly.languages
+        ]
         menus.append((translations.for_language(assembly.fallback_language), None))
         sent = [self.api.set_commands(menu_commands(translator), code) for translator, code in menus]
         for outcome in await asyncio.gather(*sent, return_exceptions=True):
