@@ -1,7 +1,7 @@
 """The bot starts lean: plotting, the lottery's solvers, spreadsheets, the dashboard, calendar files,
 an HTTP server (aiohttp: the webhook, /metrics; aiogram brings its own), Alembic (only a store
-behind the migrations needs it) and asyncpg (only PostgreSQL needs it) are imported only by what uses
-them, so an idle bot does not carry them in memory."""
+behind the migrations needs it) and asyncpg with SQLAlchemy's PostgreSQL dialect (only PostgreSQL
+needs them) are imported only by what uses them, so an idle bot does not carry them in memory."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ HEAVY = (
     "alembic",
     "mako",
     "asyncpg",
+    "sqlalchemy.dialects.postgresql",
 )
 
 RUN_PATH = """
