@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from bot.jobs.reminders import ReminderJob
 from bot.jobs.retention import retention_job
 from bot.jobs.scheduler import Scheduler, waking
 from bot.jobs.session_mirror import sync_sessions
+from bot.lasting import lasting
 from bot.metrics import MeteredApi
 from bot.store.database import Database, Session
 from bot.store.quotas import sync_quotas
@@ -44,11 +46,19 @@ RUNTIMES: dict[str, str] = {
 aiogram's types alone take seconds to import, which every organiser command would otherwise pay."""
 
 
+@functools.cache
+def _adapter(runtime: str) -> Callable[[str, str], TelegramApi]:
+    """The runtime's adapter class, its framework imported once and `lasting`."""
+    module, name = RUNTIMES[runtime].split(":")
+    with lasting():
+        loaded = importlib.import_module(module)
+    adapter: Callable[[str, str], TelegramApi] = getattr(loaded, name)
+    return adapter
+
+
 def make_api(runtime: str, token: str, api_url: str) -> TelegramApi:
     if runtime in RUNTIMES:
-        module, name = RUNTIMES[runtime].split(":")
-        adapter: Callable[[str, str], TelegramApi] = getattr(importlib.import_module(module), name)
-        return adapter(token, api_url)
+        return _adapter(runtime)(token, api_url)
     raise ValueError(f"unknown runtime '{runtime}'; choose from {', '.join(RUNTIMES)}")
 
 

@@ -1,7 +1,7 @@
 """The bot starts lean: plotting, the lottery's solvers, spreadsheets, the dashboard, calendar files,
 an HTTP server (aiohttp: the webhook, /metrics; aiogram brings its own), Alembic (only a store
-behind the migrations needs it) and asyncpg (only PostgreSQL needs it) are imported only by what uses
-them, so an idle bot does not carry them in memory."""
+behind the migrations needs it) and asyncpg with SQLAlchemy's PostgreSQL dialect (only PostgreSQL
+needs them) are imported only by what uses them, so an idle bot does not carry them in memory."""
 
 from __future__ import annotations
 
@@ -27,14 +27,16 @@ HEAVY = (
     "alembic",
     "mako",
     "asyncpg",
+    "sqlalchemy.dialects.postgresql",
 )
 
 RUN_PATH = """
 import json, sys
-import bot.cli.main
+from bot.cli.main import _parser
 from bot.bootstrap import build_kit
 from bot.definition import load_assembly
 from bot.settings import EXAMPLE_ASSEMBLY
+_parser()
 build_kit(load_assembly(EXAMPLE_ASSEMBLY))
 print(json.dumps(sorted(sys.modules)))
 """
@@ -48,6 +50,16 @@ def test_the_run_path_imports_no_plotting_solver_spreadsheet_or_dashboard(projec
     assert "bot.bootstrap" in modules
     heavy = [name for name in modules if any(name == h or name.startswith(f"{h}.") for h in HEAVY)]
     assert heavy == []
+
+
+def test_garbage_is_collected_again_once_the_commands_are_loaded(project_root: Path) -> None:
+    """Loading the commands pauses collection (what they build lives as long as the process); a
+    bot that never resumed it would grow with every cycle it drops."""
+    code = "import gc; from bot.cli.main import _parser; _parser(); print(gc.isenabled())"
+    ran = subprocess.run(
+        [sys.executable, "-c", code], cwd=project_root, capture_output=True, text=True, check=True
+    )
+    assert ran.stdout.split() == ["True"]
 
 
 def test_a_chart_still_draws_once_asked_for() -> None:

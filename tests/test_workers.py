@@ -95,6 +95,26 @@ async def test_a_follower_takes_the_lead_when_the_leader_dies(pg_url: str) -> No
         await follower.close()
 
 
+async def test_a_worker_leads_from_joining_and_still_waits_the_handover(pg_url: str) -> None:
+    """The first worker takes the poller lease as it joins (the handover passes while it prepares),
+    polls no sooner than the handover after that, and a worker joining later follows."""
+    url, bot_id = Database(pg_url).url, _fresh_bot()
+    first, second = (Fleet(url, bot_id, shared_budget=True) for _ in range(2))
+    try:
+        joined = asyncio.get_running_loop().time()
+        await first.join()
+        await second.join()
+        waiting = asyncio.create_task(second.lead())
+        await asyncio.wait_for(first.lead(), 10)
+        assert asyncio.get_running_loop().time() - joined >= HANDOVER
+        await asyncio.sleep(2 * LOOK)
+        assert not waiting.done()  # one poller at a time
+        waiting.cancel()
+    finally:
+        await first.close()
+        await second.close()
+
+
 async def test_the_send_budget_is_shared_by_workers_of_one_bot() -> None:
     bot_id = _fresh_bot()
     one, two = (RedisBudget(REDIS, bot_id, 30.0, 1.0, 3) for _ in range(2))

@@ -4,49 +4,54 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from importlib.metadata import PackageNotFoundError, version
+from types import ModuleType
 from typing import Any
 
-from bot.cli import (
-    announce,
-    audit,
-    chat,
-    dashboard,
-    demo,
-    emulator,
-    logs,
-    lottery,
-    migrate,
-    registrations,
-    reports,
-    retention,
-    roles,
-    run,
-    sessions,
-)
-from bot.cli.common import CliError, store_error
-from bot.store.database import StoreError
+from bot.lasting import lasting
 
-GROUPS = (
-    run,
-    migrate,
-    chat,
-    demo,
-    emulator,
-    announce,
-    sessions,
-    roles,
-    lottery,
-    registrations,
-    reports,
-    dashboard,
-    retention,
-    audit,
-)
-"""Every command group, in the order `assembly-bot --help` lists them."""
+
+@functools.cache
+def _groups() -> tuple[ModuleType, ...]:
+    """Every command group, in the order `assembly-bot --help` lists them, imported once and
+    `lasting` (as are the modules they import)."""
+    with lasting():
+        from bot.cli import (  # noqa: PLC0415 (loaded lasting)
+            announce,
+            audit,
+            chat,
+            dashboard,
+            demo,
+            emulator,
+            lottery,
+            migrate,
+            registrations,
+            reports,
+            retention,
+            roles,
+            run,
+            sessions,
+        )
+    return (
+        run,
+        migrate,
+        chat,
+        demo,
+        emulator,
+        announce,
+        sessions,
+        roles,
+        lottery,
+        registrations,
+        reports,
+        dashboard,
+        retention,
+        audit,
+    )
 
 
 def _version() -> str:
@@ -57,6 +62,9 @@ def _version() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
+    groups = _groups()
+    from bot.cli import logs  # noqa: PLC0415 (loaded with the groups)
+
     parser = argparse.ArgumentParser(
         prog="assembly-bot",
         description="The citizens' assembly assistant: a multilingual Telegram bot.",
@@ -76,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
         "-v", "--verbose", dest="log_level", action="store_const", const="debug", help="--log-level debug"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in GROUPS:
+    for group in groups:
         group.register(commands)
     return parser
 
@@ -87,6 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as done:  # --help, --version, or a usage error argparse already explained
         return done.code if isinstance(done.code, int) else 2
+    # Loaded with the groups, by `_parser`:
+    from bot.cli import logs  # noqa: PLC0415
+    from bot.cli.common import CliError, store_error  # noqa: PLC0415
+    from bot.store.database import StoreError  # noqa: PLC0415
+
     handler: Callable[[argparse.Namespace], Coroutine[Any, Any, None]] = args.handler
     output: logging.Handler | None = None
     try:

@@ -18,7 +18,6 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -172,6 +171,9 @@ KEEP_RUNS = timedelta(days=2)
 
 async def claim_run(session: AsyncSession, job: str, due_at: datetime) -> bool:
     """Claim the run of `job` due at `due_at`: True for the first worker to ask, False for the others."""
+    # PostgreSQL's INSERT ... ON CONFLICT, imported here: a bot on SQLite never loads that dialect.
+    from sqlalchemy.dialects.postgresql import insert  # noqa: PLC0415
+
     inserted = await session.execute(
         insert(JobRunRow)
         .values(job=job, due_at=due_at, started_at=utcnow())

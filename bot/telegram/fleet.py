@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime
 
@@ -35,8 +36,9 @@ LOOK = 1.0
 """Seconds between a follower's tries to lead; the leader checks its lease twice as often."""
 
 HANDOVER = 1.5
-"""Seconds a new leader waits before its first getUpdates: a leader that lost its lease without
-dying (the store restarted) notices within `LOOK / 2` and stops polling, so two polls never overlap."""
+"""Seconds a new leader waits, from taking the lease, before its first getUpdates: a leader that
+lost its lease without dying (the store restarted) notices within `LOOK / 2` and stops polling, so
+two polls never overlap. A worker that takes the lease as it joins waits it out while it prepares."""
 
 
 STALLED = 5.0
@@ -51,11 +53,14 @@ class Fleet:
         self._membership = Lease(url, advisory_key(bot_id, "workers"), shared=shared_budget)
         self._leadership = Lease(url, advisory_key(bot_id, "poller"))
         self._send_turns, self._job_turns = Turns(url, SEND_TURNS), Turns(url, JOB_TURNS)
+        self._led_since = 0.0
 
     async def join(self) -> None:
         """Take this worker's place: refused when a worker without a shared budget runs, or when
-        this one has none and others run."""
+        this one has none and others run. The lead is tried at once, so that the handover time
+        passes while the worker prepares rather than after."""
         if await self._membership.acquire():
+            await self._take_lead()
             return
         if self.shared_budget:
             raise FleetRefused(
@@ -75,17 +80,27 @@ class Fleet:
                 if not await self._membership.held() and not await self._membership.acquire():
                     log.error("another worker took this worker's place while the store was away")
 
+    async def _take_lead(self) -> bool:
+        """Try once to hold the poller lease (still holding it counts, a dead one does not)."""
+        if await self._leadership.held():
+            return True
+        if not await self._leadership.acquire():
+            return False
+        self._led_since = time.monotonic()
+        return True
+
     async def lead(self) -> None:
-        """Return once this worker holds the poller lease and the handover time has passed."""
+        """Return once this worker holds the poller lease and the handover time has passed since
+        it took it."""
         while True:
             try:
-                if await self._leadership.acquire():
+                if await self._take_lead():
                     break
             except Exception as error:
                 log.warning("cannot reach the store to lead (%s); trying again", type(error).__name__)
             await asyncio.sleep(LOOK)
         log.info("this worker now leads: it polls the Bot API and sends the button answers")
-        await asyncio.sleep(HANDOVER)
+        await asyncio.sleep(max(0.0, HANDOVER - (time.monotonic() - self._led_since)))
 
     async def watch(self) -> None:
         """Return when the lease is lost: its connection died (the store restarted), or stopped

@@ -24,6 +24,7 @@ from flows.basics import menu_commands
 from flows.engine import Kit, StepResult, run_step
 from flows.events import ButtonPress, Event
 from flows.markers import N_
+from flows.ports import Translator
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +116,15 @@ class Runner:
             await ensure_assembly(session, assembly, self.bot_id)
             for step in self.startup:
                 await step(session)
-        for language in assembly.languages:
-            await self.api.set_commands(menu_commands(translations.for_language(language)), language)
-        fallback = translations.for_language(assembly.fallback_language)
-        await self.api.set_commands(menu_commands(fallback), None)
+        # One menu per language, and the fallback's for everyone else: independent calls, sent together.
+        menus: list[tuple[Translator, str | None]] = [
+            (translations.for_language(language), language) for language in assembly.languages
+        ]
+        menus.append((translations.for_language(assembly.fallback_language), None))
+        sent = [self.api.set_commands(menu_commands(translator), code) for translator, code in menus]
+        for outcome in await asyncio.gather(*sent, return_exceptions=True):
+            if isinstance(outcome, BaseException):  # the first refusal, once none is left in flight
+                raise outcome
 
     async def run(self) -> None:
         """Run until cancelled: timed work caught up, recovery of recorded updates, polling, the sender."""
