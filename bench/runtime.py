@@ -240,7 +240,7 @@ async def vote_burst(
 
 @dataclass(frozen=True)
 class Process:
-    """One bot process: seconds from spawn to its first getUpdates, resident MiB once idle."""
+    """One bot process: seconds from spawn to the arrival of its first getUpdates, resident MiB once idle."""
 
     startup: float
     rss_mb: float
@@ -279,10 +279,11 @@ async def process(kind: str, runtime: str, url: str, idle: float = 2.0, timeout:
             async def polling() -> bool:
                 if child.returncode is not None:
                     raise RuntimeError(f"the {kind} bot exited with {child.returncode}")
-                return any(call.method == "getUpdates" for call in emulator.calls)
+                return bool(emulator.poll_arrivals)
 
             await _until(polling, timeout)
-            first = next(call.at for call in emulator.calls if call.method == "getUpdates")
+            # When the call arrives, not when its long poll returns (a second later, for both bots).
+            first = emulator.poll_arrivals[0]
             await asyncio.sleep(idle)
             return Process(first - start, _rss_mb(child.pid))
         finally:
