@@ -2,13 +2,13 @@
 
 Only two things read rows, both bounded by one poll's room: the texts of an open-text poll, and the
 rankings of an instant-runoff poll (elimination rounds are sequential; SQL cannot count them in one
-pass). Everything else arrives already counted, from `report_polls`, `report_poll_options` and
+pass). Everything else arrives already counted: from `report_polls` and `report_poll_options`,
+which read counts that triggers keep per poll and per option (migrations 0012 and 0013), and from
 `report_feedback`-like GROUP BY queries.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,34 +62,6 @@ _OPTIONS = text(
     "SELECT poll_id, option, votes, dots, place_sum FROM report_poll_options WHERE assembly_id = :assembly"
     " AND poll_id IN :polls"
 ).bindparams(bindparam("polls", expanding=True))
-
-# SQLite does not push a filter on poll_id through the view's GROUP BY into its UNION ALL of ballot
-# tables: it unpacks every ballot of the store (22 s at a million) to count a page's polls. This is
-# the view's count over the page's polls only (`polls` a JSON list of ids); PostgreSQL pushes the
-# filter down by itself and reads the view.
-_OPTIONS_SQLITE = text(
-    """
-    WITH ballots(poll_id, ballot) AS (
-        SELECT poll_id, ballot FROM poll_answers WHERE poll_id IN (SELECT value FROM json_each(:polls))
-        UNION ALL
-        SELECT poll_id, ballot FROM poll_ballots WHERE poll_id IN (SELECT value FROM json_each(:polls))
-    )
-    SELECT poll_id, option, SUM(vote), SUM(dots), SUM(place) FROM (
-        SELECT poll_id, CAST(json_extract(ballot, '$.c') AS INTEGER) AS option, 1 AS vote, 0 AS dots,
-               0 AS place
-        FROM ballots WHERE json_extract(ballot, '$.c') IS NOT NULL
-        UNION ALL
-        SELECT b.poll_id, CAST(j.value AS INTEGER), 1, 0, 0 FROM ballots b, json_each(b.ballot, '$.m') j
-        UNION ALL
-        SELECT b.poll_id, CAST(j.key AS INTEGER), CASE WHEN CAST(j.value AS INTEGER) > 0 THEN 1 ELSE 0 END,
-               CAST(j.value AS INTEGER), 0
-        FROM ballots b, json_each(b.ballot, '$.d') j
-        UNION ALL
-        SELECT b.poll_id, CAST(j.value AS INTEGER), 1, 0, CAST(j.key AS INTEGER)
-        FROM ballots b, json_each(b.ballot, '$.r') j
-    ) GROUP BY poll_id, option
-    """
-)
 
 
 @dataclass(frozen=True)
@@ -158,10 +130,7 @@ async def poll_results(
     closed = [row[0] for row in polls if row[5] is not None]
     options: dict[int, dict[int, tuple[int, int, int]]] = defaultdict(dict)
     if closed:
-        if session.get_bind().dialect.name == "sqlite":
-            found = await session.execute(_OPTIONS_SQLITE, {"polls": json.dumps(closed)})
-        else:
-            found = await session.execute(_OPTIONS, {"assembly": assembly_id, "polls": closed})
+        found = await session.execute(_OPTIONS, {"assembly": assembly_id, "polls": closed})
         for counted, option, votes, dots, places in found.tuples():
             options[counted][int(option)] = (int(votes), int(dots), int(places))
     specs = {row[0]: spec_from_json(row[3]) for row in polls}
