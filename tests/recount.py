@@ -7,8 +7,10 @@ from collections import Counter
 from sqlalchemy import select
 
 from bot.store.database import Database
-from bot.store.models import AnswerRow, ParticipantRow
+from bot.store.models import AnswerRow, ParticipantRow, PollAnswerRow, SecretBallotRow
+from bot.store.polls import ballot_from_json
 from flows.assembly import Assembly
+from flows.polls.votes import Choice, Choices, Dots, Ranking
 from flows.status import AFTER_REGISTRATION, ParticipantStatus
 
 
@@ -27,3 +29,34 @@ async def expected_strata(db: Database, assembly: Assembly) -> dict[tuple[str, s
         for q in assembly.registration.features
         for v in q.values
     }
+
+
+async def expected_option_counts(db: Database) -> dict[tuple[int, int], tuple[int, int, int]]:
+    """(votes, dots, place sum) per poll and option, unpacked from every open answer and secret ballot
+    as flows.polls.tally reads them; options no ballot marks (or marks with 0 dots) left out."""
+    async with db.reading() as session:
+        rows = [
+            row
+            for table in (PollAnswerRow, SecretBallotRow)
+            for row in (await session.execute(select(table.poll_id, table.ballot))).tuples()
+        ]
+    counts: dict[tuple[int, int], tuple[int, int, int]] = {}
+
+    def mark(poll: int, option: int, vote: int, dots: int = 0, place: int = 0) -> None:
+        votes, dotted, places = counts.get((poll, option), (0, 0, 0))
+        counts[poll, option] = (votes + vote, dotted + dots, places + place)
+
+    for poll, stored in rows:
+        match ballot_from_json(stored):
+            case Choice(option):
+                mark(poll, option, 1)
+            case Choices(options):
+                for option in options:
+                    mark(poll, option, 1)
+            case Dots(points):
+                for option, given in enumerate(points):
+                    mark(poll, option, int(given > 0), given)
+            case Ranking(order):
+                for place, option in enumerate(order):
+                    mark(poll, option, 1, place=place)
+    return {key: marks for key, marks in counts.items() if any(marks)}

@@ -1,6 +1,8 @@
 """The counts the report views read stay equal to a recount of the rows: per answer (`report_strata`)
 as people register and change status, concurrently, and after /forget, retention and deleted
-records; per poll (`report_polls`) as polls go out and votes come in, concurrently, and after /forget."""
+records; per poll (`report_polls`) as polls go out and votes come in, concurrently, and after /forget;
+per poll and option (`report_poll_options`) as votes come in and change, concurrently, and after
+/forget, retention and deleted records and polls."""
 
 from __future__ import annotations
 
@@ -11,17 +13,25 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import mirror_sessions
-from recount import expected_strata
+from recount import expected_option_counts, expected_strata
 from sqlalchemy import delete, select, text, update
 
 from bot.jobs.retention import erase_past_retention
 from bot.store.database import Database
-from bot.store.models import AnswerCountRow, AnswerRow, ParticipantRow, PollRow, QuotaTarget
+from bot.store.models import (
+    AnswerCountRow,
+    AnswerRow,
+    ParticipantRow,
+    PollOptionCountRow,
+    PollRow,
+    QuotaTarget,
+)
 from bot.store.participants import SqlStore, ensure_assembly
 from bot.store.polls import SqlPolls
 from bot.store.quotas import sync_quotas
 from flows.assembly import Assembly
-from flows.polls.votes import Ballot, Choice, Written
+from flows.polls.tally import BLOCK
+from flows.polls.votes import Ballot, Choice, Choices, Dots, Ranking, Written
 from flows.ports import Poll, PollSpec
 from flows.status import ParticipantStatus
 
@@ -213,3 +223,84 @@ async def test_poll_counts_follow_recipients_votes_and_erasure(db: Database, ass
     async with db.transaction() as session:  # /forget: the written answer goes, the secret ballot stays
         await SqlStore(session, assembly.id).registrations.erase(people[1], ParticipantStatus.REGISTERED)
     assert await _poll_counts(db) == await _poll_recounts(db) == {ideas.id: (8, 5), ballot.id: (5, 5)}
+
+
+async def _option_counts(db: Database) -> dict[tuple[int, int], tuple[int, int, int]]:
+    """The kept (votes, dots, place sum) per poll and option, leaving out those back at zero."""
+    c = PollOptionCountRow
+    query = select(c.poll_id, c.option, c.votes, c.dots, c.place_sum)
+    async with db.reading() as session:
+        rows = (await session.execute(query)).tuples()
+        return {(poll, option): (v, d, p) for poll, option, v, d, p in rows if v or d or p}
+
+
+async def test_option_counts_follow_votes_changes_erasure_and_deleted_polls(
+    db: Database, assembly: Assembly
+) -> None:
+    await _prepared(db, assembly)
+    rng = random.Random(11)
+    people = [await _register(db, assembly, 60_000 + n, rng) for n in range(10)]
+    options = tuple({"en": name} for name in ("Housing", "Mobility", "Energy", "Water"))
+    specs = [
+        PollSpec("multiple", {"en": "Which areas?"}, options),
+        PollSpec("dots", {"en": "Spread 5 points"}, options, points=5),
+        PollSpec("ranking", {"en": "Rank them"}, options),
+        PollSpec("proposal", {"en": "Car-free centre?"}),
+        PollSpec("single", {"en": "Which?"}, options[:2], secret=True, hide_results=True),
+    ]
+    async with db.transaction() as session:
+        polls = [
+            await SqlPolls(session, assembly.id).create(
+                spec, "s1", table=None, facilitator_id=people[0], recipients=people, now=T0, closes_at=None
+            )
+            for spec in specs
+        ]
+    several, dots, ranking, proposal, secret = polls
+
+    async def vote(poll: Poll, person: int, choice: Ballot) -> None:
+        async with db.transaction() as session:
+            await SqlPolls(session, assembly.id).answer(poll, person, choice, T0)
+
+    def spread(points: int) -> Dots:
+        given = [0] * len(options)
+        for _ in range(points):
+            given[rng.randrange(len(options))] += 1
+        return Dots(tuple(given))
+
+    await asyncio.gather(  # the whole room votes in every poll at once
+        *(
+            vote(poll, person, choice)
+            for person in people
+            for poll, choice in (
+                (several, Choices(tuple(sorted(rng.sample(range(4), rng.randint(1, 4)))))),
+                (dots, spread(5)),
+                (ranking, Ranking(tuple(rng.sample(range(4), rng.randint(1, 4))))),
+                (
+                    proposal,
+                    Choice(BLOCK, "Not without buses") if person % 3 == 0 else Choice(rng.randrange(3)),
+                ),
+                (secret, Choice(person % 2)),
+            )
+        )
+    )
+    await vote(several, people[0], Choices((0, 3)))  # changed: the first choice no longer counts
+    await vote(dots, people[0], spread(5))
+    counted = await _option_counts(db)
+    assert counted == await expected_option_counts(db)
+    assert counted[secret.id, 0][0] + counted[secret.id, 1][0] == len(people)
+    blocker = next(person for person in people if person % 3 == 0)
+    async with db.transaction() as session:  # /forget: the block's reason goes, its choice stays
+        await SqlStore(session, assembly.id).registrations.erase(blocker, ParticipantStatus.REGISTERED)
+    assert await _option_counts(db) == await expected_option_counts(db) == counted
+    async with db.transaction() as session:  # a record deleted whole: its answers go by cascade
+        await session.execute(delete(ParticipantRow).where(ParticipantRow.id == people[1]))
+    assert await _option_counts(db) == await expected_option_counts(db) != counted
+    async with db.transaction() as session:  # a poll deleted whole: its counts go too
+        await session.execute(delete(PollRow).where(PollRow.id == dots.id))
+    assert await _option_counts(db) == await expected_option_counts(db)
+    assert not any(poll == dots.id for poll, _ in await _option_counts(db))
+
+    due = assembly.erasure_due()
+    assert due is not None
+    await erase_past_retention(db, assembly, due)
+    assert await _option_counts(db) == await expected_option_counts(db) != {}

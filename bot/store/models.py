@@ -487,6 +487,22 @@ class SecretBallotRow(Base):
     __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 (SQLAlchemy's declarative form)
 
 
+class PollOptionCountRow(Base):
+    """The marks on one option of a poll, over its open answers and secret ballots: kept by triggers
+    as ballots are cast, changed and deleted (migration 0013), so `report_poll_options` reads a few
+    rows instead of unpacking every ballot's JSON. Counts only: nothing of who voted."""
+
+    __tablename__ = "poll_option_counts"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
+    option: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    votes: Mapped[int]
+    """Ballots that choose, rank or give dots to it."""
+    dots: Mapped[int]
+    place_sum: Mapped[int]
+    """The sum of its 0-based places in rankings."""
+
+
 class FeedbackRequestRow(Base):
     """The evaluation sent to one participant after one session: planned once, like a reminder."""
 

@@ -2,13 +2,13 @@
 
 Only two things read rows, both bounded by one poll's room: the texts of an open-text poll, and the
 rankings of an instant-runoff poll (elimination rounds are sequential; SQL cannot count them in one
-pass). Everything else arrives already counted, from `report_polls`, `report_poll_options` and
+pass). Everything else arrives already counted: from `report_polls` and `report_poll_options`,
+which read counts that triggers keep per poll and per option (migrations 0012 and 0013), and from
 `report_feedback`-like GROUP BY queries.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +22,8 @@ from bot.store.models import (
     FeedbackCommentRow,
     FeedbackRatingRow,
     ParticipantRow,
+    PollAnswerRow,
+    SecretBallotRow,
     SessionRow,
     UTCDateTime,
 )
@@ -30,6 +32,7 @@ from flows.polls.ballots import size
 from flows.polls.disclosure import disclose
 from flows.polls.results import tally_of
 from flows.polls.tally import Tally, from_counts
+from flows.polls.votes import Ballot, Written
 from flows.ports import Poll, PollSpec
 
 _POLL_COLUMNS: dict[str, TypeEngine[Any]] = {
@@ -62,34 +65,6 @@ _OPTIONS = text(
     "SELECT poll_id, option, votes, dots, place_sum FROM report_poll_options WHERE assembly_id = :assembly"
     " AND poll_id IN :polls"
 ).bindparams(bindparam("polls", expanding=True))
-
-# SQLite does not push a filter on poll_id through the view's GROUP BY into its UNION ALL of ballot
-# tables: it unpacks every ballot of the store (22 s at a million) to count a page's polls. This is
-# the view's count over the page's polls only (`polls` a JSON list of ids); PostgreSQL pushes the
-# filter down by itself and reads the view.
-_OPTIONS_SQLITE = text(
-    """
-    WITH ballots(poll_id, ballot) AS (
-        SELECT poll_id, ballot FROM poll_answers WHERE poll_id IN (SELECT value FROM json_each(:polls))
-        UNION ALL
-        SELECT poll_id, ballot FROM poll_ballots WHERE poll_id IN (SELECT value FROM json_each(:polls))
-    )
-    SELECT poll_id, option, SUM(vote), SUM(dots), SUM(place) FROM (
-        SELECT poll_id, CAST(json_extract(ballot, '$.c') AS INTEGER) AS option, 1 AS vote, 0 AS dots,
-               0 AS place
-        FROM ballots WHERE json_extract(ballot, '$.c') IS NOT NULL
-        UNION ALL
-        SELECT b.poll_id, CAST(j.value AS INTEGER), 1, 0, 0 FROM ballots b, json_each(b.ballot, '$.m') j
-        UNION ALL
-        SELECT b.poll_id, CAST(j.key AS INTEGER), CASE WHEN CAST(j.value AS INTEGER) > 0 THEN 1 ELSE 0 END,
-               CAST(j.value AS INTEGER), 0
-        FROM ballots b, json_each(b.ballot, '$.d') j
-        UNION ALL
-        SELECT b.poll_id, CAST(j.value AS INTEGER), 1, 0, CAST(j.key AS INTEGER)
-        FROM ballots b, json_each(b.ballot, '$.r') j
-    ) GROUP BY poll_id, option
-    """
-)
 
 
 @dataclass(frozen=True)
@@ -141,6 +116,18 @@ def _counts(spec: PollSpec, rows: dict[int, tuple[int, int, int]]) -> list[float
     return [votes for votes, _, _ in marks]
 
 
+async def _texts_of(session: AsyncSession, poll_ids: list[int]) -> dict[int, list[Ballot]]:
+    """Each open-text poll's answers, secret ones first, taken out of their JSON by SQL: decoding
+    every ballot whole took most of the poll page's time (7,000 texts on a page at a million votes)."""
+    found: dict[int, list[Ballot]] = {poll_id: [] for poll_id in poll_ids}
+    if poll_ids:
+        for table in (SecretBallotRow, PollAnswerRow):
+            query = select(table.poll_id, table.ballot["t"].as_string()).where(table.poll_id.in_(poll_ids))
+            for poll_id, written in (await session.execute(query)).tuples():
+                found[poll_id].append(Written(written))
+    return found
+
+
 async def poll_results(
     session: AsyncSession,
     assembly_id: str,
@@ -158,19 +145,15 @@ async def poll_results(
     closed = [row[0] for row in polls if row[5] is not None]
     options: dict[int, dict[int, tuple[int, int, int]]] = defaultdict(dict)
     if closed:
-        if session.get_bind().dialect.name == "sqlite":
-            found = await session.execute(_OPTIONS_SQLITE, {"polls": json.dumps(closed)})
-        else:
-            found = await session.execute(_OPTIONS, {"assembly": assembly_id, "polls": closed})
+        found = await session.execute(_OPTIONS, {"assembly": assembly_id, "polls": closed})
         for counted, option, votes, dots, places in found.tuples():
             options[counted][int(option)] = (int(votes), int(dots), int(places))
     specs = {row[0]: spec_from_json(row[3]) for row in polls}
-    one_by_one = [
-        number
-        for number in closed
-        if specs[number].kind == "text" or (specs[number].kind == "ranking" and specs[number].method == "irv")
+    runoffs = [
+        number for number in closed if specs[number].kind == "ranking" and specs[number].method == "irv"
     ]
-    ballots = await SqlPolls(session, assembly_id).ballots_of(one_by_one) if one_by_one else {}
+    ballots = await SqlPolls(session, assembly_id).ballots_of(runoffs) if runoffs else {}
+    ballots |= await _texts_of(session, [number for number in closed if specs[number].kind == "text"])
     results = []
     for number, key, table, _, created, closed_at, asked, answered in polls:
         spec = specs[number]
