@@ -206,9 +206,12 @@ class OutboxSender:
         try:
             async with self.db.transaction() as session:
                 await outbox.mark_all_sent(session, done)
-        except Exception:
-            self._answered.update(done)
-            raise
+        except Exception as error:
+            self._answered.update(done)  # recorded on a later pass
+            if not unavailable(error):
+                raise
+            log.warning("button answers sent, not yet recorded (%s)", type(error).__name__)
+            return
         self._answering.difference_update(done)
         self._answers_wake.set()
 
@@ -246,8 +249,11 @@ class OutboxSender:
                 async with self._limits(queued.chat_id):
                     await self.api.perform(SendMessage(queued.chat_id, action.text))
         except Exception as error:
-            await self._not_sent(queued.id, error)
             self._answering.discard(queued.id)
+            if unavailable(error):  # still pending: answered on a later pass
+                log.warning("button answer %s waits for the store (%s)", queued.id, type(error).__name__)
+                return
+            await self._not_sent(queued.id, error)
         else:
             self._answered[queued.id] = None
         self._answers_wake.set()
