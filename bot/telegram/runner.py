@@ -354,7 +354,11 @@ class Runner:
                     keys = {chat_id: self.fleet.chat_key(chat_id) for _, chat_id in heads}
                     held = await take_turns(session, list(set(keys.values())))
                     ids = [update_id for update_id, chat_id in heads if keys[chat_id] in held]
-                for claimed in await updates.claim(session, self.bot_id, ids):
+                for done, claimed in enumerate(await updates.claim(session, self.bot_id, ids)):
+                    if done and self._storing:
+                        # A fetched batch waits to be recorded (on SQLite, for this transaction's
+                        # write lock), and the next fetch waits for it: the rest in the next batch.
+                        break
                     step = await self._step(session, claimed)
                     answered |= step.answered
                     if step.erased:  # it scrubbed rows this batch holds in memory: the rest in a fresh one
