@@ -7,6 +7,7 @@ sets one level for everything instead; `LOG_FORMAT=json` writes one JSON object 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
@@ -28,18 +29,19 @@ class _OwnNoticesOnly(logging.Filter):
 
 
 class _CancelledCloseNoise(logging.Filter):
-    """Drops SQLAlchemy's traceback for a SQLite connection closed while its query was cancelled
-    (a stop mid-query): the close goes on, shielded, and completes; only the fallback SQLAlchemy
-    then tries, a forced close, does not exist in the aiosqlite series the project pins, and that
-    failure is all the traceback reports."""
+    """Drops SQLAlchemy's tracebacks for a connection whose transaction a stop cut short. Closing a
+    SQLite connection mid-query goes on, shielded, and completes; only the fallback SQLAlchemy then
+    tries, a forced close, does not exist in the aiosqlite series the project pins. A rollback cut
+    short by the stop's cancellation makes the pool discard the connection, and the database rolls
+    the transaction back as the connection ends. Either failure is all the traceback reports."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (
-            record.name.startswith("sqlalchemy.pool")
-            and record.exc_info is not None
-            and record.exc_info[0] is NotImplementedError
-            and record.getMessage().startswith("Exception terminating connection")
-        )
+        if not record.name.startswith("sqlalchemy.pool") or record.exc_info is None:
+            return True
+        kind, message = record.exc_info[0], record.getMessage()
+        closing = kind is NotImplementedError and message.startswith("Exception terminating connection")
+        resetting = kind is asyncio.CancelledError and message.startswith("Exception during reset")
+        return not (closing or resetting)
 
 
 def chosen_level(given: str | None) -> str | None:
