@@ -312,9 +312,9 @@ class Runner:
         return True
 
     async def _batch(self, lane: int) -> bool | None:
-        """Handle the next `BATCH` updates of `lane` in one transaction: None when there were none,
-        else whether a step answered a button press. A batch that cannot commit (on PostgreSQL, two
-        lanes can deadlock on the same counters) is done again one update per transaction."""
+        """Handle the next `BATCH` updates of `lane` in one transaction: None when none was left to
+        this worker, else whether a step answered a button press. A batch that cannot commit (on
+        PostgreSQL, two lanes can deadlock on the same counters) is done again update by update."""
         async with self.db.reading() as session:
             heads = await updates.next_batch(session, self.bot_id, BATCH, self.lanes, lane)
         if not heads:
@@ -327,12 +327,12 @@ class Runner:
             log.warning("a batch did not commit (%s); its updates one by one", type(error).__name__)
             answered = False
             for head in heads:
-                answered |= await self._handle_alone(head)
+                answered = await self._handle_alone(head) or answered
         return answered
 
     async def _handle_alone(self, head: tuple[int, int]) -> bool:
         try:
-            return await self._handle([head])
+            return bool(await self._handle([head]))
         except Exception as error:
             if unavailable(error):
                 raise
@@ -341,13 +341,14 @@ class Runner:
                 await self._give_up(session, head[0])
             return False
 
-    async def _handle(self, heads: Sequence[tuple[int, int]]) -> bool:
+    async def _handle(self, heads: Sequence[tuple[int, int]]) -> bool | None:
         """Handle `heads` (update id, chat id) still unprocessed and, in a fleet, of chats whose
         turn this worker gets, in one transaction, each under a savepoint so that a failing flow
-        step loses only its own work; True when a step answered a button press."""
-        answered = False
+        step loses only its own work: whether a step answered a button press, None when none was
+        left to this worker (another holds the chats, or handled them: the scan brings any back)."""
+        answered: bool | None = None
         ids = [update_id for update_id, _ in heads]
-        self._handling += len(ids)
+        self._handling += len(heads)
         try:
             async with self.db.transaction() as session:
                 if self.fleet is not None:
@@ -360,7 +361,7 @@ class Runner:
                         # write lock), and the next fetch waits for it: the rest in the next batch.
                         break
                     step = await self._step(session, claimed)
-                    answered |= step.answered
+                    answered = bool(answered) or step.answered
                     if step.erased:  # it scrubbed rows this batch holds in memory: the rest in a fresh one
                         break
         finally:
