@@ -1,7 +1,7 @@
 """`assembly-bot demo`: its summary agrees with the store it wrote, its files exist.
 
-The default run plays it on aiogram (python-telegram-bot is held to the same conversations by the
-end-to-end tests, each run on both runtimes); the load step (`-m load`) plays it on both."""
+Half a minute of CPU each, so the load step (`-m load`, which CI runs) plays it on both runtimes; the
+default run holds the same conversations through the end-to-end tests, each on both runtimes."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ import pytest
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("runtime", ["aiogram", pytest.param("ptb", marks=pytest.mark.load)])
+@pytest.mark.load
+@pytest.mark.parametrize("runtime", ["aiogram", "ptb"])
 def test_demo_writes_a_summary_that_matches_its_store(
     project_root: Path, tmp_path: Path, runtime: str
 ) -> None:
