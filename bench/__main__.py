@@ -89,13 +89,16 @@ async def throughput(figures: Figures, db: str, sizes: Sizes, runs: int) -> None
 async def burst(figures: Figures, db: str, sizes: Sizes) -> None:
     worst, lost, unanswered = 0.0, 0, 0
     for name in RUNTIMES:
+        echo = await runtime.echo_burst(name, sizes.presses)
         async with runtime.database(db) as url:
             result = await runtime.vote_burst(name, url, sizes.presses)
         worst = max(worst, result.p99_ms)
         lost, unanswered = lost + result.lost, unanswered + result.unanswered
+        figures.values[f"vote_p99_ms_{name}"] = round(result.p99_ms, 1)
+        figures.values[f"echo_vote_p99_ms_{name}"] = round(echo.p99_ms, 1)
         figures.console.print(
             f"  {name}: {sizes.presses} presses, answer p50 {result.p50_ms:.0f} ms, "
-            f"p99 {result.p99_ms:.0f} ms, "
+            f"p99 {result.p99_ms:.0f} ms (echo bot: p50 {echo.p50_ms:.0f} ms, p99 {echo.p99_ms:.0f} ms), "
             f"{result.unanswered} unanswered, {result.lost} votes lost",
             highlight=False,
         )

@@ -1,8 +1,9 @@
 """Bare echo bots on aiogram and python-telegram-bot: the baseline every runtime figure is compared with.
 
-Each answers every text with the same text and does nothing else: no store, no flows. `done` is
-set once `expect` messages have reached the handler, before their replies are sent (as for the
-assembly bot, whose replies wait in the outbox); each then awaits its reply, as an echo bot does.
+Each answers every text with the same text and every button press with an empty answer, and does
+nothing else: no store, no flows. `done` is set once `expect` messages have reached the handler,
+before their replies are sent (as for the assembly bot, whose replies wait in the outbox); each then
+awaits its reply, as an echo bot does. Presses are not counted: the burst times their answers.
 
     python -m bench.echo --runtime aiogram|ptb     (TELEGRAM_API_URL, TELEGRAM_BOT_TOKEN from the environment)
 """
@@ -42,7 +43,7 @@ async def aiogram_echo(token: str, api_url: str, counter: Counter) -> None:
     from aiogram import Bot, Dispatcher  # noqa: PLC0415
     from aiogram.client.session.aiohttp import AiohttpSession  # noqa: PLC0415
     from aiogram.client.telegram import TelegramAPIServer  # noqa: PLC0415
-    from aiogram.types import Message  # noqa: PLC0415
+    from aiogram.types import CallbackQuery, Message  # noqa: PLC0415
 
     bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url.rstrip("/"))))
     dispatcher = Dispatcher()
@@ -50,6 +51,10 @@ async def aiogram_echo(token: str, api_url: str, counter: Counter) -> None:
     @dispatcher.message()
     async def echo(message: Message) -> None:
         await counter.handled(message.answer(message.text or "?"))
+
+    @dispatcher.callback_query()
+    async def press(query: CallbackQuery) -> None:
+        await query.answer()
 
     polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
     try:
@@ -64,16 +69,27 @@ async def aiogram_echo(token: str, api_url: str, counter: Counter) -> None:
 async def ptb_echo(token: str, api_url: str, counter: Counter) -> None:
     """Poll and echo until cancelled."""
     from telegram import Update  # noqa: PLC0415
-    from telegram.ext import Application, ContextTypes, MessageHandler, filters  # noqa: PLC0415
+    from telegram.ext import (  # noqa: PLC0415
+        Application,
+        CallbackQueryHandler,
+        ContextTypes,
+        MessageHandler,
+        filters,
+    )
 
     async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
         if message is not None:
             await counter.handled(message.reply_text(message.text or "?"))
 
+    async def press(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+
     base = api_url.rstrip("/")
     application = Application.builder().token(token).base_url(f"{base}/bot").build()
     application.add_handler(MessageHandler(filters.ALL, echo))
+    application.add_handler(CallbackQueryHandler(press))
     async with application:
         await application.start()
         assert application.updater is not None

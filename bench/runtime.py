@@ -199,6 +199,27 @@ async def _ballot_room(app: App, voters: int) -> int:
     return poll.id
 
 
+async def _presses(
+    emulator: RemoteEmulator, data: str, presses: int, *, seconds: float, timeout: float, polls: int
+) -> list[float]:
+    """Once the bot polls (more getUpdates than `polls`), `presses` people press `data` within
+    `seconds`: the seconds from each press to its answer (the plenary presses once the bot is up)."""
+
+    async def polling() -> bool:
+        return int((await emulator.ask("calls", method="getUpdates"))["count"]) > polls
+
+    await _until(polling, timeout)
+    answers = await emulator.ask("burst", count=presses, data=data, seconds=seconds, timeout=timeout)
+    return list(answers["latencies"])
+
+
+async def _ballots(emulator: RemoteEmulator, data: str, presses: int) -> int:
+    """Everyone holds a ballot, Telegram's limits apply from now: getUpdates calls so far."""
+    await emulator.ask("ballots", count=presses, data=data)
+    await emulator.ask("limits", enabled=True)
+    return int((await emulator.ask("calls", method="getUpdates"))["count"])
+
+
 async def vote_burst(
     runtime: str, url: str, presses: int, seconds: float = 1.0, timeout: float = 600.0
 ) -> Burst:
@@ -212,30 +233,40 @@ async def vote_burst(
         try:
             poll_id = await _ballot_room(app, presses)
             data = f"pv:{poll_id}:c:0"
-            await emulator.ask("ballots", count=presses, data=data)
-            await emulator.ask("limits", enabled=True)
-            polls = int((await emulator.ask("calls", method="getUpdates"))["count"])
+            polls = await _ballots(emulator, data, presses)
             task = asyncio.create_task(app.runner.run())
             try:
-
-                async def polling() -> bool:  # the plenary presses once the bot is up, not while it starts
-                    return int((await emulator.ask("calls", method="getUpdates"))["count"]) > polls
-
-                await _until(polling, timeout)
-                answers = await emulator.ask(
-                    "burst", count=presses, data=data, seconds=seconds, timeout=timeout
+                latencies = await _presses(
+                    emulator, data, presses, seconds=seconds, timeout=timeout, polls=polls
                 )
                 processed = select(func.count()).where(InboundUpdate.processed_at.is_not(None))
                 with contextlib.suppress(TimeoutError):
                     await _until(lambda: _done(app.db, processed, presses), timeout)
                 votes = await _count(app.db, select(func.count()).select_from(PollAnswerRow))
-                return Burst(presses, answers["latencies"], votes)
+                return Burst(presses, latencies, votes)
             finally:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         finally:
             await app.close()
+
+
+async def echo_burst(runtime: str, presses: int, seconds: float = 1.0, timeout: float = 600.0) -> Burst:
+    """The same burst answered by the bare echo bot: what the framework alone allows on this machine."""
+    async with RemoteEmulator() as emulator:
+        polls = await _ballots(emulator, "echo", presses)
+        load(runtime)
+        task = asyncio.create_task(ECHO[runtime](TOKEN, emulator.url, Counter()))
+        try:
+            latencies = await _presses(
+                emulator, "echo", presses, seconds=seconds, timeout=timeout, polls=polls
+            )
+            return Burst(presses, latencies, votes=presses)  # nothing to record: nothing lost
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 @dataclass(frozen=True)

@@ -101,14 +101,16 @@ async def test_outbox_order_and_blocking(db: Database, assembly: Assembly) -> No
     async with db.transaction() as session:
         assert await outbox.due_chats(session, assembly.id) == [5]
         assert await outbox.due_chats(session, "another-assembly") == []  # each bot sends its own
-        assert await outbox.next_due(session, assembly.id, 6) is None  # not before an hour from now
-        first = await outbox.next_due(session, assembly.id, 5)
+        assert await outbox.next_due(session, assembly.id, 6) == (None, False)  # not before an hour from now
+        first, more = await outbox.next_due(session, assembly.id, 5)
         assert first is not None
+        assert more
         assert first.action == SendMessage(5, "one", ((Button("a", "x:1"),),))
         await outbox.mark_sent(session, first.id, 1, None)
     async with db.transaction() as session:
-        second = await outbox.next_due(session, assembly.id, 5)
+        second, more = await outbox.next_due(session, assembly.id, 5)
         assert second is not None
+        assert not more
         assert second.action == SendDocument(5, b"\x00\x01", "data.json")
         await outbox.mark_blocked(session, assembly.id, 5, "Forbidden: bot was blocked by the user")
     async with db.transaction() as session:

@@ -152,7 +152,7 @@ class Rehearsal:
             for chat_id in chats:
                 while True:
                     async with self.db.transaction() as session:
-                        queued = await outbox.next_due(session, self.chat.kit.assembly.id, chat_id)
+                        queued, _ = await outbox.next_due(session, self.chat.kit.assembly.id, chat_id)
                     if queued is None:
                         break
                     action = queued.action

@@ -156,9 +156,10 @@ async def due_chats(session: AsyncSession, assembly_id: str, limit: int = 1000) 
     return list((await session.execute(query)).scalars())
 
 
-async def next_due(session: AsyncSession, assembly_id: str, chat_id: int) -> Queued | None:
-    """The chat's oldest pending message, if it is due: a chat's messages leave strictly in order,
-    so a postponed one holds back those behind it. Button answers are not in this order."""
+async def next_due(session: AsyncSession, assembly_id: str, chat_id: int) -> tuple[Queued | None, bool]:
+    """The chat's oldest pending message if it is due, and whether another is pending behind it
+    (so a sender that sends the last one need not look again). A chat's messages leave strictly in
+    order, so a postponed one holds back those behind it. Button answers are not in this order."""
     query = (
         select(OutboxMessage)
         .where(
@@ -168,12 +169,13 @@ async def next_due(session: AsyncSession, assembly_id: str, chat_id: int) -> Que
             OutboxMessage.kind != ANSWER,
         )
         .order_by(OutboxMessage.id)
-        .limit(1)
+        .limit(2)
     )
-    row = (await session.execute(query)).scalar_one_or_none()
-    if row is None or row.not_before > utcnow():
-        return None
-    return _queued(row)
+    rows = list((await session.execute(query)).scalars())
+    more = len(rows) > 1
+    if not rows or rows[0].not_before > utcnow():
+        return None, more
+    return _queued(rows[0]), more
 
 
 async def due_answers(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot import metrics
 from bot.jobs.scheduler import Scheduler
@@ -67,6 +67,19 @@ class Handled:
 
     answered: bool
     erased: bool
+    messages: bool
+
+
+@dataclass
+class Outcome:
+    """What handled updates left for the sender: button answers, messages for these chats."""
+
+    answered: bool = False
+    chats: set[int] = field(default_factory=set)
+
+    def add(self, other: Outcome) -> None:
+        self.answered = self.answered or other.answered
+        self.chats |= other.chats
 
 
 class Runner:
@@ -298,55 +311,55 @@ class Runner:
         (the scan brings the rest back)."""
         await self._give_way()
         try:
-            answered = await self._batch(lane)
+            outcome = await self._batch(lane)
         except Exception as error:
             if not unavailable(error):
                 raise
             log.warning("updates wait for the store (%s)", type(error).__name__)
             return False
-        if answered is None:
+        if outcome is None:
             return False
-        if answered:
+        if outcome.answered:
             self.sender.wake_answers()
-        self.sender.wake()
+        self.sender.queued(outcome.chats)
         return True
 
-    async def _batch(self, lane: int) -> bool | None:
+    async def _batch(self, lane: int) -> Outcome | None:
         """Handle the next `BATCH` updates of `lane` in one transaction: None when none was left to
-        this worker, else whether a step answered a button press. A batch that cannot commit (on
-        PostgreSQL, two lanes can deadlock on the same counters) is done again update by update."""
+        this worker. A batch that cannot commit (on PostgreSQL, two lanes can deadlock on the same
+        counters) is done again update by update."""
         async with self.db.reading() as session:
             heads = await updates.next_batch(session, self.bot_id, BATCH, self.lanes, lane)
         if not heads:
             return None
         try:
-            answered = await self._handle(heads)
+            return await self._handle(heads)
         except Exception as error:
             if unavailable(error):
                 raise
             log.warning("a batch did not commit (%s); its updates one by one", type(error).__name__)
-            answered = False
-            for head in heads:
-                answered = await self._handle_alone(head) or answered
-        return answered
+        outcome = Outcome()
+        for head in heads:
+            outcome.add(await self._handle_alone(head))
+        return outcome
 
-    async def _handle_alone(self, head: tuple[int, int]) -> bool:
+    async def _handle_alone(self, head: tuple[int, int]) -> Outcome:
         try:
-            return bool(await self._handle([head]))
+            return await self._handle([head]) or Outcome()
         except Exception as error:
             if unavailable(error):
                 raise
             log.exception("update %s failed", head[0])
             async with self.db.transaction() as session:
-                await self._give_up(session, head[0])
-            return False
+                chat_id = await self._give_up(session, head[0])
+            return Outcome(chats={chat_id} if chat_id is not None else set())
 
-    async def _handle(self, heads: Sequence[tuple[int, int]]) -> bool | None:
+    async def _handle(self, heads: Sequence[tuple[int, int]]) -> Outcome | None:
         """Handle `heads` (update id, chat id) still unprocessed and, in a fleet, of chats whose
         turn this worker gets, in one transaction, each under a savepoint so that a failing flow
-        step loses only its own work: whether a step answered a button press, None when none was
-        left to this worker (another holds the chats, or handled them: the scan brings any back)."""
-        answered: bool | None = None
+        step loses only its own work: None when none was left to this worker (another holds the
+        chats, or handled them: the scan brings any back)."""
+        outcome: Outcome | None = None
         ids = [update_id for update_id, _ in heads]
         self._handling += len(heads)
         try:
@@ -361,12 +374,15 @@ class Runner:
                         # write lock), and the next fetch waits for it: the rest in the next batch.
                         break
                     step = await self._step(session, claimed)
-                    answered = bool(answered) or step.answered
+                    outcome = outcome or Outcome()
+                    outcome.answered = outcome.answered or step.answered
+                    if step.messages:
+                        outcome.chats.add(claimed.chat_id)
                     if step.erased:  # it scrubbed rows this batch holds in memory: the rest in a fresh one
                         break
         finally:
             self._handling -= len(heads)
-        return answered
+        return outcome
 
     async def _step(self, session: Session, claimed: Claimed) -> Handled:
         """One update inside the batch's transaction: its step, its replies queued, marked handled."""
@@ -390,19 +406,22 @@ class Runner:
                 if unavailable(error):
                     raise
                 log.exception("update %s failed in a flow", update_id)
-                await self._give_up(session, update_id)
-                return Handled(answered=False, erased=False)
+                given_up = await self._give_up(session, update_id)
+                return Handled(answered=False, erased=False, messages=given_up is not None)
         answered = any(isinstance(action, AnswerButton) for action in result.actions)
-        return Handled(answered, result.erased)
+        messages = not all(isinstance(action, AnswerButton) for action in result.actions)
+        return Handled(answered, result.erased, messages)
 
-    async def _give_up(self, session: Session, update_id: int) -> None:
-        """Mark a failing update handled, so it cannot loop, and tell the person in their language."""
+    async def _give_up(self, session: Session, update_id: int) -> int | None:
+        """Mark a failing update handled, so it cannot loop, and tell the person in their language:
+        the chat told, None when the update was handled already."""
         assembly = self.kit.assembly
         failed = await updates.finish(session, self.bot_id, update_id, error="flow error")
         if failed is None:
-            return
+            return None
         participant = await SqlStore(session, assembly.id).participant(failed.event.sender.user_id)
         language = participant.language if participant else assembly.fallback_language
         text = self.kit.translations.for_language(language).gettext(APOLOGY)
         chat_id = failed.chat_id
         outbox.enqueue(session, assembly.id, chat_id, [SendMessage(chat_id, text)], update_id=update_id)
+        return chat_id

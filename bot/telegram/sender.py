@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 
 from bot.store import outbox
 from bot.store.database import Database, unavailable
@@ -16,6 +16,9 @@ from bot.telegram.workers import KeyedWorkers
 from flows.actions import AnswerButton, SendMessage
 
 log = logging.getLogger(__name__)
+
+LOOK = 1.0
+"""Seconds between looks for due messages no one woke the sender for."""
 
 ChatTurns = Callable[[int], contextlib.AbstractAsyncContextManager[bool]]
 """A chat's turn to send among several workers: True inside it when this worker holds it."""
@@ -93,6 +96,8 @@ class OutboxSender:
         self.early = EarlyAnswers(answer_grace, calm_grace)
         self._in_flight = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
+        self._everyone = False
+        self._queued: set[int] = set()
         self._answers_wake = asyncio.Event()
         self._presses = asyncio.Event()
         self._recording: asyncio.Task[None] | None = None
@@ -105,7 +110,14 @@ class OutboxSender:
         self._acks: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
-        """Messages were queued."""
+        """Messages were queued (by timed work, for any chats): every chat with one due is looked at."""
+        self._everyone = True
+        self._wake.set()
+
+    def queued(self, chats: Iterable[int]) -> None:
+        """Messages were queued for `chats` (by the update steps): those chats, and only those, are
+        looked at again, so a burst of replies does not make every waiting chat read its queue anew."""
+        self._queued.update(chats)
         self._wake.set()
 
     def wake_answers(self) -> None:
@@ -129,27 +141,41 @@ class OutboxSender:
         lanes = asyncio.create_task(self.answering()) if answers else None
         presses = asyncio.create_task(self._press_loop())
         try:
+            look = 0.0
             while True:
                 self._wake.clear()
-                try:
-                    async with self.db.reading() as session:
-                        chats = await outbox.due_chats(session, self.assembly_id)
-                except Exception as error:
-                    if not unavailable(error):
-                        raise
-                    log.warning("the outbox is unreadable (%s); looking again", type(error).__name__)
-                    chats = []
+                everyone, self._everyone = self._everyone, False
+                chats, self._queued = self._queued, set()
                 for chat_id in chats:
                     self.workers.kick(chat_id)
+                if everyone or time.monotonic() >= look:
+                    look = time.monotonic() + LOOK
+                    await self._look(everyone=everyone)
                 # asyncio.timeout, not wait_for: Python 3.11's wait_for returns normally when the wake-up
                 # and a cancellation coincide, and this loop would never stop (a hung shutdown).
-                await self._nap(self._wake, 1.0)
+                await self._nap(self._wake, max(0.0, look - time.monotonic()))
         finally:
             stopping = [task for task in (lanes, presses, *self._acks) if task is not None]
             for task in stopping:
                 task.cancel()
             await asyncio.gather(*stopping, return_exceptions=True)
             await self.workers.cancel()
+
+    async def _look(self, *, everyone: bool) -> None:
+        """Start the chats with a message due; unless `everyone`, only those with nothing under way
+        (messages postponed until now, or queued by another worker): a chat being drained sees
+        whatever was committed before its next look at its queue."""
+        try:
+            async with self.db.reading() as session:
+                chats = await outbox.due_chats(session, self.assembly_id)
+        except Exception as error:
+            if not unavailable(error):
+                raise
+            log.warning("the outbox is unreadable (%s); looking again", type(error).__name__)
+            return
+        for chat_id in chats:
+            if everyone or not self.workers.running(chat_id):
+                self.workers.kick(chat_id)
 
     async def answering(self) -> None:
         """The queued button answers, until cancelled."""
@@ -277,7 +303,7 @@ class OutboxSender:
     async def _send_next(self, chat_id: int) -> bool:
         """Send the chat's oldest pending message if it is due; True when the chat may have more."""
         async with self.db.reading() as session:
-            queued = await outbox.next_due(session, self.assembly_id, chat_id)
+            queued, more = await outbox.next_due(session, self.assembly_id, chat_id)
         if queued is None:
             return False
         async with self._turn(chat_id) as mine:
@@ -285,7 +311,7 @@ class OutboxSender:
                 return False  # another worker is sending this chat's messages
             if self.turns is not None:
                 async with self.db.reading() as session:  # the turn is ours: is the row still next?
-                    again = await outbox.next_due(session, self.assembly_id, chat_id)
+                    again, more = await outbox.next_due(session, self.assembly_id, chat_id)
                 if again is None or again.id != queued.id:
                     return True
             try:
@@ -303,7 +329,8 @@ class OutboxSender:
             # Recorded at once: a crash between Telegram's acceptance and this commit is the only way
             # a message goes twice, so nothing else is done in between.
             await self._record_sent(queued.id, delivery)
-        return True
+        # Whatever was queued after the look above is kicked (`queued`, `wake`): no look again.
+        return more
 
     async def _record_sent(self, row_id: int, delivery: Delivery) -> None:
         """Record a delivery, waiting for the store if it is unreachable (a restart): the message

@@ -40,6 +40,10 @@ class KeyedWorkers:
         finally:
             del self._tasks[key]
 
+    def running(self, key: int) -> bool:
+        """A drain for `key` is under way (and sees whatever was committed before its next look)."""
+        return key in self._tasks
+
     @property
     def busy(self) -> int:
         return len(self._tasks)
