@@ -20,6 +20,11 @@ log = logging.getLogger(__name__)
 LOOK = 1.0
 """Seconds between looks for due messages no one woke the sender for."""
 
+READERS = 2
+"""Chats reading their queue at once. A fan-out or a burst of replies starts a drain for each of
+hundreds of chats at once; unbounded, their reads took every connection of the store's pool (and
+a thread each on SQLite), and the update loop's own reads queued behind them."""
+
 ChatTurns = Callable[[int], contextlib.AbstractAsyncContextManager[bool]]
 """A chat's turn to send among several workers: True inside it when this worker holds it."""
 
@@ -95,6 +100,9 @@ class OutboxSender:
         self.workers = KeyedWorkers(self._drain_chat)
         self.early = EarlyAnswers(answer_grace, calm_grace)
         self._in_flight = asyncio.Semaphore(concurrency)
+        self._readers = asyncio.Semaphore(READERS)
+        # Heads read together for chats whose drain starts (`_start`): taken by its first look.
+        self._heads: dict[int, tuple[outbox.Queued | None, bool]] = {}
         self._wake = asyncio.Event()
         self._everyone = False
         self._queued: set[int] = set()
@@ -146,8 +154,7 @@ class OutboxSender:
                 self._wake.clear()
                 everyone, self._everyone = self._everyone, False
                 chats, self._queued = self._queued, set()
-                for chat_id in chats:
-                    self.workers.kick(chat_id)
+                await self._start(chats)
                 if everyone or time.monotonic() >= look:
                     look = time.monotonic() + LOOK
                     await self._look(everyone=everyone)
@@ -160,6 +167,21 @@ class OutboxSender:
                 task.cancel()
             await asyncio.gather(*stopping, return_exceptions=True)
             await self.workers.cancel()
+
+    async def _start(self, chats: set[int]) -> None:
+        """Start (or stir) the drains of `chats`, reading the heads of their queues in one query
+        for those with no drain under way, which then need not read them each."""
+        idle = [chat_id for chat_id in chats if not self.workers.running(chat_id)]
+        if idle:
+            try:
+                async with self._readers, self.db.reading() as session:
+                    self._heads.update(await outbox.heads(session, self.assembly_id, idle))
+            except Exception as error:
+                if not unavailable(error):
+                    raise
+                # each drain reads its own head, and waits for the store as it does
+        for chat_id in chats:
+            self.workers.kick(chat_id)
 
     async def _look(self, *, everyone: bool) -> None:
         """Start the chats with a message due; unless `everyone`, only those with nothing under way
@@ -292,6 +314,8 @@ class OutboxSender:
 
     async def _drain_chat(self, chat_id: int) -> None:
         try:
+            if chat_id in self._heads and not await self._send_next(chat_id, self._heads.pop(chat_id)):
+                return
             while await self._send_next(chat_id):
                 pass
         except Exception as error:
@@ -300,10 +324,13 @@ class OutboxSender:
             # Nothing left undone that the store cannot resume: the next pass sends what is pending.
             log.warning("chat %s waits for the store (%s)", chat_id, type(error).__name__)
 
-    async def _send_next(self, chat_id: int) -> bool:
-        """Send the chat's oldest pending message if it is due; True when the chat may have more."""
-        async with self.db.reading() as session:
-            queued, more = await outbox.next_due(session, self.assembly_id, chat_id)
+    async def _send_next(self, chat_id: int, head: tuple[outbox.Queued | None, bool] | None = None) -> bool:
+        """Send the chat's oldest pending message if it is due (`head`: read already, in this
+        drain); True when the chat may have more."""
+        if head is None:
+            async with self._readers, self.db.reading() as session:
+                head = await outbox.next_due(session, self.assembly_id, chat_id)
+        queued, more = head
         if queued is None:
             return False
         async with self._turn(chat_id) as mine:
