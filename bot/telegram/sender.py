@@ -36,19 +36,32 @@ class EarlyAnswers:
     worker that recorded it. Each press is answered once (`SendBudget.first_answer`): by the flow's
     own answer (with its notice) when it comes in time, else by the recording worker, without text.
     In time is `grace` when the bot is crowded (a plenary pressing at once: none, the press is
-    acknowledged as soon as it is recorded), `calm` otherwise, when a step is slow only by chance."""
+    acknowledged as soon as it is recorded), `calm` otherwise, when a step is slow only by chance;
+    once the bot is crowded, presses that came while it was calm get `grace` too."""
 
     def __init__(self, grace: float, calm: float) -> None:
         self.grace, self.calm = grace, calm
         self._waiting: dict[str, float] = {}
+        self._calm: set[str] = set()  # waiting with the calm delay
 
     def expect(self, query_id: str, *, crowded: bool) -> None:
-        delay = self.grace if crowded else self.calm
-        self._waiting.setdefault(query_id, time.monotonic() + delay)
+        now = time.monotonic()
+        if not crowded:
+            if query_id not in self._waiting:
+                self._waiting[query_id] = now + self.calm
+                self._calm.add(query_id)
+            return
+        # The bot is crowded now: presses still waiting for their steps wait no longer than this one
+        # (the first presses of a plenary arrive before the crowd, and would wait behind it).
+        for waiting in self._calm:
+            self._waiting[waiting] = min(self._waiting[waiting], now + self.grace)
+        self._calm.clear()
+        self._waiting.setdefault(query_id, now + self.grace)
 
     def settle(self, query_id: str) -> None:
         """The flow's answer is about to leave (from this worker or another)."""
         self._waiting.pop(query_id, None)
+        self._calm.discard(query_id)
 
     def overdue(self) -> list[str]:
         """Presses past their grace, no longer waited for (the caller acknowledges them)."""
@@ -56,6 +69,7 @@ class EarlyAnswers:
         due = [query for query, deadline in self._waiting.items() if deadline <= now]
         for query in due:
             del self._waiting[query]
+            self._calm.discard(query)
         return due
 
     def next_deadline(self) -> float | None:
