@@ -116,6 +116,7 @@ class Runner:
         self._calm = asyncio.Condition()
         self.username = ""
         self._storing = 0
+        self._crowded = False
         self._stored = asyncio.Event()
         self._stored.set()
 
@@ -229,10 +230,12 @@ class Runner:
             self._recorded(fresh)
 
     def _expect_presses(self, batch: Sequence[Received]) -> None:
-        """Fetched presses may be acknowledged (at once when the bot is crowded, see `EarlyAnswers`)
-        before the batch is recorded: an acknowledgement only stops the spinner, and a batch not
-        recorded is not confirmed to the Bot API, which delivers it again after a crash."""
-        crowded = self._handling + len(batch) >= CROWDED
+        """Fetched presses may be acknowledged (at once when the bot is crowded, see `EarlyAnswers`:
+        from `CROWDED` updates fetched or in hand until the lanes run out of work, as a press that
+        comes while a backlog is handled waits for it) before the batch is recorded: an
+        acknowledgement only stops the spinner, and a batch not recorded is not confirmed to the
+        Bot API, which delivers it again after a crash."""
+        crowded = self._crowded = self._crowded or self._handling + len(batch) >= CROWDED
         for item in batch:
             if isinstance(item.event, ButtonPress) and item.event.query_id:
                 self.sender.expect_answer(item.event.query_id, crowded=crowded)
@@ -331,6 +334,8 @@ class Runner:
         async with self.db.reading() as session:
             heads = await updates.next_batch(session, self.bot_id, BATCH, self.lanes, lane)
         if not heads:
+            if not self._handling:  # no lane has work in hand, this one found none: calm again
+                self._crowded = False
             return None
         try:
             return await self._handle(heads)
