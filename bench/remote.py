@@ -59,6 +59,14 @@ class _Driver:
         self.emulator.reset_rate_limits()
         return {}
 
+    async def first_poll(self) -> dict[str, Any]:
+        """When the first getUpdates arrived (wall-clock seconds, as the bot's own timestamps), or None:
+        the moment a bot, started and ready, first asks for the updates waiting for it."""
+        arrivals = self.emulator.poll_arrivals
+        if not arrivals:
+            return {"at": None}
+        return {"at": time.time() - (time.monotonic() - arrivals[0])}
+
     async def calls(self, method: str) -> dict[str, Any]:
         return {"count": sum(call.method == method and call.status == 200 for call in self.emulator.calls)}
 
