@@ -94,6 +94,11 @@ async def _register(db: Database, assembly: Assembly, user_id: int, rng: random.
     return person.id
 
 
+async def _in_turn(db: Database, assembly: Assembly, first: int, count: int, rng: random.Random) -> list[int]:
+    """`count` people registered one after the other, user ids from `first`."""
+    return [await _register(db, assembly, first + n, rng) for n in range(count)]
+
+
 async def _set_status(db: Database, assembly: Assembly, person: int, status: ParticipantStatus) -> None:
     async with db.transaction() as session:
         await SqlStore(session, assembly.id).registrations.set_status(person, status, T0)
@@ -138,7 +143,7 @@ async def test_counts_stay_exact_after_forget_retention_and_deleted_records(
 ) -> None:
     await _prepared(db, assembly)
     rng = random.Random(8)
-    people = [await _register(db, assembly, 40_000 + n, rng) for n in range(9)]
+    people = await _in_turn(db, assembly, 40_000, 9, rng)
     for person in people[:6]:
         await _set_status(db, assembly, person, ParticipantStatus.CONFIRMED)
     async with db.transaction() as session:  # /forget
@@ -193,7 +198,7 @@ async def _poll_recounts(db: Database) -> dict[int, tuple[int, int]]:
 async def test_poll_counts_follow_recipients_votes_and_erasure(db: Database, assembly: Assembly) -> None:
     await _prepared(db, assembly)
     rng = random.Random(9)
-    people = [await _register(db, assembly, 50_000 + n, rng) for n in range(8)]
+    people = await _in_turn(db, assembly, 50_000, 8, rng)
     secret = PollSpec("single", {"en": "Which?"}, ({"en": "A"}, {"en": "B"}), secret=True, hide_results=True)
     async with db.transaction() as session:
         polls = SqlPolls(session, assembly.id)
@@ -239,7 +244,7 @@ async def test_option_counts_follow_votes_changes_erasure_and_deleted_polls(
 ) -> None:
     await _prepared(db, assembly)
     rng = random.Random(11)
-    people = [await _register(db, assembly, 60_000 + n, rng) for n in range(10)]
+    people = await _in_turn(db, assembly, 60_000, 10, rng)
     options = tuple({"en": name} for name in ("Housing", "Mobility", "Energy", "Water"))
     specs = [
         PollSpec("multiple", {"en": "Which areas?"}, options),

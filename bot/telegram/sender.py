@@ -328,10 +328,9 @@ class OutboxSender:
 
     async def _drain_chat(self, chat_id: int) -> None:
         try:
-            if chat_id in self._heads and not await self._send_next(chat_id, self._heads.pop(chat_id)):
-                return
-            while await self._send_next(chat_id):
-                pass
+            head = self._heads.pop(chat_id, None)  # read for this drain as it started (`_start`)
+            while await self._send_next(chat_id, head):
+                head = None
         except Exception as error:
             if not unavailable(error):
                 raise
