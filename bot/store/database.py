@@ -9,7 +9,7 @@ import sqlite3
 import sys
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot.store.sqlite_driver import OneTripDbapi
+from bot.store.sqlite_driver import OneTripDbapi, short_statements
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -226,9 +226,14 @@ class Database:
         # A file next to the process needs no liveness check before each transaction.
         options: dict[str, Any] = {"hide_parameters": True}
         if self.single_writer:
+            # Short statements run on the event loop's thread, the rest on the driver's (OneTripDbapi),
+            # never both at once on one connection.
             options["module"] = OneTripDbapi()
+            options["connect_args"] = {"check_same_thread": False}
+        else:
+            options["connect_args"] = connect_args
         self.engine: AsyncEngine = create_async_engine(
-            self.url, pool_pre_ping=not self.single_writer, connect_args=connect_args, **options
+            self.url, pool_pre_ping=not self.single_writer, **options
         )
         self._deferred = self._reads = self.engine
         if self.single_writer:
@@ -250,14 +255,22 @@ class Database:
         self._readers = async_sessionmaker(self._reads, expire_on_commit=False)
 
     @asynccontextmanager
-    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+    async def transaction(self, *, urgent: bool = False, short: bool = False) -> AsyncIterator[AsyncSession]:
         """One unit of work that may write: committed on success, rolled back on any error.
 
         On SQLite it holds the write lock from its first statement to its commit (BEGIN IMMEDIATE);
         at most `WRITERS` of this process contend for it, the rest queue here in order. An `urgent`
         one (recording a fetched batch, which the next fetch and the presses' answers wait for)
         goes before the others in that queue. A transaction opened inside another one of the same
-        task begins deferred instead: taking the lock the outer one holds would wait for itself."""
+        task begins deferred instead: taking the lock the outer one holds would wait for itself.
+        A `short` one (the update loop's and the sender's, whose statements are all short) runs
+        its statements on the event loop's thread (`short_statements`)."""
+        with short_statements() if short else nullcontext():
+            async with self._transaction(urgent) as session:
+                yield session
+
+    @asynccontextmanager
+    async def _transaction(self, urgent: bool) -> AsyncIterator[AsyncSession]:
         if not self.single_writer:
             async with self.sessions() as session, session.begin():
                 yield session
@@ -278,9 +291,11 @@ class Database:
     async def reading(self) -> AsyncIterator[AsyncSession]:
         """A unit of work that only reads: it never waits for a writer (WAL) and holds no lock. On
         SQLite each statement sees the latest commit (no snapshot across statements): meant for
-        the one-query reads of the update loop and the sender."""
-        async with self._readers() as session, session.begin():
-            yield session
+        the one-query reads of the update loop and the sender, run on the event loop's thread
+        (`short_statements`)."""
+        with short_statements():
+            async with self._readers() as session, session.begin():
+                yield session
 
     async def migrate(self, revision: str = "head", *, bot_id: int | None = None) -> None:
         """`bot_id`: the running bot, whose updates a store from before 0009 logged (see there).

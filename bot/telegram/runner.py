@@ -266,7 +266,7 @@ class Runner:
         self._storing += 1
         self._stored.clear()
         try:
-            async with self.db.transaction(urgent=True) as session:
+            async with self.db.transaction(urgent=True, short=True) as session:
                 return await updates.record(session, self.bot_id, batch)
         finally:
             self._storing -= 1
@@ -355,7 +355,7 @@ class Runner:
             if unavailable(error):
                 raise
             log.exception("update %s failed", head[0])
-            async with self.db.transaction() as session:
+            async with self.db.transaction(short=True) as session:
                 chat_id = await self._give_up(session, head[0])
             return Outcome(chats={chat_id} if chat_id is not None else set())
 
@@ -373,7 +373,7 @@ class Runner:
         ids = [update_id for update_id, _ in heads]
         self._handling += len(heads)
         try:
-            async with self.db.transaction() as session:
+            async with self.db.transaction(short=True) as session:
                 if self.fleet is not None:
                     keys = {chat_id: self.fleet.chat_key(chat_id) for _, chat_id in heads}
                     held = await take_turns(session, list(set(keys.values())))

@@ -266,7 +266,7 @@ class OutboxSender:
     async def _record_answers(self) -> None:
         done, self._answered = self._answered, {}
         try:
-            async with self.db.transaction() as session:
+            async with self.db.transaction(short=True) as session:
                 await outbox.mark_all_sent(session, done)
         except Exception as error:
             self._answered.update(done)  # recorded on a later pass
@@ -360,7 +360,7 @@ class OutboxSender:
                 async with self._limits(chat_id):
                     delivery = await self.api.perform(queued.action)
             except Blocked as error:
-                async with self.db.transaction() as session:
+                async with self.db.transaction(short=True) as session:
                     await outbox.mark_blocked(session, self.assembly_id, chat_id, str(error))
                 log.info("chat %s blocked the bot; its pending messages are stopped", chat_id)
                 return False
@@ -378,7 +378,7 @@ class OutboxSender:
         backoff = 0.2
         while True:
             try:
-                async with self.db.transaction() as session:
+                async with self.db.transaction(short=True) as session:
                     await outbox.mark_sent(session, row_id, delivery.message_id, delivery.poll_id)
                 return
             except Exception as error:
@@ -402,7 +402,7 @@ class OutboxSender:
 
     async def _not_sent(self, row_id: int, error: Exception) -> bool:
         """Reschedule after a 429 or a transient error, give up on anything else."""
-        async with self.db.transaction() as session:
+        async with self.db.transaction(short=True) as session:
             if isinstance(error, RetryLater):
                 await outbox.postpone(session, row_id, error.seconds, f"429 retry after {error.seconds:g} s")
             elif isinstance(error, Transient):

@@ -151,7 +151,7 @@ class WebhookRunner(Runner):
             async with asyncio.timeout(DRAIN_TIMEOUT):
                 while True:
                     self.sender.wake()
-                    async with self.db.transaction() as session:
+                    async with self.db.transaction(short=True) as session:
                         if not await outbox.due_chats(session, self.kit.assembly.id, limit=1):
                             return
                     await asyncio.sleep(0.1)
