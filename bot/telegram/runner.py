@@ -379,6 +379,10 @@ class Runner:
                     held = await take_turns(session, list(set(keys.values())))
                     ids = [update_id for update_id, chat_id in heads if keys[chat_id] in held]
                 for done, claimed in enumerate(await updates.claim(session, self.bot_id, ids)):
+                    if done:
+                        # Fetching and answering presses get their turn between two steps (on
+                        # SQLite a step's statements run without giving the event loop back).
+                        await asyncio.sleep(0)
                     if done and self._storing:
                         # A fetched batch waits to be recorded (on SQLite, for this transaction's
                         # write lock), and the next fetch waits for it: the rest in the next batch.
