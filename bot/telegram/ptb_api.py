@@ -34,22 +34,20 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.store.updates import Received
 from bot.telegram.api import Blocked, Delivery, Rejected, RetryLater, Transient, Unauthorized
 from bot.telegram.inbound import ALLOWED_UPDATES, received
 from bot.telegram.outbound import BotAdapter
+from bot.telegram.ptb_request import AiohttpRequest
 from flows import actions as act
 
 T = TypeVar("T")
 
 CONNECTIONS = 16
-"""Calls in flight at once. httpcore goes over its whole pool twice per request (polling each idle
-connection's socket for expiry, and counting the idle ones once for each: quadratic), so a big pool
-costs every call more than it carries: a burst's button answers took 7 ms of CPU each at 64
-connections, 4.6 ms at 16 (aiogram: 1.5 ms). Further calls wait in `perform`, at no cost."""
+"""Calls in flight at once, each on a connection of its own (`AiohttpRequest`): a burst's button
+answers go out side by side over real Telegram's round trips. Further calls wait in `perform`."""
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -77,15 +75,14 @@ class PtbApi(BotAdapter):
             # PTB's default pool is one connection: every call, button answers included, would
             # queue behind the one in flight (a burst of presses waited seconds for their answers).
             # pool_timeout only bounds a wait that `perform` leaves to a call made some other way.
-            HTTPXRequest(
-                connection_pool_size=CONNECTIONS,
+            AiohttpRequest(
+                connections=CONNECTIONS,
                 read_timeout=request_timeout,
-                write_timeout=request_timeout,
                 connect_timeout=10.0,
                 pool_timeout=request_timeout,
             ),
             # PTB adds the long-poll timeout to this read timeout for getUpdates.
-            HTTPXRequest(connection_pool_size=1, read_timeout=10.0),
+            AiohttpRequest(connections=1, read_timeout=10.0),
         )
         self.bot = Bot(
             token,
@@ -97,7 +94,7 @@ class PtbApi(BotAdapter):
         self._calls = asyncio.Semaphore(CONNECTIONS)
 
     async def perform(self, action: act.Action) -> Delivery:
-        """One call on a free connection (see `CONNECTIONS`): none queues inside httpcore's pool."""
+        """One call on a free connection (see `CONNECTIONS`)."""
         async with self._calls:
             return await super().perform(action)
 
