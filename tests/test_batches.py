@@ -8,6 +8,7 @@ from typing import cast
 
 import pytest
 from conftest import BOT_ID, FlowHarness
+from polls_room import invite
 from sqlalchemy import select, text
 
 from bot.store import updates
@@ -17,6 +18,8 @@ from bot.telegram.runner import APOLOGY, Runner
 from bot.telegram.sender import OutboxSender
 from flows.engine import Router, StepResult, Turn
 from flows.events import Command, Event, Sender
+from flows.ports import FACILITATOR
+from flows.roles import FACILITATOR_MENU
 
 pytestmark = pytest.mark.both_backends
 
@@ -88,6 +91,35 @@ async def test_a_failing_step_loses_only_its_own_work_and_its_person_is_told(flo
         log = {update_id: error for update_id, error in rows}
     assert people == {1, 2, 3}  # the failing step's first contact was undone with it
     assert log == {ids[0]: None, ids[1]: None, ids[2]: "flow error", ids[3]: None, ids[4]: None}
+
+
+async def test_a_first_contact_redeeming_an_invitation_has_its_commands_at_once(flow: FlowHarness) -> None:
+    """A batch reads its senders at once, and a person added in a step is known to hold no role
+    until the step grants one: a newcomer whose first message spends a facilitator's invitation
+    gets the facilitators' commands in their menu, and their `/help` in the same batch lists them."""
+    code = await invite(flow.db, flow.kit.assembly, FACILITATOR, flow.clock.now())
+    ines, sam = Sender(4242, 4242, "Ines", "en"), Sender(4243, 4243, "Sam", "en")
+    await _record(
+        flow,
+        [Command(ines, "start", f"role-{code}"), _help(sam.chat_id), Command(ines, "help", "")],
+    )
+    await _runner(flow, flow.kit.router).drain()
+
+    async with flow.db.reading() as session:
+        rows = await session.execute(
+            select(OutboxMessage.chat_id, OutboxMessage.kind, OutboxMessage.payload).order_by(
+                OutboxMessage.id
+            )
+        )
+        queued = [(chat_id, kind, payload) for chat_id, kind, payload in rows]
+    (menu,) = [payload for chat_id, kind, payload in queued if kind == "SetMenu"]
+    assert menu["chat_id"] == ines.chat_id
+    commands = [name for name, _ in menu["commands"]]
+    assert {name for name, _ in FACILITATOR_MENU} <= set(commands)
+    helps = {chat_id: payload["text"] for chat_id, kind, payload in queued if kind == "SendMessage"}
+    facilitators_only = FACILITATOR_MENU[0][0]
+    assert f"/{facilitators_only}" in helps[ines.chat_id]
+    assert f"/{facilitators_only}" not in helps[sam.chat_id]
 
 
 async def test_a_batch_that_cannot_commit_is_done_again_update_by_update(

@@ -20,6 +20,20 @@ from flows.assembly import Assembly
 from flows.engine import IDLE, ConversationState, Step
 from flows.ports import Participant, Store
 
+Known = dict[int, ParticipantRow | None]
+"""Participants' rows by Telegram user id, as read in one unit of work (None: not a participant)."""
+
+
+async def read_people(session: AsyncSession, assembly_id: str, user_ids: Sequence[int]) -> Known:
+    """The rows of these people, in one query: a batch of updates reads its senders at once rather
+    than each update its own (`SqlStore(known=...)`)."""
+    query = select(ParticipantRow).where(
+        ParticipantRow.assembly_id == assembly_id, ParticipantRow.telegram_user_id.in_(list(user_ids))
+    )
+    known: Known = dict.fromkeys(user_ids)
+    known.update((row.telegram_user_id, row) for row in (await session.execute(query)).scalars())
+    return known
+
 
 class BotTaken(ValueError):
     """The bot already speaks for another assembly of the store: each assembly has its own bot."""
@@ -49,7 +63,8 @@ async def ensure_assembly(session: AsyncSession, assembly: Assembly, bot_id: int
 class SqlStore:
     """Implements the flows' `Store` port, with each feature's port as an attribute; never commits."""
 
-    def __init__(self, session: AsyncSession, assembly_id: str) -> None:
+    def __init__(self, session: AsyncSession, assembly_id: str, known: Known | None = None) -> None:
+        """`known`: people already read in this unit of work (`read_people`), shared with it."""
         self.session = session
         self.assembly_id = assembly_id
         self._sessions = SqlSessions(session, assembly_id)
@@ -60,7 +75,7 @@ class SqlStore:
         self._dashboard = SqlDashboardLinks(session, assembly_id)
         self._registrations = SqlRegistrations(session, assembly_id)
         self._reports = SqlReports(session, assembly_id)
-        self._known: dict[int, ParticipantRow | None] = {}
+        self._known: Known = {} if known is None else known
         self._new: set[int] = set()
         """Participants added in this unit of work who have no conversation row yet."""
 
@@ -121,6 +136,7 @@ class SqlStore:
         await self.session.flush()
         self._known[user_id] = row
         self._new.add(row.id)
+        self._roles.added(row.id)
         return as_participant(row)
 
     async def set_language(self, participant_id: int, language: str) -> None:

@@ -100,6 +100,12 @@ class SqlRoles:
 
     def __init__(self, session: AsyncSession, assembly_id: str) -> None:
         self.session, self.assembly_id = session, assembly_id
+        self._roleless: set[int] = set()
+
+    def added(self, participant_id: int) -> None:
+        """A participant added in this unit of work holds no role until `redeem` grants one: their
+        roles need no query (a first contact's `/help`)."""
+        self._roleless.add(participant_id)
 
     async def redeem(self, code: str, participant_id: int, name: str, now: datetime) -> str | None:
         # One conditional UPDATE spends the code, so two people racing for it cannot both win.
@@ -115,7 +121,10 @@ class SqlRoles:
             .returning(RoleInviteRow.role)
         )
         role = spent.scalar_one_or_none()
-        if role is not None and await self.session.get(RoleRow, (participant_id, role)) is None:
+        if role is None:
+            return None
+        self._roleless.discard(participant_id)
+        if await self.session.get(RoleRow, (participant_id, role)) is None:
             self.session.add(
                 RoleRow(
                     participant_id=participant_id,
@@ -133,6 +142,8 @@ class SqlRoles:
         return role
 
     async def roles(self, participant_id: int) -> set[str]:
+        if participant_id in self._roleless:
+            return set()
         query = select(RoleRow.role).where(
             RoleRow.assembly_id == self.assembly_id, RoleRow.participant_id == participant_id
         )

@@ -14,7 +14,7 @@ from bot.metrics import timed_update
 from bot.store import outbox, updates
 from bot.store.database import Database, Session, unavailable
 from bot.store.locks import take_turns, wait_turn
-from bot.store.participants import SqlStore, ensure_assembly
+from bot.store.participants import Known, SqlStore, ensure_assembly, read_people
 from bot.store.updates import Claimed, Received
 from bot.telegram.api import RetryLater, TelegramApi, Transient, Unauthorized
 from bot.telegram.fleet import Fleet
@@ -49,9 +49,10 @@ CROWDED = 16
 APOLOGY = N_("Sorry, something went wrong on our side. Please try again in a moment.")
 
 
-async def handle_event(session: Session, kit: Kit, event: Event) -> StepResult:
-    """One flow step inside the caller's transaction: load state, run, save state."""
-    store = SqlStore(session, kit.assembly.id)
+async def handle_event(session: Session, kit: Kit, event: Event, known: Known | None = None) -> StepResult:
+    """One flow step inside the caller's transaction: load state, run, save state. `known`: the
+    people its batch read already (`read_people`)."""
+    store = SqlStore(session, kit.assembly.id, known)
     await store.mark_reachable(event.sender.user_id)
     state = await store.load_state(event.sender.user_id)
     result = await run_step(kit.context(store), kit.router, state, event)
@@ -378,7 +379,10 @@ class Runner:
                     keys = {chat_id: self.fleet.chat_key(chat_id) for _, chat_id in heads}
                     held = await take_turns(session, list(set(keys.values())))
                     ids = [update_id for update_id, chat_id in heads if keys[chat_id] in held]
-                for done, claimed in enumerate(await updates.claim(session, self.bot_id, ids)):
+                batch = await updates.claim(session, self.bot_id, ids)
+                senders = [claimed.event.sender.user_id for claimed in batch]
+                known = await read_people(session, self.kit.assembly.id, senders) if batch else None
+                for done, claimed in enumerate(batch):
                     if done:
                         # Fetching and answering presses get their turn between two steps (on
                         # SQLite a step's statements run without giving the event loop back).
@@ -387,7 +391,7 @@ class Runner:
                         # A fetched batch waits to be recorded (on SQLite, for this transaction's
                         # write lock), and the next fetch waits for it: the rest in the next batch.
                         break
-                    step = await self._step(session, claimed, isolated=isolated)
+                    step = await self._step(session, claimed, known, isolated=isolated)
                     outcome = outcome or Outcome()
                     outcome.answered = outcome.answered or step.answered
                     if step.messages:
@@ -398,16 +402,18 @@ class Runner:
             self._handling -= len(heads)
         return outcome
 
-    async def _step(self, session: Session, claimed: Claimed, *, isolated: bool) -> Handled:
+    async def _step(
+        self, session: Session, claimed: Claimed, known: Known | None, *, isolated: bool
+    ) -> Handled:
         """One update inside the batch's transaction: its step, its replies queued, marked handled.
         `isolated`: under a savepoint, a failing step given up on; otherwise its error is raised."""
         update_id = claimed.update_id
         with update_context(update_id, claimed.chat_id):
             if not isolated:
-                return await self._run(session, claimed)
+                return await self._run(session, claimed, known)
             try:
                 async with session.begin_nested():
-                    return await self._run(session, claimed)
+                    return await self._run(session, claimed, known)
             except Exception as error:
                 if unavailable(error):
                     raise
@@ -415,11 +421,11 @@ class Runner:
                 given_up = await self._give_up(session, update_id)
                 return Handled(answered=False, erased=False, messages=given_up is not None)
 
-    async def _run(self, session: Session, claimed: Claimed) -> Handled:
+    async def _run(self, session: Session, claimed: Claimed, known: Known | None) -> Handled:
         """The flow step of one update, its replies queued and the update marked handled."""
         update_id = claimed.update_id
         with timed_update():
-            result = await handle_event(session, self.kit, claimed.event)
+            result = await handle_event(session, self.kit, claimed.event, known)
             # An erasure scrubbed this update's row already; its reply leaves no trace once sent.
             outbox.enqueue_each(
                 session,
