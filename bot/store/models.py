@@ -87,6 +87,7 @@ class ParticipantRow(Base):
         Index("ix_participants_assembly_registered", "assembly_id", "registered_at"),
         Index("ix_participants_blocked", "blocked_at"),
         Index("ix_participants_assembly_blocked", "assembly_id", "blocked_at"),  # 0012_report_counts
+        Index("ix_participants_assembly_language", "assembly_id", "language"),  # 0014
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -174,14 +174,17 @@ def _given(
     assembly_id: str,
     language: str | None,
 ) -> Select[Any]:
-    """`query` narrowed to the assembly's feedback, and to participants who use `language` with the bot."""
+    """`query` narrowed to the assembly's feedback, and to participants who use `language` with the
+    bot: their ids read once from an index (`0014_participant_language`), not each answer's
+    participant looked up for its language."""
     query = query.join(SessionRow, SessionRow.id == table.session_id).where(
         SessionRow.assembly_id == assembly_id
     )
     if language:
-        query = query.join(ParticipantRow, ParticipantRow.id == table.participant_id).where(
-            ParticipantRow.language == language
+        speakers = select(ParticipantRow.id).where(
+            ParticipantRow.assembly_id == assembly_id, ParticipantRow.language == language
         )
+        query = query.where(table.participant_id.in_(speakers))
     return query
 
 
