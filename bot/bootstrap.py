@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -46,11 +48,30 @@ RUNTIMES: dict[str, str] = {
 aiogram's types alone take seconds to import, which every organiser command would otherwise pay."""
 
 
+UNUSED = {"ptb": ("cryptography",)}
+"""Packages a framework imports at start-up, when installed, for features the bot never uses: PTB
+loads cryptography (7 MiB of an idle bot) to decrypt Telegram Passport data. cryptography is
+installed for the lottery library's Google Sheets support, and stays importable for it."""
+
+
+@contextlib.contextmanager
+def _hidden(packages: Sequence[str]) -> Iterator[None]:
+    """`packages` cannot be imported inside (a None in `sys.modules`), unless already loaded."""
+    hidden = [name for name in packages if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        for name in hidden:
+            del sys.modules[name]
+
+
 @functools.cache
 def _adapter(runtime: str) -> Callable[[str, str], TelegramApi]:
     """The runtime's adapter class, its framework imported once and `lasting`."""
     module, name = RUNTIMES[runtime].split(":")
-    with lasting():
+    with lasting(), _hidden(UNUSED.get(runtime, ())):
         loaded = importlib.import_module(module)
     adapter: Callable[[str, str], TelegramApi] = getattr(loaded, name)
     return adapter

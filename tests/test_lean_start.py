@@ -102,3 +102,22 @@ def test_a_lost_postgresql_connection_is_still_told_from_a_refused_statement() -
     assert unavailable(asyncpg.PostgresConnectionError("the server went away"))
     assert unavailable(asyncpg.exceptions.InternalClientError("connection broken"))
     assert not unavailable(asyncpg.UniqueViolationError("duplicate key"))
+
+
+PTB_ADAPTER = """
+import json, sys
+from bot.bootstrap import make_api
+make_api("ptb", "123456:TOKEN", "http://127.0.0.1:9")
+before = "cryptography" in sys.modules
+import cryptography.hazmat.primitives.ciphers
+print(json.dumps([before, "cryptography" in sys.modules]))
+"""
+
+
+def test_ptb_starts_without_passport_cryptography_which_stays_importable(project_root: Path) -> None:
+    """PTB imports cryptography, when installed, for Telegram Passport, which the bot never uses; the
+    lottery library's dependencies still import it afterwards."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", PTB_ADAPTER], cwd=project_root, capture_output=True, text=True, check=True
+    )
+    assert json.loads(loaded.stdout.strip().splitlines()[-1]) == [False, True]
